@@ -1,0 +1,51 @@
+//! SQLite's answers to the dialect questions.
+
+use athanor_core::{ColumnType, Dialect};
+
+/// The SQLite dialect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqliteDialect;
+
+/// The one SQLite dialect value.
+pub static SQLITE: SqliteDialect = SqliteDialect;
+
+impl Dialect for SqliteDialect {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn write_placeholder(&self, _index: usize, out: &mut String) {
+        out.push('?');
+    }
+
+    // Tables are STRICT, so only SQLite's own type names are allowed, and a
+    // value of the wrong type is refused as on the other backends.
+    fn column_type(&self, ty: ColumnType, _keyed: bool) -> String {
+        match ty {
+            ColumnType::Bool | ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
+                "INTEGER".into()
+            }
+            ColumnType::Real | ColumnType::Double => "REAL".into(),
+            ColumnType::Text | ColumnType::Varchar(_) => "TEXT".into(),
+            ColumnType::Bytes => "BLOB".into(),
+            _ => "ANY".into(),
+        }
+    }
+
+    // AUTOINCREMENT: keys are never reused after a delete, as on the other backends.
+    fn auto_key_column(&self, _ty: ColumnType) -> String {
+        "INTEGER PRIMARY KEY AUTOINCREMENT".into()
+    }
+
+    fn table_options(&self) -> &'static str {
+        " STRICT"
+    }
+
+    fn limit_for_offset_only(&self) -> Option<&'static str> {
+        Some("-1")
+    }
+
+    fn max_parameters(&self) -> usize {
+        32_766
+    }
+}

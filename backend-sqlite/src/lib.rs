@@ -1,0 +1,11 @@
+//! The SQLite backend of athanor, on rusqlite with SQLite bundled (no system
+//! library needed). Every connection enforces foreign keys and makes `LIKE`
+//! case-sensitive, so SQLite answers as PostgreSQL and MySQL do.
+#![warn(missing_docs)]
+
+mod connection;
+mod dialect;
+mod error;
+
+pub use connection::SqliteConnection;
+pub use dialect::{SqliteDialect, SQLITE};

@@ -1,0 +1,286 @@
+//! [`Conn`]: a backend connection with SQL echo, statement capture and
+//! transactions; the one place every statement passes through.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::time::Instant;
+
+use crate::connection::{Connection, Row};
+use crate::dialect::Dialect;
+use crate::error::Result;
+use crate::value::ValueRef;
+
+thread_local! {
+    static CAPTURE: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns, with its result, the SQL of every statement that
+/// athanor executed on this thread meanwhile, in order.
+///
+/// This is the N+1 guardrail: assert on the count in your own tests.
+///
+/// ```
+/// let (_, statements) = athanor_core::capture_statements(|| 1 + 1);
+/// assert!(statements.is_empty());
+/// ```
+pub fn capture_statements<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
+    let outer = CAPTURE.with(|c| c.borrow_mut().replace(Vec::new()));
+    let result = f();
+    let captured = CAPTURE.with(|c| {
+        let mut slot = c.borrow_mut();
+        let mine = slot.take().unwrap_or_default();
+        if let Some(mut outer) = outer {
+            outer.extend(mine.iter().cloned());
+            *slot = Some(outer);
+        }
+        mine
+    });
+    (result, captured)
+}
+
+fn record(sql: &str) {
+    CAPTURE.with(|c| {
+        if let Some(v) = c.borrow_mut().as_mut() {
+            v.push(sql.to_owned());
+        }
+    });
+}
+
+struct Params<'a, 'b>(&'a [ValueRef<'b>]);
+
+impl fmt::Display for Params<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// A database connection: a backend [`Connection`] with SQL echo through
+/// `tracing` (target `athanor::sql`), statement capture and transactions.
+pub struct Conn {
+    inner: Box<dyn Connection>,
+    dialect: &'static dyn Dialect,
+    depth: usize,
+    echo: bool,
+}
+
+impl fmt::Debug for Conn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Conn")
+            .field("backend", &self.dialect.name())
+            .field("transaction_depth", &self.depth)
+            .finish()
+    }
+}
+
+impl Conn {
+    /// Wraps a backend connection.
+    pub fn new(inner: Box<dyn Connection>) -> Self {
+        let dialect = inner.dialect();
+        Conn {
+            inner,
+            dialect,
+            depth: 0,
+            echo: false,
+        }
+    }
+
+    /// Logs every statement at INFO level (instead of DEBUG), like SQLAlchemy's `echo=True`.
+    pub fn set_echo(&mut self, echo: bool) {
+        self.echo = echo;
+    }
+
+    /// The dialect of the underlying backend.
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.dialect
+    }
+
+    /// The depth of open transactions (0: none; 2 or more: savepoints).
+    pub fn transaction_depth(&self) -> usize {
+        self.depth
+    }
+
+    fn logging(&self) -> bool {
+        self.echo || tracing::enabled!(target: "athanor::sql", tracing::Level::DEBUG)
+    }
+
+    fn log(&self, sql: &str, params: &[ValueRef<'_>], started: Instant, ok: bool) {
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        let params = Params(params);
+        if self.echo {
+            tracing::info!(target: "athanor::sql", elapsed_us, ok, %params, "{sql}");
+        } else {
+            tracing::debug!(target: "athanor::sql", elapsed_us, ok, %params, "{sql}");
+        }
+    }
+
+    /// Runs a statement with bound parameters; returns the rows affected.
+    pub fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        record(sql);
+        if !self.logging() {
+            return self.inner.execute(sql, params);
+        }
+        let started = Instant::now();
+        let r = self.inner.execute(sql, params);
+        self.log(sql, params, started, r.is_ok());
+        r
+    }
+
+    /// Runs a query with bound parameters and calls `each` for every row.
+    pub fn query(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        record(sql);
+        if !self.logging() {
+            return self.inner.query(sql, params, each);
+        }
+        let started = Instant::now();
+        let r = self.inner.query(sql, params, each);
+        self.log(sql, params, started, r.is_ok());
+        r
+    }
+
+    /// Runs statements without parameters.
+    pub fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        record(sql);
+        if !self.logging() {
+            return self.inner.execute_batch(sql);
+        }
+        let started = Instant::now();
+        let r = self.inner.execute_batch(sql);
+        self.log(sql, &[], started, r.is_ok());
+        r
+    }
+
+    /// The key generated by the last insert.
+    pub fn last_insert_id(&mut self) -> Result<i64> {
+        self.inner.last_insert_id()
+    }
+
+    /// Whether the connection still answers.
+    pub fn is_valid(&mut self) -> bool {
+        self.inner.is_valid()
+    }
+
+    /// Begins a transaction, or a savepoint inside the open one. It rolls
+    /// back when dropped unless [`Transaction::commit`] was called.
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        self.begin()?;
+        Ok(Transaction {
+            conn: self,
+            done: false,
+        })
+    }
+
+    pub(crate) fn begin(&mut self) -> Result<()> {
+        if self.depth == 0 {
+            self.execute_batch(self.dialect.begin_sql())?;
+        } else {
+            self.execute_batch(&format!("SAVEPOINT athanor_sp{}", self.depth))?;
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    pub(crate) fn commit_level(&mut self) -> Result<()> {
+        match self.depth {
+            0 => Ok(()),
+            1 => {
+                // The transaction is over whether COMMIT succeeds or not.
+                self.depth = 0;
+                self.execute_batch("COMMIT")
+            }
+            d => {
+                self.depth -= 1;
+                self.execute_batch(&format!("RELEASE SAVEPOINT athanor_sp{}", d - 1))
+            }
+        }
+    }
+
+    pub(crate) fn rollback_level(&mut self) -> Result<()> {
+        match self.depth {
+            0 => Ok(()),
+            1 => {
+                self.depth = 0;
+                self.execute_batch("ROLLBACK")
+            }
+            d => {
+                self.depth -= 1;
+                let sp = d - 1;
+                self.execute_batch(&format!(
+                    "ROLLBACK TO SAVEPOINT athanor_sp{sp}; RELEASE SAVEPOINT athanor_sp{sp}"
+                ))
+            }
+        }
+    }
+}
+
+/// An open transaction (or savepoint). Rolls back on drop unless committed.
+#[derive(Debug)]
+pub struct Transaction<'c> {
+    conn: &'c mut Conn,
+    done: bool,
+}
+
+impl Transaction<'_> {
+    /// Commits (or releases the savepoint).
+    pub fn commit(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.commit_level()
+    }
+
+    /// Rolls back (to the savepoint, when nested).
+    pub fn rollback(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.rollback_level()
+    }
+
+    /// Begins a nested transaction as a savepoint.
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        self.conn.transaction()
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            if let Err(e) = self.conn.rollback_level() {
+                tracing::warn!(target: "athanor::sql", error = %e, "rollback on drop failed");
+            }
+        }
+    }
+}
+
+/// Anything that statements can run on: a [`Conn`], a [`Transaction`], a
+/// [`Session`](crate::Session), a pooled connection.
+pub trait Executor {
+    /// The connection to run on.
+    fn conn(&mut self) -> &mut Conn;
+}
+
+impl Executor for Conn {
+    fn conn(&mut self) -> &mut Conn {
+        self
+    }
+}
+
+impl Executor for Transaction<'_> {
+    fn conn(&mut self) -> &mut Conn {
+        self.conn
+    }
+}
+
+impl<E: Executor + ?Sized> Executor for &mut E {
+    fn conn(&mut self) -> &mut Conn {
+        (**self).conn()
+    }
+}

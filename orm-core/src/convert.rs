@@ -1,0 +1,248 @@
+//! Conversions between Rust types and SQL values.
+
+use crate::error::ConversionError;
+use crate::value::{ColumnType, Value, ValueRef};
+
+/// A Rust type that can be stored in a column.
+///
+/// Implemented for `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`,
+/// `Vec<u8>` and `Option<T>` of those. The model's Rust type decides the column
+/// type, so the same model declares the same table on every backend.
+pub trait SqlType: Sized {
+    /// The column type this Rust type maps to.
+    const COLUMN_TYPE: ColumnType;
+    /// Whether the column accepts NULL (true only for `Option<T>`).
+    const NULLABLE: bool = false;
+    /// The type without `Option`: values of this type can be compared with the column.
+    type Base;
+
+    /// Borrows the value for binding.
+    fn to_value_ref(&self) -> ValueRef<'_>;
+
+    /// Reads the value from a row.
+    ///
+    /// # Failure
+    /// Returns a [`ConversionError`] when the database value has another type,
+    /// is out of range, or is NULL for a non-`Option` type.
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError>;
+
+    /// Copies the value into an owned [`Value`].
+    fn to_value(&self) -> Value {
+        self.to_value_ref().to_owned()
+    }
+}
+
+fn mismatch<T>(expected: &str, found: ValueRef<'_>) -> Result<T, ConversionError> {
+    Err(ConversionError::new(expected, found.kind()))
+}
+
+fn out_of_range<T>(expected: &str, v: i64) -> Result<T, ConversionError> {
+    Err(ConversionError::new(
+        expected,
+        format!("{v} (out of range)"),
+    ))
+}
+
+impl SqlType for bool {
+    const COLUMN_TYPE: ColumnType = ColumnType::Bool;
+    type Base = bool;
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Bool(*self)
+    }
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+        match value {
+            ValueRef::Bool(v) => Ok(v),
+            // SQLite and MySQL store booleans as integers.
+            v => match v.as_i64() {
+                Some(0) => Ok(false),
+                Some(1) => Ok(true),
+                Some(n) => out_of_range("bool", n),
+                None => mismatch("bool", v),
+            },
+        }
+    }
+}
+
+macro_rules! integer_sql_type {
+    ($t:ty, $variant:ident, $col:ident, $name:literal) => {
+        impl SqlType for $t {
+            const COLUMN_TYPE: ColumnType = ColumnType::$col;
+            type Base = $t;
+            fn to_value_ref(&self) -> ValueRef<'_> {
+                ValueRef::$variant(*self)
+            }
+            fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+                match value.as_i64() {
+                    Some(n) => <$t>::try_from(n).or_else(|_| out_of_range($name, n)),
+                    None => mismatch($name, value),
+                }
+            }
+        }
+    };
+}
+
+integer_sql_type!(i16, I16, SmallInt, "i16");
+integer_sql_type!(i32, I32, Integer, "i32");
+integer_sql_type!(i64, I64, BigInt, "i64");
+
+/// Integers beyond 2^53 do not fit an f64 exactly; below that they convert losslessly.
+const EXACT_F64_INT: i64 = 1 << 53;
+
+impl SqlType for f64 {
+    const COLUMN_TYPE: ColumnType = ColumnType::Double;
+    type Base = f64;
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::F64(*self)
+    }
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+        match value {
+            ValueRef::F64(v) => Ok(v),
+            ValueRef::F32(v) => Ok(v.into()),
+            v => match v.as_i64() {
+                Some(n) if n.abs() <= EXACT_F64_INT => Ok(n as f64),
+                _ => mismatch("f64", v),
+            },
+        }
+    }
+}
+
+impl SqlType for f32 {
+    const COLUMN_TYPE: ColumnType = ColumnType::Real;
+    type Base = f32;
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::F32(*self)
+    }
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+        match value {
+            ValueRef::F32(v) => Ok(v),
+            // SQLite keeps every float as f64; accept it when it is an f32 exactly.
+            ValueRef::F64(v) if v.is_nan() || (v as f32) as f64 == v => Ok(v as f32),
+            v => match v.as_i64() {
+                Some(n) if n.abs() <= (1 << 24) => Ok(n as f32),
+                _ => mismatch("f32", v),
+            },
+        }
+    }
+}
+
+impl SqlType for String {
+    const COLUMN_TYPE: ColumnType = ColumnType::Text;
+    type Base = String;
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Text(self)
+    }
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+        match value {
+            ValueRef::Text(s) => Ok(s.to_owned()),
+            ValueRef::Bytes(b) => match std::str::from_utf8(b) {
+                Ok(s) => Ok(s.to_owned()),
+                Err(_) => Err(ConversionError::new("text", "bytes that are not UTF-8")),
+            },
+            v => mismatch("text", v),
+        }
+    }
+}
+
+impl SqlType for Vec<u8> {
+    const COLUMN_TYPE: ColumnType = ColumnType::Bytes;
+    type Base = Vec<u8>;
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Bytes(self)
+    }
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+        match value {
+            ValueRef::Bytes(b) => Ok(b.to_vec()),
+            ValueRef::Text(s) => Ok(s.as_bytes().to_vec()),
+            v => mismatch("bytes", v),
+        }
+    }
+}
+
+impl<T: SqlType> SqlType for Option<T> {
+    const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
+    const NULLABLE: bool = true;
+    type Base = T::Base;
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        match self {
+            Some(v) => v.to_value_ref(),
+            None => ValueRef::Null,
+        }
+    }
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+        match value {
+            ValueRef::Null => Ok(None),
+            v => T::from_value_ref(v).map(Some),
+        }
+    }
+}
+
+/// A value usable where a column of base type `B` is expected.
+///
+/// This is what makes `Artist::NAME.eq(5)` a compile error: `i32` is not an
+/// operand for a text column.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be compared with a column of type `{B}`",
+    label = "expected a value of the column's type `{B}`"
+)]
+pub trait IntoOperand<B> {
+    /// Converts into an expression operand.
+    fn into_operand(self) -> crate::expr::Expr;
+}
+
+macro_rules! operand_by_value {
+    ($base:ty: $($t:ty),*) => {$(
+        impl IntoOperand<$base> for $t {
+            fn into_operand(self) -> crate::expr::Expr {
+                crate::expr::Expr::Value(SqlType::to_value(&<$base>::from(self)))
+            }
+        }
+    )*};
+}
+
+operand_by_value!(bool: bool);
+operand_by_value!(i16: i16);
+operand_by_value!(i32: i32, i16);
+operand_by_value!(i64: i64, i32, i16);
+operand_by_value!(f32: f32);
+operand_by_value!(f64: f64, f32);
+operand_by_value!(String: String, &str, &String);
+operand_by_value!(Vec<u8>: Vec<u8>, &[u8]);
+
+impl IntoOperand<Vec<u8>> for &Vec<u8> {
+    fn into_operand(self) -> crate::expr::Expr {
+        crate::expr::Expr::Value(Value::Bytes(self.clone()))
+    }
+}
+
+/// An integer type usable as an auto-generated key: zero (or `None`) means
+/// "not yet assigned", and the generated key is filled in after insert.
+pub trait AutoKey: Sized {
+    /// Whether the key is not yet assigned.
+    fn is_unset(&self) -> bool;
+    /// Converts a generated key, failing when it does not fit.
+    fn from_generated(key: i64) -> Result<Self, ConversionError>;
+}
+
+macro_rules! auto_key {
+    ($($t:ty),*) => {$(
+        impl AutoKey for $t {
+            fn is_unset(&self) -> bool {
+                *self == 0
+            }
+            fn from_generated(key: i64) -> Result<Self, ConversionError> {
+                <$t>::try_from(key).or_else(|_| out_of_range(stringify!($t), key))
+            }
+        }
+    )*};
+}
+
+auto_key!(i16, i32, i64);
+
+impl<T: AutoKey> AutoKey for Option<T> {
+    fn is_unset(&self) -> bool {
+        self.is_none()
+    }
+    fn from_generated(key: i64) -> Result<Self, ConversionError> {
+        T::from_generated(key).map(Some)
+    }
+}

@@ -1,0 +1,151 @@
+//! What differs in SQL text between databases, and nothing else.
+
+use crate::value::ColumnType;
+
+/// How a database returns the keys it generated for inserted rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStrategy {
+    /// `INSERT ... RETURNING key` gives the keys, one row per inserted row.
+    Returning,
+    /// The connection's last insert id is the key of the first row of a
+    /// multi-row insert; the others follow consecutively (MySQL).
+    LastInsertIdFirst,
+}
+
+/// The form an upsert ("insert or update on conflict") takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertStyle {
+    /// `ON CONFLICT (cols) DO UPDATE SET col = excluded.col` (PostgreSQL, SQLite).
+    OnConflict,
+    /// `ON DUPLICATE KEY UPDATE col = VALUES(col)` (MySQL, MariaDB).
+    OnDuplicateKey,
+}
+
+/// A database's SQL dialect: answers the narrow questions whose answer differs
+/// between databases. The core renders all SQL; a dialect never builds a
+/// statement itself.
+///
+/// The trait is object-safe so a backend chosen at run time is a
+/// `&'static dyn Dialect`.
+pub trait Dialect: Send + Sync + 'static {
+    /// The backend's name, used in error messages (`"sqlite"`, `"postgres"`, `"mysql"`).
+    fn name(&self) -> &'static str;
+
+    /// The character that quotes identifiers (doubled inside an identifier).
+    fn identifier_quote(&self) -> char {
+        '"'
+    }
+
+    /// Writes the placeholder for the parameter at `index` (1-based).
+    fn write_placeholder(&self, index: usize, out: &mut String);
+
+    /// The DDL type name for a column type. `keyed` is set when the column
+    /// is part of a key, a unique constraint or an index (MySQL cannot index
+    /// unbounded TEXT).
+    fn column_type(&self, ty: ColumnType, keyed: bool) -> String;
+
+    /// The column definition of an auto-generated integer primary key
+    /// (type and key clause), written after the quoted column name.
+    fn auto_key_column(&self, ty: ColumnType) -> String;
+
+    /// How generated keys come back after an insert.
+    fn key_strategy(&self) -> KeyStrategy {
+        KeyStrategy::Returning
+    }
+
+    /// The upsert form this database speaks.
+    fn upsert_style(&self) -> UpsertStyle {
+        UpsertStyle::OnConflict
+    }
+
+    /// The statement that begins a transaction.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    /// Text appended to `CREATE TABLE (...)` (MySQL: engine and character set).
+    fn table_options(&self) -> &'static str {
+        ""
+    }
+
+    /// The collation clause for a text column: case-sensitive by default,
+    /// case-insensitive when `case_insensitive` is set. Empty when the column
+    /// type alone decides.
+    fn text_collation(&self, case_insensitive: bool) -> &'static str {
+        let _ = case_insensitive;
+        ""
+    }
+
+    /// Whether text comparisons with `=` are case-sensitive only through the
+    /// column's collation; when false, case-insensitive columns are compared
+    /// with `LOWER()` on both sides by the core.
+    fn collations_decide_case(&self) -> bool {
+        true
+    }
+
+    /// The LIMIT to write when only an OFFSET is wanted, or `None` when
+    /// `OFFSET` may stand alone.
+    fn limit_for_offset_only(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The most bound parameters one statement may carry.
+    fn max_parameters(&self) -> usize {
+        32_766
+    }
+
+    /// Whether `CREATE INDEX IF NOT EXISTS` is understood.
+    fn supports_create_index_if_not_exists(&self) -> bool {
+        true
+    }
+
+    /// SQL that moves the sequence behind an auto-generated key past the
+    /// largest key in the table, run after rows were inserted with explicit
+    /// keys. `None` when the database does this by itself.
+    fn sync_key_sequence_sql(&self, table: &str, column: &str) -> Option<String> {
+        let _ = (table, column);
+        None
+    }
+
+    /// The string literal naming `\\` as LIKE's escape character
+    /// (MySQL reads backslashes inside literals as escapes).
+    fn like_escape_literal(&self) -> &'static str {
+        "'\\'"
+    }
+
+    /// What to append after `ASC`/`DESC` so that NULLs sort first ascending
+    /// and last descending, as SQLite and MySQL do by themselves.
+    fn nulls_order_clause(&self, descending: bool) -> &'static str {
+        let _ = descending;
+        ""
+    }
+
+    /// Escapes what a string literal needs beyond doubled single quotes
+    /// (MySQL also reads backslashes as escapes).
+    fn escape_string_literal(&self, text: &str) -> String {
+        text.to_owned()
+    }
+
+    /// What follows `INSERT INTO "t"` to insert a row of defaults only.
+    fn default_values(&self) -> &'static str {
+        " DEFAULT VALUES"
+    }
+
+    /// Whether string concatenation is written with `||` (otherwise `CONCAT(a, b)`).
+    fn concat_operator(&self) -> bool {
+        true
+    }
+}
+
+/// Writes `ident` quoted for `dialect`, doubling any quote character inside it.
+pub fn write_quoted(dialect: &dyn Dialect, ident: &str, out: &mut String) {
+    let q = dialect.identifier_quote();
+    out.push(q);
+    for c in ident.chars() {
+        if c == q {
+            out.push(q);
+        }
+        out.push(c);
+    }
+    out.push(q);
+}

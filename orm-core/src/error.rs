@@ -1,0 +1,221 @@
+//! One error type for every backend, with normalised kinds.
+
+use std::fmt;
+
+/// The result type used throughout athanor.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The class of a constraint violation, the same on every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConstraintKind {
+    /// A unique or primary-key constraint.
+    Unique,
+    /// A foreign-key constraint.
+    ForeignKey,
+    /// A NOT NULL constraint.
+    NotNull,
+    /// A CHECK constraint.
+    Check,
+}
+
+impl fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConstraintKind::Unique => "unique",
+            ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::NotNull => "not null",
+            ConstraintKind::Check => "check",
+        })
+    }
+}
+
+/// A constraint violation reported by the database, normalised.
+///
+/// `table`, `constraint` and `column` are filled in where the database reports
+/// them; `message` is the database's own text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstraintViolation {
+    /// Which class of constraint was violated.
+    pub kind: ConstraintKind,
+    /// The table, where the database names it.
+    pub table: Option<String>,
+    /// The constraint's name, where the database names it.
+    pub constraint: Option<String>,
+    /// The column, where the database names it.
+    pub column: Option<String>,
+    /// The database's message.
+    pub message: String,
+}
+
+impl fmt::Display for ConstraintViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} constraint violated", self.kind)?;
+        if let Some(t) = &self.table {
+            write!(f, " on table {t}")?;
+        }
+        if let Some(c) = &self.column {
+            write!(f, " (column {c})")?;
+        }
+        if let Some(c) = &self.constraint {
+            write!(f, " [constraint {c}]")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// A value that could not be converted between Rust and SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversionError {
+    /// The table, when known.
+    pub table: Option<String>,
+    /// The column, when known.
+    pub column: Option<String>,
+    /// The type that was expected.
+    pub expected: String,
+    /// What was found instead.
+    pub actual: String,
+}
+
+impl ConversionError {
+    /// A conversion error with no location yet.
+    pub fn new(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        ConversionError {
+            table: None,
+            column: None,
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
+    /// Adds the table and column where the conversion failed.
+    pub fn at(mut self, table: &str, column: &str) -> Self {
+        self.table.get_or_insert_with(|| table.to_owned());
+        self.column.get_or_insert_with(|| column.to_owned());
+        self
+    }
+}
+
+impl fmt::Display for ConversionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("cannot convert")?;
+        match (&self.table, &self.column) {
+            (Some(t), Some(c)) => write!(f, " column {t}.{c}")?,
+            (None, Some(c)) => write!(f, " column {c}")?,
+            _ => {}
+        }
+        write!(f, ": expected {}, found {}", self.expected, self.actual)
+    }
+}
+
+/// Every error athanor returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A query that must return a row returned none (SQLAlchemy's `NoResultFound`).
+    #[error("no row found in {table}")]
+    NoRows {
+        /// The table queried.
+        table: String,
+    },
+    /// A query that must return one row returned several (`MultipleResultsFound`).
+    #[error("more than one row found in {table}, expected exactly one")]
+    MultipleRows {
+        /// The table queried.
+        table: String,
+    },
+    /// A constraint was violated.
+    #[error("{0}")]
+    Constraint(ConstraintViolation),
+    /// A value could not be converted.
+    #[error("{0}")]
+    Conversion(ConversionError),
+    /// The connection could not be made, or was lost.
+    #[error("connection error: {message}")]
+    Connection {
+        /// What the driver said.
+        message: String,
+    },
+    /// No pooled connection became free in time.
+    #[error("timed out waiting for a pooled connection")]
+    PoolTimeout,
+    /// A model or the schema is invalid (for example, a foreign key to a model that is not registered).
+    #[error("invalid model or schema: {0}")]
+    InvalidModel(String),
+    /// The backend cannot do what was asked.
+    #[error("{backend} does not support {capability}")]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// What was asked for.
+        capability: String,
+    },
+    /// The database URL is malformed or names a backend that is not enabled.
+    #[error("invalid database url: {0}")]
+    Url(String),
+    /// An object handed to a session is in a state that does not allow the operation.
+    #[error("session error: {0}")]
+    Session(String),
+    /// Any other error reported by the database.
+    #[error("database error{}: {message}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
+    Database {
+        /// The database's error code (SQLSTATE, error number or result code).
+        code: Option<String>,
+        /// The database's message.
+        message: String,
+    },
+}
+
+impl From<ConversionError> for Error {
+    fn from(e: ConversionError) -> Self {
+        Error::Conversion(e)
+    }
+}
+
+impl From<ConstraintViolation> for Error {
+    fn from(e: ConstraintViolation) -> Self {
+        Error::Constraint(e)
+    }
+}
+
+impl Error {
+    /// The constraint violation, if this error is one.
+    pub fn constraint(&self) -> Option<&ConstraintViolation> {
+        match self {
+            Error::Constraint(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The constraint kind, if this error is a constraint violation.
+    pub fn constraint_kind(&self) -> Option<ConstraintKind> {
+        self.constraint().map(|c| c.kind)
+    }
+}
+
+impl Error {
+    /// Fills in what the database left out of a constraint violation, knowing
+    /// the statement ran on `table`: the table's name, and the column or
+    /// constraint when one names the other by athanor's naming scheme
+    /// (`uq_<table>_<column>`, `fk_<table>_<column>`).
+    pub fn in_table(self, table: &crate::model::TableDef) -> Self {
+        match self {
+            Error::Constraint(mut c) => {
+                if c.table.is_none() {
+                    c.table = Some(table.name.to_owned());
+                }
+                if c.table.as_deref() == Some(table.name) {
+                    crate::schema::complete_constraint(table, &mut c);
+                }
+                Error::Constraint(c)
+            }
+            Error::Conversion(mut c) => {
+                if c.table.is_none() {
+                    c.table = Some(table.name.to_owned());
+                }
+                Error::Conversion(c)
+            }
+            e => e,
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! [`FromRow`] for scalars, tuples and `Option`.
+
+use crate::connection::Row;
+use crate::convert::SqlType;
+use crate::error::{Error, Result};
+use crate::model::FromRow;
+use crate::value::ValueRef;
+
+macro_rules! scalar_from_row {
+    ($($t:ty),*) => {$(
+        impl FromRow for $t {
+            const WIDTH: usize = 1;
+            fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
+                <$t as SqlType>::from_value_ref(row.get(offset)?).map_err(Error::from)
+            }
+        }
+    )*};
+}
+
+scalar_from_row!(bool, i16, i32, i64, f32, f64, String, Vec<u8>);
+
+/// `None` when every column of `T` is NULL.
+impl<T: FromRow> FromRow for Option<T> {
+    const WIDTH: usize = T::WIDTH;
+    fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
+        for i in offset..offset + T::WIDTH {
+            if !matches!(row.get(i)?, ValueRef::Null) {
+                return T::from_row(row, offset).map(Some);
+            }
+        }
+        Ok(None)
+    }
+}
+
+macro_rules! tuple_from_row {
+    ($($name:ident)+) => {
+        impl<$($name: FromRow),+> FromRow for ($($name,)+) {
+            const WIDTH: usize = 0 $(+ $name::WIDTH)+;
+            #[allow(unused_assignments)]
+            fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
+                let mut at = offset;
+                Ok(($({
+                    let v = $name::from_row(row, at)?;
+                    at += $name::WIDTH;
+                    v
+                },)+))
+            }
+        }
+    };
+}
+
+tuple_from_row!(A);
+tuple_from_row!(A B);
+tuple_from_row!(A B C);
+tuple_from_row!(A B C D);
+tuple_from_row!(A B C D E);
+tuple_from_row!(A B C D E F);
+tuple_from_row!(A B C D E F G);
+tuple_from_row!(A B C D E F G H);

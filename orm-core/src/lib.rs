@@ -1,0 +1,45 @@
+//! The core of athanor: values and conversions, the [`Dialect`] and
+//! [`Connection`] traits backends implement, models, the query AST and its
+//! builder, schema creation and the session.
+//!
+//! Users depend on the `athanor` facade crate, which re-exports this crate.
+#![warn(missing_docs)]
+
+mod conn;
+mod connection;
+mod convert;
+mod dialect;
+mod error;
+mod expr;
+mod from_row;
+mod key;
+mod model;
+mod query;
+pub mod raw;
+mod render;
+mod schema;
+mod session;
+mod value;
+mod write;
+
+pub use conn::{capture_statements, Conn, Executor, Transaction};
+pub use connection::{Connection, Row};
+pub use convert::{AutoKey, IntoOperand, SqlType};
+pub use dialect::{write_quoted, Dialect, KeyStrategy, UpsertStyle};
+pub use error::{ConstraintKind, ConstraintViolation, ConversionError, Error, Result};
+pub use expr::{escape_like, BinOp, Column, Expr, Func, Order};
+pub use key::KeyValue;
+pub use model::{
+    ColumnDef, DefaultValue, ForeignKeyDef, FromRow, IndexDef, Model, ReferentialAction, TableDef,
+};
+pub use query::{
+    count_all, model_columns, Assignment, Join, JoinKind, Select, SelectStmt, Selected, Selection,
+    TableRef,
+};
+pub use render::SqlWriter;
+pub use schema::{
+    create_table_sql, dependency_depth, foreign_key_name, unique_constraint_name, Schema,
+};
+pub use session::{Handle, Session};
+pub use value::{ColumnType, Value, ValueRef};
+pub use write::AnyColumn;

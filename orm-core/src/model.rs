@@ -1,0 +1,260 @@
+//! Models: the static description of a table and the trait `#[derive(Model)]` implements.
+
+use crate::conn::Executor;
+use crate::connection::Row;
+use crate::error::{Error, Result};
+use crate::expr::{BinOp, Expr};
+use crate::key::KeyValue;
+use crate::query::Select;
+use crate::value::{ColumnType, ValueRef};
+use crate::write::{self, AnyColumn};
+
+/// A column's default value, written into DDL as a literal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    /// A boolean literal.
+    Bool(bool),
+    /// An integer literal.
+    Int(i64),
+    /// A float literal.
+    Float(f64),
+    /// A text literal.
+    Text(&'static str),
+}
+
+/// What happens to referencing rows when the referenced row is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReferentialAction {
+    /// The delete fails while referencing rows exist (checked at the end of the statement).
+    #[default]
+    NoAction,
+    /// The delete fails while referencing rows exist.
+    Restrict,
+    /// Referencing rows are deleted too.
+    Cascade,
+    /// The referencing column is set to NULL.
+    SetNull,
+}
+
+impl ReferentialAction {
+    /// The SQL words for this action.
+    pub fn sql(&self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "NO ACTION",
+            ReferentialAction::Restrict => "RESTRICT",
+            ReferentialAction::Cascade => "CASCADE",
+            ReferentialAction::SetNull => "SET NULL",
+        }
+    }
+}
+
+/// One column of a model's table.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDef {
+    /// The column's name in the database.
+    pub name: &'static str,
+    /// The Rust field it maps to.
+    pub field: &'static str,
+    /// The SQL type.
+    pub ty: ColumnType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Whether the column is (part of) the primary key.
+    pub primary_key: bool,
+    /// Whether the database generates the value (integer primary key).
+    pub auto_increment: bool,
+    /// Whether the column has a single-column UNIQUE constraint.
+    pub unique: bool,
+    /// Whether text compares case-insensitively (the default is case-sensitive on every backend).
+    pub case_insensitive: bool,
+    /// The default value in DDL.
+    pub default: Option<DefaultValue>,
+}
+
+/// A foreign key from a model's columns to another model's key.
+#[derive(Debug, Clone, Copy)]
+pub struct ForeignKeyDef {
+    /// The referencing columns (database names).
+    pub columns: &'static [&'static str],
+    /// The referenced model's table.
+    pub references: fn() -> &'static TableDef,
+    /// The referenced columns; empty means the referenced table's primary key.
+    pub referenced_columns: &'static [&'static str],
+    /// The action on delete of the referenced row.
+    pub on_delete: ReferentialAction,
+}
+
+impl ForeignKeyDef {
+    /// The referenced columns, the primary key when none were named.
+    pub fn target_columns(&self) -> Vec<&'static str> {
+        if self.referenced_columns.is_empty() {
+            (self.references)().primary_key_columns().collect()
+        } else {
+            self.referenced_columns.to_vec()
+        }
+    }
+}
+
+/// An index on one or more columns.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexDef {
+    /// The index's name.
+    pub name: &'static str,
+    /// The indexed columns (database names).
+    pub columns: &'static [&'static str],
+    /// Whether the index is unique.
+    pub unique: bool,
+}
+
+/// The static description of a model's table.
+#[derive(Debug)]
+pub struct TableDef {
+    /// The table's name in the database.
+    pub name: &'static str,
+    /// The Rust type's name, for messages.
+    pub model: &'static str,
+    /// The columns, in field order.
+    pub columns: &'static [ColumnDef],
+    /// Indexes into `columns` of the primary key.
+    pub primary_key: &'static [usize],
+    /// Index into `columns` of the auto-generated key, if any.
+    pub auto_key: Option<usize>,
+    /// Foreign keys.
+    pub foreign_keys: &'static [ForeignKeyDef],
+    /// Indexes (beyond single-column unique constraints).
+    pub indexes: &'static [IndexDef],
+}
+
+impl TableDef {
+    /// The database names of the primary key's columns.
+    pub fn primary_key_columns(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.primary_key.iter().map(|&i| self.columns[i].name)
+    }
+
+    /// The column with the given database name.
+    pub fn column(&self, name: &str) -> Option<&'static ColumnDef> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The index in `columns` of the column with the given database name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+/// Reads a value of this type from consecutive columns of a row.
+///
+/// Implemented by models (by the derive), by the scalar types, by tuples of
+/// readable types, and by `Option<T>`, which is `None` when all of `T`'s
+/// columns are NULL (the missing side of a left join).
+pub trait FromRow: Sized {
+    /// How many columns the value occupies.
+    const WIDTH: usize;
+
+    /// Reads the value from columns `offset..offset + WIDTH`.
+    fn from_row(row: &dyn Row, offset: usize) -> Result<Self>;
+}
+
+/// A table mapped to a Rust struct. Implemented by `#[derive(Model)]`; the
+/// provided methods are the model's CRUD operations.
+pub trait Model: FromRow + 'static {
+    /// The table's description.
+    const TABLE: &'static TableDef;
+
+    /// The primary key's type: the key field's type, or a tuple for a composite key.
+    type Key: KeyValue;
+
+    /// The value of the column at `index` (in `TABLE.columns` order).
+    fn value_at(&self, index: usize) -> ValueRef<'_>;
+
+    /// Whether the auto-generated key is not yet assigned (it is the key
+    /// type's zero, or `None`). False for models without an auto-generated key.
+    fn auto_key_unset(&self) -> bool;
+
+    /// Fills in the auto-generated key after an insert.
+    fn set_auto_key(&mut self, key: i64) -> Result<()>;
+
+    /// A query over this model's table.
+    fn query() -> Select<Self> {
+        Select::new()
+    }
+
+    /// Inserts the row; a generated key is filled back into `self`.
+    fn insert<E: Executor + ?Sized>(&mut self, ex: &mut E) -> Result<()> {
+        write::insert_rows(ex.conn(), std::slice::from_mut(self))
+    }
+
+    /// Inserts all `rows` in as few statements as possible (one, below the
+    /// backend's parameter limit); generated keys are filled back. Either
+    /// every row is inserted or none is.
+    fn insert_many<E: Executor + ?Sized>(ex: &mut E, rows: &mut [Self]) -> Result<()> {
+        write::insert_rows(ex.conn(), rows)
+    }
+
+    /// The row with primary key `key`, if there is one.
+    fn find<E: Executor + ?Sized>(ex: &mut E, key: Self::Key) -> Result<Option<Self>> {
+        let mut values = Vec::with_capacity(Self::Key::LEN);
+        key.push_values(&mut values);
+        let table = Self::TABLE;
+        let condition = Expr::And(
+            table
+                .primary_key
+                .iter()
+                .zip(values)
+                .map(|(&i, v)| Expr::Binary {
+                    op: BinOp::Eq,
+                    left: Box::new(Expr::Column {
+                        table: table.name,
+                        name: table.columns[i].name,
+                    }),
+                    right: Box::new(Expr::Value(v.to_owned())),
+                })
+                .collect(),
+        );
+        Self::query().filter(condition).one_or_none(ex)
+    }
+
+    /// The row with primary key `key`; [`Error::NoRows`] when there is none.
+    fn get<E: Executor + ?Sized>(ex: &mut E, key: Self::Key) -> Result<Self> {
+        Self::find(ex, key)?.ok_or_else(|| Error::NoRows {
+            table: Self::TABLE.name.to_owned(),
+        })
+    }
+
+    /// Writes every non-key column to the row with this key;
+    /// [`Error::NoRows`] when there is no such row.
+    fn update<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
+        write::update_row(ex.conn(), self, None)
+    }
+
+    /// Writes only the given columns to the row with this key.
+    fn update_columns<E: Executor + ?Sized>(
+        &self,
+        ex: &mut E,
+        columns: &[&dyn AnyColumn<Self>],
+    ) -> Result<()> {
+        let columns: Vec<usize> = columns.iter().map(|c| c.column_index()).collect();
+        write::update_row(ex.conn(), self, Some(&columns))
+    }
+
+    /// Deletes the row with this key; [`Error::NoRows`] when there is none.
+    fn delete<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
+        write::delete_row(ex.conn(), self)
+    }
+
+    /// Inserts the row, or updates the row with the same primary key.
+    fn upsert<E: Executor + ?Sized>(&mut self, ex: &mut E) -> Result<()> {
+        write::upsert_row(ex.conn(), self, Self::TABLE.primary_key)
+    }
+
+    /// Inserts the row, or updates the row whose `conflict` columns (a unique
+    /// key) hold the same values. MySQL matches on any unique key of the table.
+    fn upsert_on<E: Executor + ?Sized>(
+        &mut self,
+        ex: &mut E,
+        conflict: &[&dyn AnyColumn<Self>],
+    ) -> Result<()> {
+        let conflict: Vec<usize> = conflict.iter().map(|c| c.column_index()).collect();
+        write::upsert_row(ex.conn(), self, &conflict)
+    }
+}

@@ -1,0 +1,480 @@
+//! The typed query builder: `Artist::query().filter(Artist::NAME.eq("x")).one(&mut conn)`.
+
+use std::marker::PhantomData;
+
+use crate::conn::Executor;
+use crate::convert::{IntoOperand, SqlType};
+use crate::error::{Error, Result};
+use crate::expr::{Column, Expr, Func, Order};
+use crate::model::{FromRow, Model, TableDef};
+use crate::render::SqlWriter;
+
+/// A table in a FROM or JOIN clause, with an optional alias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableRef {
+    /// The table's name.
+    pub name: &'static str,
+    /// The alias, when the table is joined to itself.
+    pub alias: Option<&'static str>,
+}
+
+impl TableRef {
+    /// The name columns are qualified with: the alias, or the table's name.
+    pub fn qualifier(&self) -> &'static str {
+        self.alias.unwrap_or(self.name)
+    }
+}
+
+/// The kind of a join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    /// `INNER JOIN`.
+    Inner,
+    /// `LEFT JOIN`.
+    Left,
+}
+
+/// One JOIN clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    /// Inner or left.
+    pub kind: JoinKind,
+    /// The joined table.
+    pub table: TableRef,
+    /// The join condition.
+    pub on: Expr,
+}
+
+/// A SELECT statement's AST, independent of any dialect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectStmt {
+    /// `SELECT DISTINCT`.
+    pub distinct: bool,
+    /// The selected expressions.
+    pub columns: Vec<Expr>,
+    /// The main table.
+    pub from: TableRef,
+    /// Joined tables.
+    pub joins: Vec<Join>,
+    /// The WHERE condition.
+    pub filter: Option<Expr>,
+    /// GROUP BY terms.
+    pub group_by: Vec<Expr>,
+    /// The HAVING condition.
+    pub having: Option<Expr>,
+    /// ORDER BY terms.
+    pub order_by: Vec<Order>,
+    /// LIMIT.
+    pub limit: Option<u64>,
+    /// OFFSET.
+    pub offset: Option<u64>,
+}
+
+impl SelectStmt {
+    /// `SELECT * FROM table`.
+    pub fn from(table: TableRef) -> Self {
+        SelectStmt {
+            distinct: false,
+            columns: Vec::new(),
+            from: table,
+            joins: Vec::new(),
+            filter: None,
+            group_by: Vec::new(),
+            having: None,
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+        }
+    }
+
+    pub(crate) fn add_filter(&mut self, e: Expr) {
+        self.filter = Some(match self.filter.take() {
+            Some(f) => f.and(e),
+            None => e,
+        });
+    }
+}
+
+/// The columns of `table`, qualified with `qualifier`, as expressions.
+pub fn model_columns(table: &'static TableDef, qualifier: &'static str) -> Vec<Expr> {
+    table
+        .columns
+        .iter()
+        .map(|c| Expr::Column {
+            table: qualifier,
+            name: c.name,
+        })
+        .collect()
+}
+
+/// What can be selected: a column, an expression typed by [`Selected`], or a
+/// tuple of those. `Output` is what each row reads into.
+pub trait Selection {
+    /// The Rust type a row of this selection reads into.
+    type Output: FromRow;
+    /// The selected expressions.
+    fn exprs(self) -> Vec<Expr>;
+}
+
+impl<M, T: SqlType + FromRow> Selection for Column<M, T> {
+    type Output = T;
+    fn exprs(self) -> Vec<Expr> {
+        vec![self.expr()]
+    }
+}
+
+/// An expression with the Rust type it reads into, for selections: aggregates
+/// and computed values. Built by [`count`], [`sum`], [`Selected::new`], ...
+#[derive(Debug, Clone)]
+pub struct Selected<T> {
+    expr: Expr,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T> Selected<T> {
+    /// An expression that reads into `T`.
+    pub fn new(expr: Expr) -> Self {
+        Selected {
+            expr,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The untyped expression.
+    pub fn expr(self) -> Expr {
+        self.expr
+    }
+}
+
+impl<T: FromRow> Selection for Selected<T> {
+    type Output = T;
+    fn exprs(self) -> Vec<Expr> {
+        vec![self.expr]
+    }
+}
+
+/// `COUNT(*)`.
+pub fn count_all() -> Selected<i64> {
+    Selected::new(Expr::Call {
+        func: Func::Count,
+        args: Vec::new(),
+    })
+}
+
+macro_rules! tuple_selection {
+    ($($name:ident $idx:tt)+) => {
+        impl<$($name: Selection),+> Selection for ($($name,)+) {
+            type Output = ($($name::Output,)+);
+            fn exprs(self) -> Vec<Expr> {
+                let mut v = Vec::new();
+                $(v.extend(self.$idx.exprs());)+
+                v
+            }
+        }
+    };
+}
+
+tuple_selection!(A 0);
+tuple_selection!(A 0 B 1);
+tuple_selection!(A 0 B 1 C 2);
+tuple_selection!(A 0 B 1 C 2 D 3);
+tuple_selection!(A 0 B 1 C 2 D 3 E 4);
+tuple_selection!(A 0 B 1 C 2 D 3 E 4 F 5);
+
+/// `SET column = value` in an update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// The assigned column's name.
+    pub column: &'static str,
+    /// The new value.
+    pub value: Expr,
+}
+
+impl<M, T: SqlType> Column<M, T> {
+    /// `SET column = value` (a value of the column's type, or an expression over columns).
+    pub fn set<O: IntoOperand<T::Base>>(self, value: O) -> Assignment {
+        Assignment {
+            column: self.name(),
+            value: value.into_operand(),
+        }
+    }
+}
+
+impl<M, T: SqlType> Column<M, Option<T>> {
+    /// `SET column = NULL` (only for nullable columns).
+    pub fn set_null(self) -> Assignment {
+        Assignment {
+            column: self.name(),
+            value: Expr::Value(crate::value::Value::Null),
+        }
+    }
+}
+
+/// A typed SELECT over model `M`, reading rows into `R` (by default the model).
+#[derive(Debug, Clone)]
+pub struct Select<M, R = M> {
+    stmt: SelectStmt,
+    _marker: PhantomData<fn() -> (M, R)>,
+}
+
+impl<M, R> From<Select<M, R>> for SelectStmt {
+    fn from(s: Select<M, R>) -> SelectStmt {
+        s.stmt
+    }
+}
+
+impl<M: Model> Select<M, M> {
+    /// `SELECT <all columns of M> FROM M`.
+    pub fn new() -> Self {
+        let table = TableRef {
+            name: M::TABLE.name,
+            alias: None,
+        };
+        let mut stmt = SelectStmt::from(table);
+        stmt.columns = model_columns(M::TABLE, M::TABLE.name);
+        Select {
+            stmt,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> Default for Select<M, M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Model, R: FromRow> Select<M, R> {
+    /// The statement's AST.
+    pub fn statement(&self) -> &SelectStmt {
+        &self.stmt
+    }
+
+    /// Adds a WHERE condition (ANDed with earlier ones).
+    pub fn filter(mut self, condition: Expr) -> Self {
+        self.stmt.add_filter(condition);
+        self
+    }
+
+    /// Adds an ORDER BY term.
+    pub fn order_by(mut self, order: Order) -> Self {
+        self.stmt.order_by.push(order);
+        self
+    }
+
+    /// Limits the number of rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.stmt.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.stmt.offset = Some(n);
+        self
+    }
+
+    /// `SELECT DISTINCT`.
+    pub fn distinct(mut self) -> Self {
+        self.stmt.distinct = true;
+        self
+    }
+
+    /// Adds GROUP BY terms.
+    pub fn group_by(mut self, terms: impl IntoIterator<Item = Expr>) -> Self {
+        self.stmt.group_by.extend(terms);
+        self
+    }
+
+    /// Adds a HAVING condition (ANDed with earlier ones).
+    pub fn having(mut self, condition: Expr) -> Self {
+        self.stmt.having = Some(match self.stmt.having.take() {
+            Some(h) => h.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Selects chosen columns or expressions instead of the whole model.
+    pub fn select<S: Selection>(self, selection: S) -> Select<M, S::Output> {
+        let mut stmt = self.stmt;
+        stmt.columns = selection.exprs();
+        Select {
+            stmt,
+            _marker: PhantomData,
+        }
+    }
+
+    fn fetch<E: Executor + ?Sized>(
+        &self,
+        ex: &mut E,
+        stmt: &SelectStmt,
+        cap: usize,
+        mut each: impl FnMut(R),
+    ) -> Result<usize> {
+        let conn = ex.conn();
+        let mut w = SqlWriter::new(conn.dialect());
+        w.select(stmt)?;
+        let mut seen = 0;
+        conn.query(&w.sql, &w.params, &mut |row| {
+            seen += 1;
+            if seen <= cap {
+                each(R::from_row(row, 0)?);
+            }
+            Ok(())
+        })
+        .map_err(|e| e.in_table(M::TABLE))?;
+        Ok(seen)
+    }
+
+    /// Every matching row.
+    pub fn all<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Vec<R>> {
+        let mut out = Vec::new();
+        self.fetch(ex, &self.stmt, usize::MAX, |r| out.push(r))?;
+        Ok(out)
+    }
+
+    /// Calls `each` for every matching row without collecting them.
+    pub fn for_each<E: Executor + ?Sized>(
+        &self,
+        ex: &mut E,
+        mut each: impl FnMut(R) -> Result<()>,
+    ) -> Result<()> {
+        let conn = ex.conn();
+        let mut w = SqlWriter::new(conn.dialect());
+        w.select(&self.stmt)?;
+        conn.query(&w.sql, &w.params, &mut |row| each(R::from_row(row, 0)?))
+    }
+
+    /// The first matching row, if any (adds `LIMIT 1`).
+    pub fn first<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Option<R>> {
+        let mut stmt = self.stmt.clone();
+        stmt.limit = Some(1);
+        let mut out = None;
+        self.fetch(ex, &stmt, 1, |r| out = Some(r))?;
+        Ok(out)
+    }
+
+    /// At most one row: `None` for zero rows, [`Error::MultipleRows`] for several.
+    pub fn one_or_none<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Option<R>> {
+        let mut stmt = self.stmt.clone();
+        // Two rows are enough to know there is more than one.
+        stmt.limit = Some(stmt.limit.map_or(2, |l| l.min(2)));
+        let mut out = None;
+        let seen = self.fetch(ex, &stmt, 1, |r| out = Some(r))?;
+        if seen > 1 {
+            return Err(Error::MultipleRows {
+                table: M::TABLE.name.to_owned(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Exactly one row: [`Error::NoRows`] for zero rows, [`Error::MultipleRows`] for several.
+    pub fn one<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<R> {
+        self.one_or_none(ex)?.ok_or_else(|| Error::NoRows {
+            table: M::TABLE.name.to_owned(),
+        })
+    }
+
+    /// The number of matching rows (LIMIT and OFFSET apply).
+    pub fn count<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<i64> {
+        let plain = self.stmt.limit.is_none()
+            && self.stmt.offset.is_none()
+            && !self.stmt.distinct
+            && self.stmt.group_by.is_empty();
+        let counted = plain.then(|| {
+            let mut stmt = self.stmt.clone();
+            stmt.columns = count_all().exprs();
+            stmt.order_by.clear();
+            stmt
+        });
+        let conn = ex.conn();
+        let mut w = SqlWriter::new(conn.dialect());
+        match &counted {
+            Some(stmt) => w.select(stmt)?,
+            None => {
+                w.push("SELECT COUNT(*) FROM (");
+                w.select(&self.stmt)?;
+                w.push(") AS ").ident("athanor_counted");
+            }
+        }
+        let mut n = 0i64;
+        conn.query(&w.sql, &w.params, &mut |row| {
+            n = i64::from_row(row, 0)?;
+            Ok(())
+        })?;
+        Ok(n)
+    }
+
+    /// Whether any row matches.
+    pub fn exists<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<bool> {
+        let conn = ex.conn();
+        let mut w = SqlWriter::new(conn.dialect());
+        w.push("SELECT CASE WHEN EXISTS (");
+        w.select(&self.stmt)?;
+        w.push(") THEN 1 ELSE 0 END");
+        let mut found = false;
+        conn.query(&w.sql, &w.params, &mut |row| {
+            found = bool::from_row(row, 0)?;
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// `EXISTS (this query)` as a condition, for use in another query's filter.
+    pub fn exists_expr(self) -> Expr {
+        Expr::Exists {
+            query: Box::new(self.stmt),
+            negated: false,
+        }
+    }
+
+    /// This query as a scalar subquery `(SELECT ...)`.
+    pub fn scalar(self) -> Expr {
+        Expr::Subquery(Box::new(self.stmt))
+    }
+
+    /// `UPDATE M SET ... WHERE <this query's filter>`; returns the number of
+    /// rows matched, on every backend.
+    pub fn update<E: Executor + ?Sized>(
+        &self,
+        ex: &mut E,
+        assignments: impl IntoIterator<Item = Assignment>,
+    ) -> Result<u64> {
+        let assignments: Vec<Assignment> = assignments.into_iter().collect();
+        if assignments.is_empty() {
+            return Err(Error::InvalidModel(format!(
+                "update of {} with no assignments",
+                M::TABLE.name
+            )));
+        }
+        let conn = ex.conn();
+        let mut w = SqlWriter::new(conn.dialect());
+        w.push("UPDATE ").ident(M::TABLE.name).push(" SET ");
+        w.list(&assignments, |w, a| {
+            w.ident(a.column).push(" = ");
+            w.expr(&a.value)
+        })?;
+        if let Some(f) = &self.stmt.filter {
+            w.push(" WHERE ");
+            w.expr(f)?;
+        }
+        conn.execute(&w.sql, &w.params)
+            .map_err(|e| e.in_table(M::TABLE))
+    }
+
+    /// `DELETE FROM M WHERE <this query's filter>`; returns the number of rows deleted.
+    pub fn delete<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<u64> {
+        let conn = ex.conn();
+        let mut w = SqlWriter::new(conn.dialect());
+        w.push("DELETE FROM ").ident(M::TABLE.name);
+        if let Some(f) = &self.stmt.filter {
+            w.push(" WHERE ");
+            w.expr(f)?;
+        }
+        conn.execute(&w.sql, &w.params)
+            .map_err(|e| e.in_table(M::TABLE))
+    }
+}

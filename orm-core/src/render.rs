@@ -1,0 +1,355 @@
+//! Renders the AST into SQL text and bound parameters, in a dialect.
+//!
+//! All SQL is written here, once; a [`Dialect`] only answers what differs.
+
+use crate::dialect::{write_quoted, Dialect};
+use crate::error::Result;
+use crate::expr::{BinOp, Expr, Func, Order};
+use crate::query::{JoinKind, SelectStmt, TableRef};
+use crate::value::ValueRef;
+
+/// SQL text being written, with its parameters.
+pub struct SqlWriter<'a> {
+    /// The SQL so far.
+    pub sql: String,
+    /// The parameters bound so far, in placeholder order.
+    pub params: Vec<ValueRef<'a>>,
+    dialect: &'static dyn Dialect,
+}
+
+impl<'a> SqlWriter<'a> {
+    /// An empty writer for `dialect`.
+    pub fn new(dialect: &'static dyn Dialect) -> Self {
+        SqlWriter {
+            sql: String::with_capacity(128),
+            params: Vec::new(),
+            dialect,
+        }
+    }
+
+    /// The dialect written in.
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.dialect
+    }
+
+    /// Appends raw SQL text.
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.sql.push_str(s);
+        self
+    }
+
+    /// Appends a quoted identifier.
+    pub fn ident(&mut self, name: &str) -> &mut Self {
+        write_quoted(self.dialect, name, &mut self.sql);
+        self
+    }
+
+    /// Appends `"table"."column"`.
+    pub fn qualified(&mut self, table: &str, column: &str) -> &mut Self {
+        self.ident(table).push(".").ident(column)
+    }
+
+    /// Appends a placeholder and binds `value` to it.
+    pub fn param(&mut self, value: ValueRef<'a>) -> &mut Self {
+        self.params.push(value);
+        self.dialect
+            .write_placeholder(self.params.len(), &mut self.sql);
+        self
+    }
+
+    /// Appends a comma-separated list, written by `each`.
+    pub fn list<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Self, T) -> Result<()>,
+    ) -> Result<()> {
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            each(self, item)?;
+        }
+        Ok(())
+    }
+
+    /// Writes an expression.
+    pub fn expr(&mut self, e: &'a Expr) -> Result<()> {
+        match e {
+            Expr::Column { table, name } => {
+                self.qualified(table, name);
+            }
+            Expr::Value(v) => {
+                self.param(v.as_ref());
+            }
+            Expr::Binary { op, left, right } => {
+                self.push("(");
+                self.expr(left)?;
+                self.push(match op {
+                    BinOp::Eq => " = ",
+                    BinOp::Ne => " <> ",
+                    BinOp::Lt => " < ",
+                    BinOp::Le => " <= ",
+                    BinOp::Gt => " > ",
+                    BinOp::Ge => " >= ",
+                    BinOp::Add => " + ",
+                    BinOp::Sub => " - ",
+                    BinOp::Mul => " * ",
+                    BinOp::Div => " / ",
+                });
+                self.expr(right)?;
+                self.push(")");
+            }
+            Expr::And(items) | Expr::Or(items) => {
+                let is_and = matches!(e, Expr::And(_));
+                if items.is_empty() {
+                    self.push(if is_and { "(1 = 1)" } else { "(1 = 0)" });
+                    return Ok(());
+                }
+                self.push("(");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.push(if is_and { " AND " } else { " OR " });
+                    }
+                    self.expr(item)?;
+                }
+                self.push(")");
+            }
+            Expr::Not(inner) => {
+                self.push("(NOT ");
+                self.expr(inner)?;
+                self.push(")");
+            }
+            Expr::IsNull { expr, negated } => {
+                self.push("(");
+                self.expr(expr)?;
+                self.push(if *negated {
+                    " IS NOT NULL)"
+                } else {
+                    " IS NULL)"
+                });
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                if list.is_empty() {
+                    // `IN ()` is not valid SQL; the empty set is false (NOT IN: true).
+                    self.push(if *negated { "(1 = 1)" } else { "(1 = 0)" });
+                    return Ok(());
+                }
+                self.push("(");
+                self.expr(expr)?;
+                self.push(if *negated { " NOT IN (" } else { " IN (" });
+                self.list(list, |w, item| w.expr(item))?;
+                self.push("))");
+            }
+            Expr::InSubquery {
+                expr,
+                query,
+                negated,
+            } => {
+                self.push("(");
+                self.expr(expr)?;
+                self.push(if *negated { " NOT IN (" } else { " IN (" });
+                self.select(query)?;
+                self.push("))");
+            }
+            Expr::Exists { query, negated } => {
+                self.push(if *negated {
+                    "(NOT EXISTS ("
+                } else {
+                    "(EXISTS ("
+                });
+                self.select(query)?;
+                self.push("))");
+            }
+            Expr::Subquery(query) => {
+                self.push("(");
+                self.select(query)?;
+                self.push(")");
+            }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                self.push("(");
+                self.expr(expr)?;
+                self.push(if *negated {
+                    " NOT BETWEEN "
+                } else {
+                    " BETWEEN "
+                });
+                self.expr(low)?;
+                self.push(" AND ");
+                self.expr(high)?;
+                self.push(")");
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => self.like(expr, pattern, *negated, *case_insensitive)?,
+            Expr::Call { func, args } => self.call(*func, args)?,
+            Expr::Star => {
+                self.push("*");
+            }
+        }
+        Ok(())
+    }
+
+    fn like(
+        &mut self,
+        expr: &'a Expr,
+        pattern: &'a Expr,
+        negated: bool,
+        case_insensitive: bool,
+    ) -> Result<()> {
+        let not = if negated { "NOT " } else { "" };
+        self.push("(");
+        if case_insensitive {
+            // LOWER() on both sides behaves the same on every backend.
+            self.push("LOWER(");
+            self.expr(expr)?;
+            self.push(") ").push(not).push("LIKE LOWER(");
+            self.expr(pattern)?;
+            self.push(")");
+        } else {
+            self.expr(expr)?;
+            self.push(" ").push(not).push("LIKE ");
+            self.expr(pattern)?;
+        }
+        let escape = self.dialect.like_escape_literal();
+        self.push(" ESCAPE ").push(escape);
+        self.push(")");
+        Ok(())
+    }
+
+    fn call(&mut self, func: Func, args: &'a [Expr]) -> Result<()> {
+        let (name, distinct) = match func {
+            Func::Concat => return self.concat(args),
+            Func::Count => ("COUNT", false),
+            Func::CountDistinct => ("COUNT", true),
+            Func::Sum => ("SUM", false),
+            Func::Avg => ("AVG", false),
+            Func::Min => ("MIN", false),
+            Func::Max => ("MAX", false),
+            Func::Lower => ("LOWER", false),
+            Func::Upper => ("UPPER", false),
+            Func::Coalesce => ("COALESCE", false),
+        };
+        self.push(name).push("(");
+        if distinct {
+            self.push("DISTINCT ");
+        }
+        if args.is_empty() && func == Func::Count {
+            self.push("*");
+        } else {
+            self.list(args, |w, a| w.expr(a))?;
+        }
+        self.push(")");
+        Ok(())
+    }
+
+    fn concat(&mut self, args: &'a [Expr]) -> Result<()> {
+        if self.dialect.concat_operator() {
+            self.push("(");
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    self.push(" || ");
+                }
+                self.expr(a)?;
+            }
+            self.push(")");
+        } else {
+            self.push("CONCAT(");
+            self.list(args, |w, a| w.expr(a))?;
+            self.push(")");
+        }
+        Ok(())
+    }
+
+    fn table_ref(&mut self, t: &TableRef) {
+        self.ident(t.name);
+        if let Some(alias) = t.alias {
+            self.push(" AS ").ident(alias);
+        }
+    }
+
+    /// Writes a SELECT statement.
+    pub fn select(&mut self, s: &'a SelectStmt) -> Result<()> {
+        self.push("SELECT ");
+        if s.distinct {
+            self.push("DISTINCT ");
+        }
+        if s.columns.is_empty() {
+            self.push("*");
+        } else {
+            self.list(&s.columns, |w, c| w.expr(c))?;
+        }
+        self.push(" FROM ");
+        self.table_ref(&s.from);
+        for j in &s.joins {
+            self.push(match j.kind {
+                JoinKind::Inner => " INNER JOIN ",
+                JoinKind::Left => " LEFT JOIN ",
+            });
+            self.table_ref(&j.table);
+            self.push(" ON ");
+            self.expr(&j.on)?;
+        }
+        if let Some(f) = &s.filter {
+            self.push(" WHERE ");
+            self.expr(f)?;
+        }
+        if !s.group_by.is_empty() {
+            self.push(" GROUP BY ");
+            self.list(&s.group_by, |w, g| w.expr(g))?;
+        }
+        if let Some(h) = &s.having {
+            self.push(" HAVING ");
+            self.expr(h)?;
+        }
+        self.order_by(&s.order_by)?;
+        self.limit_offset(s.limit, s.offset);
+        Ok(())
+    }
+
+    /// Writes ` ORDER BY ...` when `order` is not empty. NULLs sort first
+    /// ascending and last descending on every backend (as SQLite and MySQL do).
+    pub fn order_by(&mut self, order: &'a [Order]) -> Result<()> {
+        if order.is_empty() {
+            return Ok(());
+        }
+        self.push(" ORDER BY ");
+        self.list(order, |w, o| {
+            w.expr(&o.expr)?;
+            let nulls = w.dialect.nulls_order_clause(o.descending);
+            w.push(if o.descending { " DESC" } else { " ASC" });
+            w.push(nulls);
+            Ok(())
+        })
+    }
+
+    /// Writes ` LIMIT n OFFSET m` as the dialect wants it.
+    pub fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
+        use std::fmt::Write;
+        match (limit, offset) {
+            (Some(l), _) => {
+                let _ = write!(self.sql, " LIMIT {l}");
+            }
+            (None, Some(_)) => {
+                if let Some(all) = self.dialect.limit_for_offset_only() {
+                    self.push(" LIMIT ").push(all);
+                }
+            }
+            (None, None) => {}
+        }
+        if let Some(o) = offset {
+            let _ = write!(self.sql, " OFFSET {o}");
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! The schema: registered models, created in foreign-key order and dropped in reverse.
+
+use crate::conn::Executor;
+use crate::error::{ConstraintKind, ConstraintViolation, Error, Result};
+use crate::model::{ColumnDef, DefaultValue, Model, TableDef};
+use crate::render::SqlWriter;
+use crate::value::ColumnType;
+
+/// A set of models whose tables are created and dropped together
+/// (SQLAlchemy's `MetaData`).
+///
+/// ```
+/// # use athanor_core::Schema;
+/// let schema = Schema::new();
+/// assert!(schema.tables().is_empty());
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Schema {
+    tables: Vec<&'static TableDef>,
+}
+
+impl Schema {
+    /// An empty schema.
+    pub fn new() -> Self {
+        Schema { tables: Vec::new() }
+    }
+
+    /// Registers model `M` (once; registering twice is harmless).
+    pub fn register<M: Model>(mut self) -> Self {
+        self.add(M::TABLE);
+        self
+    }
+
+    /// Registers a table by its description.
+    pub fn add(&mut self, table: &'static TableDef) {
+        if !self.tables.iter().any(|t| std::ptr::eq(*t, table)) {
+            self.tables.push(table);
+        }
+    }
+
+    /// The registered tables, in registration order.
+    pub fn tables(&self) -> &[&'static TableDef] {
+        &self.tables
+    }
+
+    /// Forgets every registered model (SQLAlchemy's `metadata.clear()`).
+    pub fn clear(&mut self) {
+        self.tables.clear();
+    }
+
+    /// The registered tables, each after the tables it references.
+    ///
+    /// # Failure
+    /// [`Error::InvalidModel`] when a foreign key references a model that is
+    /// not registered, or the references form a cycle.
+    pub fn creation_order(&self) -> Result<Vec<&'static TableDef>> {
+        for t in &self.tables {
+            for fk in t.foreign_keys {
+                let target = (fk.references)();
+                if !self.tables.iter().any(|r| std::ptr::eq(*r, target)) {
+                    return Err(Error::InvalidModel(format!(
+                        "{} ({}) has a foreign key to {} ({}), which is not registered in the schema",
+                        t.model, t.name, target.model, target.name
+                    )));
+                }
+            }
+        }
+        let mut ordered: Vec<&'static TableDef> = Vec::with_capacity(self.tables.len());
+        let mut remaining = self.tables.clone();
+        while !remaining.is_empty() {
+            let before = remaining.len();
+            remaining.retain(|t| {
+                let ready = t.foreign_keys.iter().all(|fk| {
+                    let target = (fk.references)();
+                    std::ptr::eq(target, *t) || ordered.iter().any(|o| std::ptr::eq(*o, target))
+                });
+                if ready {
+                    ordered.push(t);
+                }
+                !ready
+            });
+            if remaining.len() == before {
+                let names: Vec<&str> = remaining.iter().map(|t| t.name).collect();
+                return Err(Error::InvalidModel(format!(
+                    "foreign keys form a cycle between tables {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        Ok(ordered)
+    }
+
+    /// Creates every registered table that does not exist yet (with its
+    /// indexes), parents before children.
+    pub fn create_all<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
+        let conn = ex.conn();
+        for table in self.creation_order()? {
+            for sql in create_table_sql(conn.dialect(), table) {
+                conn.execute_batch(&sql)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops every registered table that exists, children before parents.
+    pub fn drop_all<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
+        let conn = ex.conn();
+        for table in self.creation_order()?.into_iter().rev() {
+            let mut w = SqlWriter::new(conn.dialect());
+            w.push("DROP TABLE IF EXISTS ").ident(table.name);
+            conn.execute_batch(&w.sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// The name athanor gives a single-column unique constraint.
+pub fn unique_constraint_name(table: &str, column: &str) -> String {
+    format!("uq_{table}_{column}")
+}
+
+/// The name athanor gives a foreign key.
+pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
+    format!("fk_{table}_{}", columns.join("_"))
+}
+
+fn is_keyed(table: &TableDef, index: usize, col: &ColumnDef) -> bool {
+    col.primary_key
+        || col.unique
+        || table
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.columns.contains(&col.name))
+        || table
+            .indexes
+            .iter()
+            .any(|ix| ix.columns.contains(&col.name))
+        || table
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.referenced_columns.contains(&table.columns[index].name))
+}
+
+fn write_default(w: &mut SqlWriter<'_>, d: DefaultValue) {
+    match d {
+        DefaultValue::Bool(b) => {
+            w.push(if b { "TRUE" } else { "FALSE" });
+        }
+        DefaultValue::Int(n) => {
+            w.push(&n.to_string());
+        }
+        DefaultValue::Float(f) => {
+            w.push(&format!("{f:?}"));
+        }
+        DefaultValue::Text(s) => {
+            let literal = w.dialect().escape_string_literal(&s.replace('\'', "''"));
+            w.push("'").push(&literal).push("'");
+        }
+    }
+}
+
+/// The statements that create `table` and its indexes, in `dialect`.
+pub fn create_table_sql(dialect: &'static dyn crate::Dialect, table: &TableDef) -> Vec<String> {
+    let mut w = SqlWriter::new(dialect);
+    w.push("CREATE TABLE IF NOT EXISTS ")
+        .ident(table.name)
+        .push(" (");
+    let composite_or_plain_key = table.auto_key.is_none();
+    for (i, col) in table.columns.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.ident(col.name).push(" ");
+        if table.auto_key == Some(i) {
+            w.push(&dialect.auto_key_column(col.ty));
+            continue;
+        }
+        w.push(&dialect.column_type(col.ty, is_keyed(table, i, col)));
+        if matches!(col.ty, ColumnType::Text | ColumnType::Varchar(_)) {
+            let collation = dialect.text_collation(col.case_insensitive);
+            if !collation.is_empty() {
+                w.push(" ").push(collation);
+            }
+        }
+        if !col.nullable {
+            w.push(" NOT NULL");
+        }
+        if let Some(d) = col.default {
+            w.push(" DEFAULT ");
+            write_default(&mut w, d);
+        }
+    }
+    if composite_or_plain_key && !table.primary_key.is_empty() {
+        w.push(", PRIMARY KEY (");
+        for (n, &i) in table.primary_key.iter().enumerate() {
+            if n > 0 {
+                w.push(", ");
+            }
+            w.ident(table.columns[i].name);
+        }
+        w.push(")");
+    }
+    for col in table.columns.iter().filter(|c| c.unique && !c.primary_key) {
+        w.push(", CONSTRAINT ")
+            .ident(&unique_constraint_name(table.name, col.name))
+            .push(" UNIQUE (")
+            .ident(col.name)
+            .push(")");
+    }
+    for fk in table.foreign_keys {
+        let target = (fk.references)();
+        w.push(", CONSTRAINT ")
+            .ident(&foreign_key_name(table.name, fk.columns))
+            .push(" FOREIGN KEY (");
+        for (n, c) in fk.columns.iter().enumerate() {
+            if n > 0 {
+                w.push(", ");
+            }
+            w.ident(c);
+        }
+        w.push(") REFERENCES ").ident(target.name).push(" (");
+        for (n, c) in fk.target_columns().iter().enumerate() {
+            if n > 0 {
+                w.push(", ");
+            }
+            w.ident(c);
+        }
+        w.push(") ON DELETE ").push(fk.on_delete.sql());
+    }
+    w.push(")").push(dialect.table_options());
+    let mut out = vec![w.sql];
+    for ix in table.indexes {
+        let mut w = SqlWriter::new(dialect);
+        w.push(if ix.unique {
+            "CREATE UNIQUE INDEX "
+        } else {
+            "CREATE INDEX "
+        });
+        if dialect.supports_create_index_if_not_exists() {
+            w.push("IF NOT EXISTS ");
+        }
+        w.ident(ix.name).push(" ON ").ident(table.name).push(" (");
+        for (n, c) in ix.columns.iter().enumerate() {
+            if n > 0 {
+                w.push(", ");
+            }
+            w.ident(c);
+        }
+        w.push(")");
+        out.push(w.sql);
+    }
+    out
+}
+
+/// Completes a violation on `table` from athanor's constraint naming: the
+/// column from the constraint's name, or the constraint's name from the column.
+pub(crate) fn complete_constraint(table: &TableDef, c: &mut ConstraintViolation) {
+    match c.kind {
+        ConstraintKind::Unique => {
+            if c.column.is_none() {
+                if let Some(name) = &c.constraint {
+                    c.column = table
+                        .columns
+                        .iter()
+                        .find(|col| unique_constraint_name(table.name, col.name) == *name)
+                        .map(|col| col.name.to_owned())
+                        .or_else(|| {
+                            // The primary key's own constraint.
+                            (name.ends_with("_pkey") || name == "PRIMARY")
+                                .then(|| table.primary_key_columns().collect::<Vec<_>>().join(", "))
+                        })
+                        .or_else(|| {
+                            table
+                                .indexes
+                                .iter()
+                                .find(|ix| ix.name == name)
+                                .map(|ix| ix.columns.join(", "))
+                        });
+                }
+            }
+            if c.constraint.is_none() {
+                if let Some(col) = &c.column {
+                    if table.column(col).is_some_and(|d| d.unique) {
+                        c.constraint = Some(unique_constraint_name(table.name, col));
+                    }
+                }
+            }
+        }
+        ConstraintKind::ForeignKey => {
+            if c.column.is_none() {
+                if let Some(name) = &c.constraint {
+                    c.column = table
+                        .foreign_keys
+                        .iter()
+                        .find(|fk| foreign_key_name(table.name, fk.columns) == *name)
+                        .map(|fk| fk.columns.join(", "));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How deep `table` sits in the foreign-key graph: 0 for a table that
+/// references no other, else one more than its deepest parent.
+pub fn dependency_depth(table: &'static TableDef) -> usize {
+    fn depth(t: &'static TableDef, seen: &mut Vec<*const TableDef>) -> usize {
+        if seen.contains(&(t as *const _)) {
+            return 0;
+        }
+        seen.push(t);
+        let d = t
+            .foreign_keys
+            .iter()
+            .map(|fk| (fk.references)())
+            .filter(|p| !std::ptr::eq(*p, t))
+            .map(|p| depth(p, seen) + 1)
+            .max()
+            .unwrap_or(0);
+        seen.pop();
+        d
+    }
+    depth(table, &mut Vec::new())
+}

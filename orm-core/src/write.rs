@@ -1,0 +1,409 @@
+//! Writing models: insert (keys filled back), update, delete, upsert.
+
+use crate::conn::Conn;
+use crate::dialect::{KeyStrategy, UpsertStyle};
+use crate::error::{Error, Result};
+use crate::expr::Column;
+use crate::model::{FromRow, Model, TableDef};
+use crate::render::SqlWriter;
+use crate::value::ValueRef;
+
+/// Any column of model `M`, whatever its type: for lists of columns
+/// (`&[&Artist::NAME, &Artist::PK]`).
+pub trait AnyColumn<M> {
+    /// The column's index among the model's columns.
+    fn column_index(&self) -> usize;
+}
+
+impl<M, T> AnyColumn<M> for Column<M, T> {
+    fn column_index(&self) -> usize {
+        self.index()
+    }
+}
+
+fn write_key_filter<'a, M: Model>(w: &mut SqlWriter<'a>, model: &'a M) {
+    let key: Vec<ValueRef<'a>> = M::TABLE
+        .primary_key
+        .iter()
+        .map(|&i| model.value_at(i))
+        .collect();
+    write_key_condition(w, M::TABLE, &key);
+}
+
+/// Writes ` WHERE "k1" = ? AND "k2" = ?` for the primary key of `table`.
+pub(crate) fn write_key_condition<'a>(
+    w: &mut SqlWriter<'a>,
+    table: &TableDef,
+    key: &[ValueRef<'a>],
+) {
+    w.push(" WHERE ");
+    for (n, (&i, v)) in table.primary_key.iter().zip(key).enumerate() {
+        if n > 0 {
+            w.push(" AND ");
+        }
+        w.qualified(table.name, table.columns[i].name).push(" = ");
+        w.param(*v);
+    }
+}
+
+/// The columns an insert of `rows` writes: all, less the auto key when it is unset.
+fn insert_columns(table: &TableDef, with_auto_key: bool) -> Vec<usize> {
+    (0..table.columns.len())
+        .filter(|&i| with_auto_key || Some(i) != table.auto_key)
+        .collect()
+}
+
+fn write_insert_head(w: &mut SqlWriter<'_>, table: &TableDef, columns: &[usize]) {
+    w.push("INSERT INTO ").ident(table.name).push(" (");
+    for (n, &i) in columns.iter().enumerate() {
+        if n > 0 {
+            w.push(", ");
+        }
+        w.ident(table.columns[i].name);
+    }
+    w.push(") VALUES ");
+}
+
+fn write_values_row<'a, M: Model>(w: &mut SqlWriter<'a>, model: &'a M, columns: &[usize]) {
+    w.push("(");
+    for (n, &i) in columns.iter().enumerate() {
+        if n > 0 {
+            w.push(", ");
+        }
+        w.param(model.value_at(i));
+    }
+    w.push(")");
+}
+
+/// Runs `f` inside a savepoint/transaction when `needed`, so a failure
+/// leaves nothing half-written.
+pub(crate) fn atomically<T>(
+    conn: &mut Conn,
+    needed: bool,
+    f: impl FnOnce(&mut Conn) -> Result<T>,
+) -> Result<T> {
+    if !needed {
+        return f(conn);
+    }
+    conn.begin()?;
+    match f(conn) {
+        Ok(v) => {
+            conn.commit_level()?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The original error matters more than a failed rollback.
+            let _ = conn.rollback_level();
+            Err(e)
+        }
+    }
+}
+
+/// Inserts `rows`, in as few statements as the parameter limit allows, and
+/// fills generated keys back into them.
+///
+/// Rows whose auto key is unset get one from the database; rows that carry
+/// one keep it, and the key's sequence is then moved past it where the
+/// database does not do that by itself.
+pub fn insert_rows<M: Model>(conn: &mut Conn, rows: &mut [M]) -> Result<()> {
+    let table = M::TABLE;
+    let Some(auto) = table.auto_key else {
+        return insert_subset(conn, rows, None, true);
+    };
+    let unset = rows.iter().filter(|r| r.auto_key_unset()).count();
+    if unset == rows.len() {
+        return insert_subset(conn, rows, None, false);
+    }
+    let mixed = unset != 0;
+    atomically(conn, true, |conn| {
+        if mixed {
+            let explicit: Vec<usize> = (0..rows.len())
+                .filter(|&i| !rows[i].auto_key_unset())
+                .collect();
+            insert_subset(conn, rows, Some(&explicit), true)?;
+        } else {
+            insert_subset(conn, rows, None, true)?;
+        }
+        if let Some(sql) = conn
+            .dialect()
+            .sync_key_sequence_sql(table.name, table.columns[auto].name)
+        {
+            conn.execute_batch(&sql).map_err(|e| e.in_table(table))?;
+        }
+        if mixed {
+            let generated: Vec<usize> = (0..rows.len())
+                .filter(|&i| rows[i].auto_key_unset())
+                .collect();
+            insert_subset(conn, rows, Some(&generated), false)?;
+        }
+        Ok(())
+    })
+}
+
+/// Inserts `rows` (or `rows[only]`), writing the auto key when
+/// `explicit_keys`, else filling generated keys back.
+fn insert_subset<M: Model>(
+    conn: &mut Conn,
+    rows: &mut [M],
+    only: Option<&[usize]>,
+    explicit_keys: bool,
+) -> Result<()> {
+    let mut keys: Vec<(usize, i64)> = Vec::new();
+    {
+        let refs: Vec<&M> = match only {
+            Some(ix) => ix.iter().map(|&i| &rows[i]).collect(),
+            None => rows.iter().collect(),
+        };
+        insert_refs(conn, &refs, explicit_keys, &mut |pos, key| {
+            keys.push((only.map_or(pos, |ix| ix[pos]), key));
+            Ok(())
+        })?;
+    }
+    for (i, key) in keys {
+        rows[i].set_auto_key(key)?;
+    }
+    Ok(())
+}
+
+/// Inserts `rows` in chunks under the parameter limit; reports each row's
+/// generated key (by position in `rows`) when the auto key is not written.
+fn insert_refs<M: Model>(
+    conn: &mut Conn,
+    rows: &[&M],
+    explicit_keys: bool,
+    on_key: &mut dyn FnMut(usize, i64) -> Result<()>,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let table = M::TABLE;
+    let columns = insert_columns(table, explicit_keys);
+    let wants_keys = table.auto_key.is_some() && !explicit_keys;
+    // A table of nothing but its generated key takes one row per statement.
+    let chunk = match columns.len() {
+        0 => 1,
+        n => (conn.dialect().max_parameters() / n).max(1),
+    };
+    let chunks = rows.len().div_ceil(chunk);
+    atomically(conn, chunks > 1, |conn| {
+        for (c, part) in rows.chunks(chunk).enumerate() {
+            let base = c * chunk;
+            insert_chunk(conn, table, part, &columns, wants_keys, &mut |pos, key| {
+                on_key(base + pos, key)
+            })?;
+        }
+        Ok(())
+    })
+}
+
+fn insert_chunk<M: Model>(
+    conn: &mut Conn,
+    table: &'static TableDef,
+    rows: &[&M],
+    columns: &[usize],
+    wants_keys: bool,
+    on_key: &mut dyn FnMut(usize, i64) -> Result<()>,
+) -> Result<()> {
+    let dialect = conn.dialect();
+    let mut w = SqlWriter::new(dialect);
+    if columns.is_empty() {
+        w.push("INSERT INTO ")
+            .ident(table.name)
+            .push(dialect.default_values());
+    } else {
+        w.params.reserve(rows.len() * columns.len());
+        write_insert_head(&mut w, table, columns);
+        for (n, row) in rows.iter().enumerate() {
+            if n > 0 {
+                w.push(", ");
+            }
+            write_values_row(&mut w, *row, columns);
+        }
+    }
+    let key_column = table.auto_key.map(|i| table.columns[i].name);
+    match (wants_keys, dialect.key_strategy(), key_column) {
+        (true, KeyStrategy::Returning, Some(key)) => {
+            w.push(" RETURNING ").ident(key);
+            let mut keys = Vec::with_capacity(rows.len());
+            conn.query(&w.sql, &w.params, &mut |row| {
+                keys.push(i64::from_row(row, 0)?);
+                Ok(())
+            })
+            .map_err(|e| e.in_table(table))?;
+            // Keys are generated in row order; RETURNING's order is not promised.
+            keys.sort_unstable();
+            for (pos, key) in keys.into_iter().enumerate() {
+                on_key(pos, key)?;
+            }
+        }
+        (true, KeyStrategy::LastInsertIdFirst, Some(_)) => {
+            conn.execute(&w.sql, &w.params)
+                .map_err(|e| e.in_table(table))?;
+            let first = conn.last_insert_id()?;
+            for pos in 0..rows.len() {
+                on_key(pos, first + pos as i64)?;
+            }
+        }
+        _ => {
+            conn.execute(&w.sql, &w.params)
+                .map_err(|e| e.in_table(table))?;
+        }
+    }
+    Ok(())
+}
+
+/// Updates the given columns (all non-key columns when `columns` is `None`)
+/// of the row with `model`'s key. Fails with [`Error::NoRows`] when no row has that key.
+pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]>) -> Result<()> {
+    let table = M::TABLE;
+    let all: Vec<usize>;
+    let columns = match columns {
+        Some(c) => c,
+        None => {
+            all = (0..table.columns.len())
+                .filter(|&i| !table.columns[i].primary_key)
+                .collect();
+            &all
+        }
+    };
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let mut w = SqlWriter::new(conn.dialect());
+    w.push("UPDATE ").ident(table.name).push(" SET ");
+    for (n, &i) in columns.iter().enumerate() {
+        if n > 0 {
+            w.push(", ");
+        }
+        w.ident(table.columns[i].name).push(" = ");
+        w.param(model.value_at(i));
+    }
+    write_key_filter(&mut w, model);
+    let n = conn
+        .execute(&w.sql, &w.params)
+        .map_err(|e| e.in_table(table))?;
+    if n == 0 {
+        return Err(Error::NoRows {
+            table: table.name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Deletes the row with `model`'s key. Fails with [`Error::NoRows`] when there is none.
+pub fn delete_row<M: Model>(conn: &mut Conn, model: &M) -> Result<()> {
+    let key: Vec<ValueRef<'_>> = M::TABLE
+        .primary_key
+        .iter()
+        .map(|&i| model.value_at(i))
+        .collect();
+    delete_by_key(conn, M::TABLE, &key)
+}
+
+/// Deletes the row of `table` whose primary key is `key` (values in key-column order).
+/// Fails with [`Error::NoRows`] when there is none.
+pub fn delete_by_key(
+    conn: &mut Conn,
+    table: &'static TableDef,
+    key: &[ValueRef<'_>],
+) -> Result<()> {
+    let mut w = SqlWriter::new(conn.dialect());
+    w.push("DELETE FROM ").ident(table.name);
+    write_key_condition(&mut w, table, key);
+    let n = conn
+        .execute(&w.sql, &w.params)
+        .map_err(|e| e.in_table(table))?;
+    if n == 0 {
+        return Err(Error::NoRows {
+            table: table.name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Inserts `model`, or updates the existing row whose `conflict` columns
+/// (a unique key or the primary key) have the same values. The generated
+/// key is filled back either way.
+pub fn upsert_row<M: Model>(conn: &mut Conn, model: &mut M, conflict: &[usize]) -> Result<()> {
+    let table = M::TABLE;
+    let dialect = conn.dialect();
+    let write_key = table.auto_key.is_none() || !model.auto_key_unset();
+    let columns = insert_columns(table, write_key);
+    let key_column = table.auto_key.map(|i| table.columns[i].name);
+    let updated: Vec<usize> = columns
+        .iter()
+        .copied()
+        .filter(|i| !conflict.contains(i) && Some(*i) != table.auto_key)
+        .collect();
+    let mut w = SqlWriter::new(dialect);
+    write_insert_head(&mut w, table, &columns);
+    write_values_row(&mut w, &*model, &columns);
+    let mut key = None;
+    match dialect.upsert_style() {
+        UpsertStyle::OnConflict => {
+            w.push(" ON CONFLICT (");
+            for (n, &i) in conflict.iter().enumerate() {
+                if n > 0 {
+                    w.push(", ");
+                }
+                w.ident(table.columns[i].name);
+            }
+            w.push(") DO UPDATE SET ");
+            // With nothing to update, a no-op assignment still returns the row's key.
+            let set = if updated.is_empty() {
+                conflict
+            } else {
+                &updated
+            };
+            for (n, &i) in set.iter().enumerate() {
+                if n > 0 {
+                    w.push(", ");
+                }
+                let name = table.columns[i].name;
+                w.ident(name).push(" = excluded.").ident(name);
+            }
+            if let Some(k) = key_column {
+                w.push(" RETURNING ").ident(k);
+                conn.query(&w.sql, &w.params, &mut |row| {
+                    key = Some(i64::from_row(row, 0)?);
+                    Ok(())
+                })
+                .map_err(|e| e.in_table(table))?;
+            } else {
+                conn.execute(&w.sql, &w.params)
+                    .map_err(|e| e.in_table(table))?;
+            }
+        }
+        UpsertStyle::OnDuplicateKey => {
+            w.push(" ON DUPLICATE KEY UPDATE ");
+            let mut first = true;
+            if let Some(k) = key_column {
+                // Makes LAST_INSERT_ID() report the existing row's key on update.
+                w.ident(k).push(" = LAST_INSERT_ID(").ident(k).push(")");
+                first = false;
+            }
+            let set = if updated.is_empty() && first {
+                conflict
+            } else {
+                &updated
+            };
+            for &i in set {
+                if !first {
+                    w.push(", ");
+                }
+                first = false;
+                let name = table.columns[i].name;
+                w.ident(name).push(" = VALUES(").ident(name).push(")");
+            }
+            conn.execute(&w.sql, &w.params)
+                .map_err(|e| e.in_table(table))?;
+            if key_column.is_some() {
+                key = Some(conn.last_insert_id()?);
+            }
+        }
+    }
+    if let (Some(k), true) = (key, model.auto_key_unset()) {
+        model.set_auto_key(k)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,448 @@
+//! Expansion of `#[derive(Model)]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Ident, Result, Type};
+
+use crate::attrs::{parse_field, parse_struct, DefaultLit, FieldAttrs};
+
+struct Field {
+    ident: Ident,
+    ty: Type,
+    attrs: FieldAttrs,
+    column: String,
+}
+
+/// The type inside `Option<...>`, if `ty` is written as an Option.
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn last_ident(ty: &Type) -> Option<String> {
+    let Type::Path(p) = ty else { return None };
+    p.path.segments.last().map(|s| s.ident.to_string())
+}
+
+fn base_type(ty: &Type) -> &Type {
+    option_inner(ty).unwrap_or(ty)
+}
+
+fn is_integer(ty: &Type) -> bool {
+    matches!(
+        last_ident(base_type(ty)).as_deref(),
+        Some("i16" | "i32" | "i64")
+    )
+}
+
+fn is_text(ty: &Type) -> bool {
+    matches!(last_ident(base_type(ty)).as_deref(), Some("String"))
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn expand(input: DeriveInput) -> Result<TokenStream> {
+    let sattrs = parse_struct(&input.attrs)?;
+    let name = &input.ident;
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "a Model cannot have generic parameters",
+        ));
+    }
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            name.span(),
+            "#[derive(Model)] works on structs with named fields only",
+        ));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new(
+            name.span(),
+            "#[derive(Model)] works on structs with named fields only",
+        ));
+    };
+    let krate: syn::Path = sattrs
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::athanor));
+    let table = sattrs
+        .table
+        .clone()
+        .unwrap_or_else(|| snake_case(&name.to_string()));
+
+    let mut all = Vec::new();
+    for f in &named.named {
+        let attrs = parse_field(&f.attrs)?;
+        let ident = f
+            .ident
+            .clone()
+            .ok_or_else(|| syn::Error::new(f.span(), "unnamed field"))?;
+        let column = attrs.column.clone().unwrap_or_else(|| ident.to_string());
+        all.push(Field {
+            ident,
+            ty: f.ty.clone(),
+            attrs,
+            column,
+        });
+    }
+    let columns: Vec<&Field> = all.iter().filter(|f| !f.attrs.skip).collect();
+    let skipped: Vec<&Field> = all.iter().filter(|f| f.attrs.skip).collect();
+
+    for f in &skipped {
+        let a = &f.attrs;
+        if a.primary_key || a.unique || a.index || a.references.is_some() || a.column.is_some() {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                format!(
+                    "field `{}` is `skip`: it is not a column and takes no column attributes",
+                    f.ident
+                ),
+            ));
+        }
+    }
+    for (i, f) in columns.iter().enumerate() {
+        if columns[..i].iter().any(|g| g.column == f.column) {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                format!("two fields map to column `{}`", f.column),
+            ));
+        }
+        if f.attrs.max_length.is_some() && !is_text(&f.ty) {
+            return Err(syn::Error::new(
+                f.ty.span(),
+                format!(
+                    "`max_length` applies to String fields; `{}` is not one",
+                    f.ident
+                ),
+            ));
+        }
+        if f.attrs.case_insensitive && !is_text(&f.ty) {
+            return Err(syn::Error::new(
+                f.ty.span(),
+                format!(
+                    "`case_insensitive` applies to String fields; `{}` is not one",
+                    f.ident
+                ),
+            ));
+        }
+        if let Some((_, span)) = &f.attrs.on_delete {
+            if f.attrs.references.is_none() {
+                return Err(syn::Error::new(
+                    *span,
+                    "`on_delete` needs `references = Model` on the same field",
+                ));
+            }
+        }
+        if matches!(&f.attrs.on_delete, Some((a, _)) if a == "set_null")
+            && option_inner(&f.ty).is_none()
+        {
+            return Err(syn::Error::new(
+                f.ty.span(),
+                format!(
+                    "`on_delete = \"set_null\"` needs a nullable field: make `{}` an Option",
+                    f.ident
+                ),
+            ));
+        }
+    }
+
+    let pk: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.attrs.primary_key)
+        .map(|(i, _)| i)
+        .collect();
+    if pk.is_empty() {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("model `{name}` has no primary key: mark a field with #[orm(primary_key)]"),
+        ));
+    }
+    for f in &columns {
+        if let Some(auto) = f.attrs.auto {
+            if !f.attrs.primary_key {
+                return Err(syn::Error::new(
+                    f.ident.span(),
+                    "`auto` applies to a primary key field only",
+                ));
+            }
+            if auto && (pk.len() > 1 || !is_integer(&f.ty)) {
+                return Err(syn::Error::new(
+                    f.ty.span(),
+                    "an auto-generated key must be the only key field and an integer (i16, i32, i64)",
+                ));
+            }
+        }
+    }
+    let auto_key: Option<usize> = match pk.as_slice() {
+        [i] if is_integer(&columns[*i].ty) && columns[*i].attrs.auto != Some(false) => Some(*i),
+        _ => None,
+    };
+
+    // Typed column handles: Artist::NAME.
+    let handles = columns.iter().enumerate().map(|(i, f)| {
+        let konst = format_ident!("{}", f.ident.to_string().to_uppercase());
+        let ty = &f.ty;
+        let col = &f.column;
+        let doc = format!("The `{}` column (field `{}`).", f.column, f.ident);
+        quote! {
+            #[doc = #doc]
+            pub const #konst: #krate::Column<#name, #ty> = #krate::Column::new(#table, #col, #i);
+        }
+    });
+
+    let column_defs = columns.iter().enumerate().map(|(i, f)| {
+        let ty = &f.ty;
+        let col = &f.column;
+        let field = f.ident.to_string();
+        let is_pk = f.attrs.primary_key;
+        let is_auto = auto_key == Some(i);
+        let unique = f.attrs.unique;
+        let ci = f.attrs.case_insensitive;
+        let column_type = match f.attrs.max_length {
+            Some(n) => quote!(#krate::ColumnType::Varchar(#n)),
+            None => quote!(<#ty as #krate::SqlType>::COLUMN_TYPE),
+        };
+        let default = match &f.attrs.default {
+            None => quote!(::core::option::Option::None),
+            Some(DefaultLit::Bool(b)) => {
+                quote!(::core::option::Option::Some(#krate::DefaultValue::Bool(#b)))
+            }
+            Some(DefaultLit::Int(n)) => {
+                quote!(::core::option::Option::Some(#krate::DefaultValue::Int(#n)))
+            }
+            Some(DefaultLit::Float(x)) => {
+                quote!(::core::option::Option::Some(#krate::DefaultValue::Float(#x)))
+            }
+            Some(DefaultLit::Text(s)) => {
+                quote!(::core::option::Option::Some(#krate::DefaultValue::Text(#s)))
+            }
+        };
+        quote! {
+            #krate::ColumnDef {
+                name: #col,
+                field: #field,
+                ty: #column_type,
+                nullable: <#ty as #krate::SqlType>::NULLABLE && !#is_pk,
+                primary_key: #is_pk,
+                auto_increment: #is_auto,
+                unique: #unique,
+                case_insensitive: #ci,
+                default: #default,
+            }
+        }
+    });
+
+    let mut fk_defs = Vec::new();
+    let mut fk_checks = Vec::new();
+    for f in &columns {
+        let Some(target) = &f.attrs.references else {
+            continue;
+        };
+        let col = &f.column;
+        let action = match f.attrs.on_delete.as_ref().map(|(a, _)| a.as_str()) {
+            Some("cascade") => quote!(Cascade),
+            Some("restrict") => quote!(Restrict),
+            Some("set_null") => quote!(SetNull),
+            _ => quote!(NoAction),
+        };
+        fk_defs.push(quote! {
+            #krate::ForeignKeyDef {
+                columns: &[#col],
+                references: {
+                    fn __athanor_target() -> &'static #krate::TableDef {
+                        <#target as #krate::Model>::TABLE
+                    }
+                    __athanor_target
+                },
+                referenced_columns: &[],
+                on_delete: #krate::ReferentialAction::#action,
+            }
+        });
+        let ty = &f.ty;
+        // The foreign key's type must be the referenced key's type.
+        fk_checks.push(quote_spanned! {ty.span()=>
+            const _: fn() = || {
+                fn __athanor_same_key_type<T>(_: ::core::marker::PhantomData<T>, _: ::core::marker::PhantomData<T>) {}
+                __athanor_same_key_type(
+                    ::core::marker::PhantomData::<<#ty as #krate::SqlType>::Base>,
+                    ::core::marker::PhantomData::<<#target as #krate::Model>::Key>,
+                );
+            };
+        });
+    }
+
+    let mut index_defs = Vec::new();
+    for f in columns.iter().filter(|f| f.attrs.index) {
+        let ix = format!("ix_{}_{}", table, f.column);
+        let col = &f.column;
+        index_defs.push(quote!(#krate::IndexDef { name: #ix, columns: &[#col], unique: false }));
+    }
+    for (fields, unique) in &sattrs.indexes {
+        let mut cols = Vec::new();
+        for ident in fields {
+            let Some(f) = columns.iter().find(|f| f.ident == *ident) else {
+                return Err(syn::Error::new(
+                    ident.span(),
+                    format!("`{ident}` is not a column field of `{name}`"),
+                ));
+            };
+            cols.push(f.column.clone());
+        }
+        let prefix = if *unique { "uq" } else { "ix" };
+        let ix = format!("{prefix}_{}_{}", table, cols.join("_"));
+        index_defs
+            .push(quote!(#krate::IndexDef { name: #ix, columns: &[#(#cols),*], unique: #unique }));
+    }
+
+    let width = columns.len();
+    let reads = columns.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let col = &f.column;
+        quote! {
+            #ident: <#ty as #krate::SqlType>::from_value_ref(row.get(offset + #i)?)
+                .map_err(|e| #krate::Error::from(e.at(#table, #col)))?
+        }
+    });
+    let defaults = skipped.iter().map(|f| {
+        let ident = &f.ident;
+        quote!(#ident: ::core::default::Default::default())
+    });
+    let value_arms = columns.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        quote!(#i => <#ty as #krate::SqlType>::to_value_ref(&self.#ident))
+    });
+    let pk_idx = pk.iter();
+    let key_type = if pk.len() == 1 {
+        let ty = base_type(&columns[pk[0]].ty);
+        quote!(#ty)
+    } else {
+        let tys = pk.iter().map(|&i| base_type(&columns[i].ty));
+        quote!((#(#tys,)*))
+    };
+    let auto_key_tokens = match auto_key {
+        Some(i) => quote!(::core::option::Option::Some(#i)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (unset, set_key) = match auto_key {
+        Some(i) => {
+            let f = &columns[i];
+            let ident = &f.ident;
+            let ty = &f.ty;
+            let col = &f.column;
+            (
+                quote!(<#ty as #krate::AutoKey>::is_unset(&self.#ident)),
+                quote! {
+                    self.#ident = <#ty as #krate::AutoKey>::from_generated(key)
+                        .map_err(|e| #krate::Error::from(e.at(#table, #col)))?;
+                    ::core::result::Result::Ok(())
+                },
+            )
+        }
+        None => (
+            quote!(false),
+            quote! {
+                let _ = key;
+                ::core::result::Result::Ok(())
+            },
+        ),
+    };
+    let model_name = name.to_string();
+
+    let display = sattrs.display.then(|| {
+        let parts = columns.iter().enumerate().map(|(i, f)| {
+            let label = format!("{}{}=", if i == 0 { "" } else { ", " }, f.ident);
+            let ident = &f.ident;
+            let ty = &f.ty;
+            quote! {
+                f.write_str(#label)?;
+                ::core::fmt::Display::fmt(&<#ty as #krate::SqlType>::to_value_ref(&self.#ident), f)?;
+            }
+        });
+        quote! {
+            impl ::core::fmt::Display for #name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.write_str(#model_name)?;
+                    f.write_str("(")?;
+                    #(#parts)*
+                    f.write_str(")")
+                }
+            }
+        }
+    });
+
+    Ok(quote! {
+        impl #name {
+            #(#handles)*
+        }
+
+        #(#fk_checks)*
+
+        impl #krate::FromRow for #name {
+            const WIDTH: usize = #width;
+            fn from_row(row: &dyn #krate::Row, offset: usize) -> #krate::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    #(#reads,)*
+                    #(#defaults,)*
+                })
+            }
+        }
+
+        impl #krate::Model for #name {
+            const TABLE: &'static #krate::TableDef = &#krate::TableDef {
+                name: #table,
+                model: #model_name,
+                columns: &[#(#column_defs),*],
+                primary_key: &[#(#pk_idx),*],
+                auto_key: #auto_key_tokens,
+                foreign_keys: &[#(#fk_defs),*],
+                indexes: &[#(#index_defs),*],
+            };
+            type Key = #key_type;
+
+            fn value_at(&self, index: usize) -> #krate::ValueRef<'_> {
+                match index {
+                    #(#value_arms,)*
+                    _ => #krate::ValueRef::Null,
+                }
+            }
+
+            fn auto_key_unset(&self) -> bool {
+                #unset
+            }
+
+            fn set_auto_key(&mut self, key: i64) -> #krate::Result<()> {
+                #set_key
+            }
+        }
+
+        #display
+    })
+}
