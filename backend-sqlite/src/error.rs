@@ -27,6 +27,10 @@ pub fn map_error(e: rusqlite::Error) -> Error {
                     Some(ConstraintKind::Unique)
                 }
                 ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Some(ConstraintKind::ForeignKey),
+                // An ON DELETE RESTRICT action fails through SQLite's trigger machinery.
+                ffi::SQLITE_CONSTRAINT_TRIGGER if message.starts_with("FOREIGN KEY") => {
+                    Some(ConstraintKind::ForeignKey)
+                }
                 ffi::SQLITE_CONSTRAINT_NOTNULL => Some(ConstraintKind::NotNull),
                 ffi::SQLITE_CONSTRAINT_CHECK => Some(ConstraintKind::Check),
                 _ => None,

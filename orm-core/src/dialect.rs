@@ -40,8 +40,8 @@ pub trait Dialect: Send + Sync + 'static {
     fn write_placeholder(&self, index: usize, out: &mut String);
 
     /// The DDL type name for a column type. `keyed` is set when the column
-    /// is part of a key, a unique constraint or an index (MySQL cannot index
-    /// unbounded TEXT).
+    /// is part of a key, a unique constraint or an index, or has a default
+    /// (MySQL can neither index nor default unbounded TEXT).
     fn column_type(&self, ty: ColumnType, keyed: bool) -> String;
 
     /// The column definition of an auto-generated integer primary key

@@ -33,7 +33,7 @@ impl Schema {
 
     /// Registers a table by its description.
     pub fn add(&mut self, table: &'static TableDef) {
-        if !self.tables.iter().any(|t| std::ptr::eq(*t, table)) {
+        if !self.tables.iter().any(|t| same_table(t, table)) {
             self.tables.push(table);
         }
     }
@@ -57,7 +57,7 @@ impl Schema {
         for t in &self.tables {
             for fk in t.foreign_keys {
                 let target = (fk.references)();
-                if !self.tables.iter().any(|r| std::ptr::eq(*r, target)) {
+                if !self.tables.iter().any(|r| same_table(r, target)) {
                     return Err(Error::InvalidModel(format!(
                         "{} ({}) has a foreign key to {} ({}), which is not registered in the schema",
                         t.model, t.name, target.model, target.name
@@ -72,7 +72,7 @@ impl Schema {
             remaining.retain(|t| {
                 let ready = t.foreign_keys.iter().all(|fk| {
                     let target = (fk.references)();
-                    std::ptr::eq(target, *t) || ordered.iter().any(|o| std::ptr::eq(*o, target))
+                    same_table(target, t) || ordered.iter().any(|o| same_table(o, target))
                 });
                 if ready {
                     ordered.push(t);
@@ -114,6 +114,12 @@ impl Schema {
     }
 }
 
+/// Whether two descriptions are of the same table. Descriptions are
+/// constants, whose addresses are not unique, so the name decides.
+fn same_table(a: &TableDef, b: &TableDef) -> bool {
+    a.name == b.name
+}
+
 /// The name athanor gives a single-column unique constraint.
 pub fn unique_constraint_name(table: &str, column: &str) -> String {
     format!("uq_{table}_{column}")
@@ -124,8 +130,11 @@ pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
     format!("fk_{table}_{}", columns.join("_"))
 }
 
+/// Whether a column must have a bounded type on backends that cannot index
+/// or default unbounded text (MySQL).
 fn is_keyed(table: &TableDef, index: usize, col: &ColumnDef) -> bool {
     col.primary_key
+        || col.default.is_some()
         || col.unique
         || table
             .foreign_keys
@@ -304,16 +313,16 @@ pub(crate) fn complete_constraint(table: &TableDef, c: &mut ConstraintViolation)
 /// How deep `table` sits in the foreign-key graph: 0 for a table that
 /// references no other, else one more than its deepest parent.
 pub fn dependency_depth(table: &'static TableDef) -> usize {
-    fn depth(t: &'static TableDef, seen: &mut Vec<*const TableDef>) -> usize {
-        if seen.contains(&(t as *const _)) {
+    fn depth(t: &'static TableDef, seen: &mut Vec<&'static str>) -> usize {
+        if seen.contains(&t.name) {
             return 0;
         }
-        seen.push(t);
+        seen.push(t.name);
         let d = t
             .foreign_keys
             .iter()
             .map(|fk| (fk.references)())
-            .filter(|p| !std::ptr::eq(*p, t))
+            .filter(|p| !same_table(p, t))
             .map(|p| depth(p, seen) + 1)
             .max()
             .unwrap_or(0);

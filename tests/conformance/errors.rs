@@ -1,0 +1,186 @@
+//! Every error kind, provoked on purpose.
+
+use athanor::prelude::*;
+use athanor::raw::Raw;
+use athanor::ConstraintKind;
+
+use super::models::*;
+
+pub fn unique_violation_names_the_column_and_constraint(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("dup").insert(&mut conn).unwrap();
+    let err = Artist::new("dup").insert(&mut conn).unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, ConstraintKind::Unique);
+    assert_eq!(c.table.as_deref(), Some("artists"), "{c:?}");
+    assert_eq!(c.column.as_deref(), Some("name"), "{c:?}");
+    assert_eq!(c.constraint.as_deref(), Some("uq_artists_name"), "{c:?}");
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 1);
+}
+
+pub fn unique_is_case_sensitive(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("abc").insert(&mut conn).unwrap();
+    Artist::new("ABC").insert(&mut conn).unwrap();
+    Artist::new("abc ").insert(&mut conn).unwrap();
+    assert_eq!(
+        Artist::query()
+            .filter(Artist::NAME.eq("abc"))
+            .count(&mut conn)
+            .unwrap(),
+        1
+    );
+}
+
+pub fn foreign_key_violation_is_reported(db: &Database) {
+    let mut conn = setup(db);
+    let err = Album::new("orphan", 12345).insert(&mut conn).unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, ConstraintKind::ForeignKey, "{c:?}");
+    assert_eq!(Album::query().count(&mut conn).unwrap(), 0);
+}
+
+pub fn not_null_violation_names_the_column(db: &Database) {
+    let mut conn = setup(db);
+    let q = conn.dialect().identifier_quote();
+    let err = Raw::new(format!(
+        "INSERT INTO {q}artists{q} ({q}name{q}, {q}country{q}) VALUES (?, ?)"
+    ))
+    .bind(athanor::Value::Null)
+    .bind("KR")
+    .execute(&mut conn)
+    .unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, ConstraintKind::NotNull, "{c:?}");
+    assert_eq!(c.column.as_deref(), Some("name"), "{c:?}");
+}
+
+pub fn check_violation_is_reported(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    let q = conn.dialect().identifier_quote();
+    Raw::new(format!(
+        "CREATE TABLE {q}prices{q} ({q}id{q} INTEGER PRIMARY KEY, {q}amount{q} INTEGER NOT NULL, \
+         CONSTRAINT {q}ck_amount_positive{q} CHECK ({q}amount{q} > 0))"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let err = Raw::new(format!(
+        "INSERT INTO {q}prices{q} ({q}id{q}, {q}amount{q}) VALUES (1, ?)"
+    ))
+    .bind(-5i64)
+    .execute(&mut conn)
+    .unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, ConstraintKind::Check, "{c:?}");
+    assert_eq!(c.constraint.as_deref(), Some("ck_amount_positive"), "{c:?}");
+}
+
+pub fn conversion_error_names_table_column_and_types(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("x").insert(&mut conn).unwrap();
+    let q = conn.dialect().identifier_quote();
+    // The name column read where an integer is expected.
+    let err = Raw::new(format!(
+        "SELECT {q}id{q}, {q}name{q}, {q}country{q} FROM {q}artists{q}"
+    ))
+    .fetch_all::<(i64, i64, Option<String>), _>(&mut conn)
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::Conversion(ref c) if c.expected == "i64"),
+        "{err}"
+    );
+
+    // Into a model: the message names the model's table and column.
+    let err = Raw::new(format!(
+        "SELECT {q}id{q}, {q}id{q}, {q}country{q} FROM {q}artists{q}"
+    ))
+    .fetch_all::<Artist, _>(&mut conn)
+    .unwrap_err();
+    match err {
+        Error::Conversion(c) => {
+            assert_eq!(c.table.as_deref(), Some("artists"));
+            assert_eq!(c.column.as_deref(), Some("name"));
+            assert_eq!(c.expected, "text");
+        }
+        other => panic!("expected a conversion error, got {other}"),
+    }
+}
+
+pub fn null_in_a_non_null_field_is_a_conversion_error(db: &Database) {
+    let mut conn = setup(db);
+    let mut a = Artist::new("x");
+    a.insert(&mut conn).unwrap();
+    let q = conn.dialect().identifier_quote();
+    let err = Raw::new(format!(
+        "SELECT {q}id{q}, {q}country{q}, {q}country{q} FROM {q}artists{q}"
+    ))
+    .fetch_all::<Artist, _>(&mut conn)
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Conversion(c) if c.column.as_deref() == Some("name") && c.actual == "NULL"),
+        "{err}"
+    );
+}
+
+pub fn out_of_range_values_are_refused_not_truncated(db: &Database) {
+    let mut conn = setup(db);
+    let q = conn.dialect().identifier_quote();
+    let mut l = Label {
+        id: 1,
+        name: "l".into(),
+    };
+    l.insert(&mut conn).unwrap();
+    // An i64 too large for the i32 column.
+    let err = Raw::new(format!("UPDATE {q}labels{q} SET {q}id{q} = ?"))
+        .bind(i64::MAX)
+        .execute(&mut conn);
+    match err {
+        Err(Error::Conversion(_)) => {}
+        // SQLite stores any integer; reading it back must then fail.
+        Ok(_) => {
+            let read = Label::query().all(&mut conn).unwrap_err();
+            assert!(
+                matches!(read, Error::Conversion(ref c) if c.column.as_deref() == Some("id")),
+                "{read}"
+            );
+        }
+        Err(other) => panic!("expected a conversion error, got {other}"),
+    }
+}
+
+pub fn invalid_schema_is_reported(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    let err = Schema::new()
+        .register::<Album>()
+        .create_all(&mut conn)
+        .unwrap_err();
+    match err {
+        Error::InvalidModel(msg) => {
+            assert!(msg.contains("Album") && msg.contains("Artist"), "{msg}");
+        }
+        other => panic!("expected InvalidModel, got {other}"),
+    }
+}
+
+pub fn bad_urls_and_unreachable_servers_are_clear_errors(_db: &Database) {
+    assert!(matches!(Database::open("oracle://x"), Err(Error::Url(_))));
+    assert!(matches!(Database::open("no-scheme"), Err(Error::Url(_))));
+    #[cfg(feature = "postgres")]
+    assert!(matches!(
+        Database::open("postgres://nobody@127.0.0.1:1/none"),
+        Err(Error::Connection { .. })
+    ));
+    #[cfg(feature = "mysql")]
+    assert!(matches!(
+        Database::open("mysql://nobody:x@127.0.0.1:1/none"),
+        Err(Error::Connection { .. })
+    ));
+}

@@ -1,0 +1,96 @@
+//! The conformance suite: one body of tests, written against athanor's
+//! public API, instantiated once per backend by [`conformance_suite!`].
+//!
+//! A backend (this repository's or a third party's) provides one function,
+//! `fn open(test_name: &str) -> Database`, returning a fresh, isolated
+//! database, and calls `conformance_suite!(open);`.
+
+#![allow(dead_code)]
+
+pub mod crud;
+pub mod errors;
+pub mod filters;
+pub mod models;
+pub mod query;
+pub mod schema;
+pub mod transactions;
+pub mod values;
+
+/// Expands into one `#[test]` per conformance test, each on a fresh database from `$open`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($open:path) => {
+        $crate::conformance_suite!(@tests $open;
+            crud::insert_fills_generated_key,
+            crud::insert_many_is_one_statement_and_fills_every_key,
+            crud::insert_many_over_the_parameter_limit_is_chunked_atomically,
+            crud::find_returns_none_and_get_errors_for_a_missing_key,
+            crud::update_writes_all_columns,
+            crud::update_columns_writes_only_those,
+            crud::update_of_unchanged_row_succeeds_and_missing_row_errors,
+            crud::delete_removes_the_row_and_errors_when_absent,
+            crud::upsert_on_primary_key_inserts_then_updates,
+            crud::upsert_on_unique_column_updates_the_existing_row,
+            crud::composite_keys_get_update_and_delete,
+            crud::explicit_keys_do_not_break_generated_ones,
+            crud::skipped_fields_are_not_columns,
+            crud::defaults_apply_when_columns_are_omitted,
+            crud::display_shows_key_and_fields,
+            errors::unique_violation_names_the_column_and_constraint,
+            errors::unique_is_case_sensitive,
+            errors::foreign_key_violation_is_reported,
+            errors::not_null_violation_names_the_column,
+            errors::check_violation_is_reported,
+            errors::conversion_error_names_table_column_and_types,
+            errors::null_in_a_non_null_field_is_a_conversion_error,
+            errors::out_of_range_values_are_refused_not_truncated,
+            errors::invalid_schema_is_reported,
+            errors::bad_urls_and_unreachable_servers_are_clear_errors,
+            filters::property_random_filter_matches_rust_evaluation,
+            query::comparisons_filter_rows,
+            query::and_or_not_combine,
+            query::in_and_not_in_lists,
+            query::like_is_case_sensitive_and_escapes,
+            query::order_by_several_columns_with_nulls_first,
+            query::limit_and_offset_page_results,
+            query::count_and_exists,
+            query::first_one_and_one_or_none,
+            query::one_errors_when_two_rows_match,
+            query::select_chosen_columns_into_tuples,
+            query::update_and_delete_by_filter_return_counts,
+            query::column_to_column_comparison,
+            query::raw_sql_maps_into_models_and_tuples,
+            schema::create_all_is_idempotent_and_orders_by_foreign_keys,
+            schema::drop_all_removes_tables_children_first,
+            schema::on_delete_cascade_removes_children,
+            schema::on_delete_set_null_clears_the_key,
+            schema::on_delete_restrict_refuses_and_deletes_nothing,
+            schema::composite_unique_index_is_enforced,
+            schema::ddl_quotes_identifiers,
+            transactions::transaction_commits,
+            transactions::transaction_rolls_back_on_drop,
+            transactions::nested_transactions_are_savepoints,
+            transactions::session_add_commit_fills_keys,
+            transactions::session_flushes_parents_before_children,
+            transactions::session_rollback_discards_flushed_and_pending_work,
+            transactions::session_drop_rolls_back_uncommitted_work,
+            transactions::session_failed_flush_rolls_back_everything,
+            transactions::session_saves_changes_to_tracked_objects,
+            transactions::capture_counts_the_statements_of_a_block,
+            values::every_type_round_trips_with_extremes_and_nulls,
+            values::text_with_nul_bytes_round_trips_or_is_refused,
+            values::property_any_value_round_trips,
+            values::property_hostile_strings_are_stored_verbatim,
+            values::raw_values_bind_as_parameters,
+        );
+    };
+    (@tests $open:path; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let db = $open(stringify!($name));
+                conformance::$module::$name(&db);
+            }
+        )*
+    };
+}

@@ -1,0 +1,159 @@
+//! Transactions, savepoints and the session (unit of work).
+
+use athanor::prelude::*;
+use athanor::{capture_statements, ConstraintKind};
+
+use super::models::*;
+
+pub fn transaction_commits(db: &Database) {
+    let mut conn = setup(db);
+    let mut tx = conn.transaction().unwrap();
+    Artist::new("kept").insert(&mut tx).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 1);
+}
+
+pub fn transaction_rolls_back_on_drop(db: &Database) {
+    let mut conn = setup(db);
+    {
+        let mut tx = conn.transaction().unwrap();
+        Artist::new("lost").insert(&mut tx).unwrap();
+        assert_eq!(Artist::query().count(&mut tx).unwrap(), 1);
+    }
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 0);
+    let mut tx = conn.transaction().unwrap();
+    Artist::new("lost too").insert(&mut tx).unwrap();
+    tx.rollback().unwrap();
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 0);
+}
+
+pub fn nested_transactions_are_savepoints(db: &Database) {
+    let mut conn = setup(db);
+    let mut outer = conn.transaction().unwrap();
+    Artist::new("outer").insert(&mut outer).unwrap();
+    {
+        let mut inner = outer.transaction().unwrap();
+        Artist::new("inner").insert(&mut inner).unwrap();
+        inner.rollback().unwrap();
+    }
+    {
+        let mut inner = outer.transaction().unwrap();
+        Artist::new("inner kept").insert(&mut inner).unwrap();
+        inner.commit().unwrap();
+    }
+    // A failed statement inside a savepoint does not spoil the outer transaction.
+    {
+        let mut inner = outer.transaction().unwrap();
+        let err = Artist::new("outer").insert(&mut inner).unwrap_err();
+        assert_eq!(err.constraint_kind(), Some(ConstraintKind::Unique));
+    }
+    outer.commit().unwrap();
+    let mut names: Vec<String> = Artist::query().select(Artist::NAME).all(&mut conn).unwrap();
+    names.sort();
+    assert_eq!(names, ["inner kept", "outer"]);
+}
+
+pub fn session_add_commit_fills_keys(db: &Database) {
+    setup(db);
+    let mut sess = db.session().unwrap();
+    let a = sess.add(Artist::new("s1"));
+    let b = sess.add(Artist::new("s2"));
+    assert_eq!(sess.pending(), 2);
+    assert_eq!(a.get().id, 0);
+    sess.commit().unwrap();
+    assert!(a.get().id > 0 && b.get().id > a.get().id);
+    let found = Artist::query()
+        .filter(Artist::NAME.eq("s2"))
+        .one(&mut sess)
+        .unwrap();
+    assert_eq!(found, b.snapshot());
+}
+
+pub fn session_flushes_parents_before_children(db: &Database) {
+    setup(db);
+    let mut sess = db.session().unwrap();
+    // Added child first; with explicit keys the flush must still insert the artist first.
+    sess.add(Album::new("child", 77));
+    sess.add(Artist {
+        id: 77,
+        ..Artist::new("parent")
+    });
+    sess.commit().unwrap();
+    assert_eq!(Album::query().count(&mut sess).unwrap(), 1);
+    // Deletes run children first.
+    let artist = Artist::get(&mut sess, 77).unwrap();
+    let album = Album::query().one(&mut sess).unwrap();
+    sess.delete(&artist);
+    sess.delete(&album);
+    let (result, statements) = capture_statements(|| sess.commit());
+    result.unwrap();
+    let album_delete = statements
+        .iter()
+        .position(|s| s.contains("albums"))
+        .unwrap();
+    let artist_delete = statements
+        .iter()
+        .position(|s| s.contains("artists"))
+        .unwrap();
+    assert!(album_delete < artist_delete, "{statements:?}");
+}
+
+pub fn session_rollback_discards_flushed_and_pending_work(db: &Database) {
+    setup(db);
+    let mut sess = db.session().unwrap();
+    sess.add(Artist::new("flushed"));
+    sess.flush().unwrap();
+    assert_eq!(Artist::query().count(&mut sess).unwrap(), 1);
+    sess.add(Artist::new("pending"));
+    sess.rollback().unwrap();
+    assert_eq!(sess.pending(), 0);
+    assert_eq!(Artist::query().count(&mut sess).unwrap(), 0);
+}
+
+pub fn session_drop_rolls_back_uncommitted_work(db: &Database) {
+    setup(db);
+    {
+        let mut sess = db.session().unwrap();
+        sess.add(Artist::new("dropped"));
+        sess.flush().unwrap();
+    }
+    let mut conn = db.connect().unwrap();
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 0);
+}
+
+pub fn session_failed_flush_rolls_back_everything(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("taken").insert(&mut conn).unwrap();
+    drop(conn);
+    let mut sess = db.session().unwrap();
+    sess.add(Artist::new("fresh"));
+    sess.add(Artist::new("taken"));
+    let err = sess.commit().unwrap_err();
+    assert_eq!(err.constraint_kind(), Some(ConstraintKind::Unique));
+    let mut names: Vec<String> = Artist::query().select(Artist::NAME).all(&mut sess).unwrap();
+    names.sort();
+    assert_eq!(names, ["taken"], "nothing of the failed flush is left");
+}
+
+pub fn session_saves_changes_to_tracked_objects(db: &Database) {
+    setup(db);
+    let mut sess = db.session().unwrap();
+    let a = sess.add(Artist::new("old"));
+    sess.commit().unwrap();
+    a.get_mut().name = "new".into();
+    sess.save(&a);
+    sess.commit().unwrap();
+    let stored = Artist::get(&mut sess, a.get().id).unwrap();
+    assert_eq!(stored.name, "new");
+    assert_eq!(Artist::query().count(&mut sess).unwrap(), 1);
+}
+
+pub fn capture_counts_the_statements_of_a_block(db: &Database) {
+    let mut conn = setup(db);
+    let (_, statements) = capture_statements(|| {
+        seed(&mut conn);
+        Album::query().all(&mut conn).unwrap();
+    });
+    assert_eq!(statements.len(), 3, "{statements:?}");
+    assert!(statements[2].starts_with("SELECT"));
+}

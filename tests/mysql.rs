@@ -1,0 +1,7 @@
+//! The conformance suite on MySQL/MariaDB (one database per test), reached
+//! through `ATHANOR_MYSQL_URL` as scripts/test.sh sets it.
+
+mod common;
+mod conformance;
+
+conformance_suite!(common::mysql);

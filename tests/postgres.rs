@@ -1,0 +1,7 @@
+//! The conformance suite on PostgreSQL (one schema per test), reached
+//! through `ATHANOR_POSTGRES_URL` as scripts/test.sh sets it.
+
+mod common;
+mod conformance;
+
+conformance_suite!(common::postgres);
