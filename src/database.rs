@@ -38,7 +38,10 @@ fn parse_url(url: &str) -> Result<Target> {
     }
 }
 
-#[allow(unused_variables)]
+#[cfg_attr(
+    all(feature = "sqlite", feature = "postgres", feature = "mysql"),
+    allow(dead_code)
+)]
 fn feature_missing(feature: &str, url: &str) -> Error {
     Error::Url(format!(
         "`{url}` needs the `{feature}` feature of athanor, which this build does not enable"

@@ -246,3 +246,17 @@ impl<T: AutoKey> AutoKey for Option<T> {
         T::from_generated(key).map(Some)
     }
 }
+
+/// Holds when a foreign-key field of base type `Self` can reference a
+/// primary key of type `K`: the types must be the same.
+#[diagnostic::on_unimplemented(
+    message = "a foreign key of type `{Self}` cannot reference a primary key of type `{K}`",
+    label = "this field's type must be the referenced model's key type `{K}`"
+)]
+pub trait ForeignKeyType<K> {}
+
+impl<T> ForeignKeyType<T> for T {}
+
+/// Used by `#[derive(Model)]` to check a foreign key's type at compile time.
+#[doc(hidden)]
+pub fn assert_foreign_key_type<F: ForeignKeyType<K>, K>() {}

@@ -24,7 +24,7 @@ mod write;
 
 pub use conn::{capture_statements, Conn, Executor, Transaction};
 pub use connection::{Connection, Row};
-pub use convert::{AutoKey, IntoOperand, SqlType};
+pub use convert::{assert_foreign_key_type, AutoKey, ForeignKeyType, IntoOperand, SqlType};
 pub use dialect::{write_quoted, Dialect, KeyStrategy, UpsertStyle};
 pub use error::{ConstraintKind, ConstraintViolation, ConversionError, Error, Result};
 pub use expr::{escape_like, BinOp, Column, Expr, Func, Order};

@@ -124,7 +124,7 @@ impl<M, T: SqlType + FromRow> Selection for Column<M, T> {
 }
 
 /// An expression with the Rust type it reads into, for selections: aggregates
-/// and computed values. Built by [`count`], [`sum`], [`Selected::new`], ...
+/// and computed values. Built by [`count_all`] and [`Selected::new`].
 #[derive(Debug, Clone)]
 pub struct Selected<T> {
     expr: Expr,

@@ -295,15 +295,13 @@ pub(crate) fn complete_constraint(table: &TableDef, c: &mut ConstraintViolation)
                 }
             }
         }
-        ConstraintKind::ForeignKey => {
-            if c.column.is_none() {
-                if let Some(name) = &c.constraint {
-                    c.column = table
-                        .foreign_keys
-                        .iter()
-                        .find(|fk| foreign_key_name(table.name, fk.columns) == *name)
-                        .map(|fk| fk.columns.join(", "));
-                }
+        ConstraintKind::ForeignKey if c.column.is_none() => {
+            if let Some(name) = &c.constraint {
+                c.column = table
+                    .foreign_keys
+                    .iter()
+                    .find(|fk| foreign_key_name(table.name, fk.columns) == *name)
+                    .map(|fk| fk.columns.join(", "));
             }
         }
         _ => {}

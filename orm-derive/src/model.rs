@@ -288,11 +288,10 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
         // The foreign key's type must be the referenced key's type.
         fk_checks.push(quote_spanned! {ty.span()=>
             const _: fn() = || {
-                fn __athanor_same_key_type<T>(_: ::core::marker::PhantomData<T>, _: ::core::marker::PhantomData<T>) {}
-                __athanor_same_key_type(
-                    ::core::marker::PhantomData::<<#ty as #krate::SqlType>::Base>,
-                    ::core::marker::PhantomData::<<#target as #krate::Model>::Key>,
-                );
+                #krate::assert_foreign_key_type::<
+                    <#ty as #krate::SqlType>::Base,
+                    <#target as #krate::Model>::Key,
+                >();
             };
         });
     }

@@ -44,7 +44,7 @@ impl CmpOp {
     }
 }
 
-fn cmp<T: Clone, O>(column: Column<Sample, Option<T>>, op: CmpOp, v: O) -> Expr
+fn cmp<T, O>(column: Column<Sample, Option<T>>, op: CmpOp, v: O) -> Expr
 where
     T: athanor::SqlType,
     O: athanor::IntoOperand<<Option<T> as athanor::SqlType>::Base>,
