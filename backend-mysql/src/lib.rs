@@ -1,1 +1,16 @@
-//! placeholder
+//! The MySQL and MariaDB backend of athanor, on the pure-Rust `mysql` crate.
+//!
+//! Every connection talks utf8mb4 with a binary (case-sensitive) collation,
+//! runs in strict mode and reports matched rows for UPDATE, so the server
+//! answers as SQLite and PostgreSQL do whatever its own defaults are. The
+//! connection tells MariaDB from MySQL by the server's version and picks the
+//! matching dialect variant ([`MARIADB`] or [`MYSQL`]): their collation names
+//! differ.
+#![warn(missing_docs)]
+
+mod connection;
+mod dialect;
+mod error;
+
+pub use connection::MysqlConnection;
+pub use dialect::{MysqlDialect, MARIADB, MYSQL};

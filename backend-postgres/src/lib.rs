@@ -1,1 +1,12 @@
-//! placeholder
+//! The PostgreSQL backend of athanor, on the `postgres` crate (synchronous
+//! client, no TLS). Statements are prepared once per connection and cached by
+//! SQL text; values are bound by the parameter types the server reports, with
+//! range checks, so an `i64` fits an `INTEGER` column when its value does.
+#![warn(missing_docs)]
+
+mod connection;
+mod dialect;
+mod error;
+
+pub use connection::PgConnection;
+pub use dialect::{PgDialect, POSTGRES};

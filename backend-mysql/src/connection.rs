@@ -1,0 +1,410 @@
+//! The MySQL / MariaDB connection: prepared statements cached by the driver
+//! (keyed by SQL text), rows read in place.
+
+use athanor_core::{Connection, ConversionError, Dialect, Error, Result, Row, ValueRef};
+use mysql::consts::{CapabilityFlags, ColumnType as MyType};
+use mysql::prelude::Protocol;
+use mysql::prelude::Queryable;
+use mysql::{Column, Params, QueryResult, Value as MyValue};
+
+use crate::dialect::{MysqlDialect, MARIADB, MYSQL};
+use crate::error::map_error;
+
+/// How many prepared statements each connection keeps.
+const STATEMENT_CACHE: usize = 256;
+
+/// The session's sql_mode: strict (out-of-range and too-long values fail
+/// instead of being clipped), no zero dates, and none of the modes that change
+/// how athanor's SQL reads (no ANSI_QUOTES, PIPES_AS_CONCAT or
+/// NO_BACKSLASH_ESCAPES: the dialect quotes with backticks, concatenates with
+/// CONCAT() and escapes backslashes in literals).
+const SQL_MODE: &str = "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
+                        ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION";
+
+/// Character set 63: binary (bytes, not text).
+const BINARY_CHARSET: u16 = 63;
+
+/// `ER_UNSUPPORTED_PS`: the statement cannot be prepared.
+const ER_UNSUPPORTED_PS: u16 = 1295;
+
+/// A connection to a MySQL 8 or MariaDB server.
+///
+/// Every session talks utf8mb4 with a binary collation, runs in strict mode
+/// and reports matched (not changed) rows for UPDATE, whatever the server's
+/// defaults.
+pub struct MysqlConnection {
+    conn: mysql::Conn,
+    dialect: &'static MysqlDialect,
+    last_insert_id: u64,
+}
+
+impl std::fmt::Debug for MysqlConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MysqlConnection")
+            .field("connection_id", &self.conn.connection_id())
+            .field("mariadb", &self.dialect.is_mariadb())
+            .finish()
+    }
+}
+
+impl MysqlConnection {
+    /// Connects to the server at `url`
+    /// (`mysql://user:password@host:port/database`, the mysql crate's URL
+    /// format, options included).
+    ///
+    /// # Failure
+    /// [`Error::Url`] when the URL is malformed; [`Error::Connection`] when
+    /// the server cannot be reached, refuses the login, or the session cannot
+    /// be set up.
+    pub fn connect(url: &str) -> Result<Self> {
+        let opts = mysql::Opts::from_url(url).map_err(|e| Error::Url(e.to_string()))?;
+        let opts = mysql::OptsBuilder::from_opts(opts)
+            // The crate would otherwise reconnect over the unix socket after a
+            // TCP connect to localhost, changing the session's user@host.
+            .prefer_socket(false)
+            // UPDATE reports matched rows, as on the other backends.
+            .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS)
+            .stmt_cache_size(STATEMENT_CACHE);
+        let conn = mysql::Conn::new(opts).map_err(connect_error)?;
+        Self::setup(conn)
+    }
+
+    fn setup(mut conn: mysql::Conn) -> Result<Self> {
+        let version: Option<String> = conn
+            .query_first("SELECT VERSION()")
+            .map_err(connect_error)?;
+        let dialect = match version {
+            Some(v) if v.contains("MariaDB") => &MARIADB,
+            _ => &MYSQL,
+        };
+        // The collation differs between the servers, so the session is set
+        // up here rather than by the crate's `init` statements (which run
+        // before the server is known). Two statements, one round trip.
+        let setup = format!(
+            "SET NAMES utf8mb4 COLLATE {}; SET SESSION sql_mode = '{SQL_MODE}'",
+            dialect.binary_collation()
+        );
+        let mut result = conn.query_iter(setup).map_err(connect_error)?;
+        drain(&mut result, dialect.is_mariadb()).map_err(|e| Error::Connection {
+            message: format!("setting up the session failed: {e}"),
+        })?;
+        drop(result);
+        Ok(MysqlConnection {
+            conn,
+            dialect,
+            last_insert_id: 0,
+        })
+    }
+
+    /// The dialect variant this server speaks ([`MARIADB`] or [`MYSQL`]).
+    pub fn mysql_dialect(&self) -> &'static MysqlDialect {
+        self.dialect
+    }
+
+    /// The mysql crate connection underneath, for what athanor does not cover.
+    pub fn raw(&mut self) -> &mut mysql::Conn {
+        &mut self.conn
+    }
+}
+
+/// Runs `sql` with the binary protocol (a prepared statement, cached by the
+/// driver by SQL text) and hands the result to `$on`, a generic function of
+/// `(&mut QueryResult<_>, mariadb)`. A statement the server cannot prepare
+/// runs over the text protocol instead, when it has no parameters.
+macro_rules! run {
+    ($self:ident, $sql:expr, $params:expr, |$r:ident, $mariadb:ident| $on:expr) => {{
+        let $mariadb = $self.dialect.is_mariadb();
+        let bound = to_params($params)?;
+        let prepared = match $self.conn.exec_iter($sql, bound) {
+            Ok(mut result) => {
+                let $r = &mut result;
+                Some($on)
+            }
+            Err(mysql::Error::MySqlError(e))
+                if e.code == ER_UNSUPPORTED_PS && $params.is_empty() =>
+            {
+                None
+            }
+            Err(e) => Some(Err(map_error(e, $mariadb))),
+        };
+        match prepared {
+            Some(outcome) => outcome,
+            None => {
+                let mut result = $self
+                    .conn
+                    .query_iter($sql)
+                    .map_err(|e| map_error(e, $mariadb))?;
+                let $r = &mut result;
+                $on
+            }
+        }
+    }};
+}
+
+fn connect_error(e: mysql::Error) -> Error {
+    match e {
+        mysql::Error::UrlError(e) => Error::Url(e.to_string()),
+        e => Error::Connection {
+            message: e.to_string(),
+        },
+    }
+}
+
+/// The id the current result set reports, 0 when none.
+fn insert_id<T: Protocol>(r: &QueryResult<'_, '_, '_, T>) -> u64 {
+    r.last_insert_id().unwrap_or(0)
+}
+
+/// Calls `each` for the rows of the current result set, then moves to the
+/// next set. Returns `false` when there was no set left.
+fn next_set<T: Protocol>(
+    r: &mut QueryResult<'_, '_, '_, T>,
+    mariadb: bool,
+    each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+) -> Result<bool> {
+    let Some(set) = r.iter() else {
+        return Ok(false);
+    };
+    for row in set {
+        let row = row.map_err(|e| map_error(e, mariadb))?;
+        each(&MyRow(&row))?;
+    }
+    Ok(true)
+}
+
+/// Reads every remaining result set, so that an error in any statement of a
+/// batch is reported (dropping the result would discard it silently).
+fn drain<T: Protocol>(r: &mut QueryResult<'_, '_, '_, T>, mariadb: bool) -> Result<()> {
+    while next_set(r, mariadb, &mut |_| Ok(()))? {}
+    Ok(())
+}
+
+fn to_params(params: &[ValueRef<'_>]) -> Result<Params> {
+    if params.is_empty() {
+        return Ok(Params::Empty);
+    }
+    let mut out = Vec::with_capacity(params.len());
+    for p in params {
+        out.push(match *p {
+            ValueRef::Null => MyValue::NULL,
+            ValueRef::Bool(b) => MyValue::Int(b.into()),
+            ValueRef::I16(v) => MyValue::Int(v.into()),
+            ValueRef::I32(v) => MyValue::Int(v.into()),
+            ValueRef::I64(v) => MyValue::Int(v),
+            ValueRef::F32(v) => MyValue::Float(v),
+            ValueRef::F64(v) => MyValue::Double(v),
+            ValueRef::Text(s) => MyValue::Bytes(s.as_bytes().to_vec()),
+            ValueRef::Bytes(b) => MyValue::Bytes(b.to_vec()),
+            // ValueRef is non-exhaustive; a kind this backend does not know is refused.
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err(Error::Unsupported {
+                    backend: "mysql",
+                    capability: format!("values of kind {}", other.kind()),
+                })
+            }
+        });
+    }
+    Ok(Params::Positional(out))
+}
+
+struct MyRow<'r>(&'r mysql::Row);
+
+impl Row for MyRow<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, index: usize) -> Result<ValueRef<'_>> {
+        let (Some(value), Some(column)) = (self.0.as_ref(index), self.0.columns_ref().get(index))
+        else {
+            return Err(Error::Database {
+                code: None,
+                message: format!(
+                    "column index {index} out of range (the row has {} columns)",
+                    self.0.len()
+                ),
+            });
+        };
+        decode(value, column).map_err(|e| Error::Conversion(in_column(e, column)))
+    }
+}
+
+/// Names the table (when the column comes from one) and the column of a
+/// decoding error.
+fn in_column(mut e: ConversionError, column: &Column) -> ConversionError {
+    let table = column.org_table_str();
+    if e.table.is_none() && !table.is_empty() {
+        e.table = Some(table.into_owned());
+    }
+    e.column
+        .get_or_insert_with(|| column.name_str().into_owned());
+    e
+}
+
+fn decode<'r>(value: &'r MyValue, column: &Column) -> Result<ValueRef<'r>, ConversionError> {
+    Ok(match value {
+        MyValue::NULL => ValueRef::Null,
+        MyValue::Int(i) => ValueRef::I64(*i),
+        MyValue::UInt(u) => ValueRef::I64(
+            i64::try_from(*u)
+                .map_err(|_| ConversionError::new("i64", format!("{u} (out of range)")))?,
+        ),
+        MyValue::Float(f) => ValueRef::F32(*f),
+        MyValue::Double(f) => ValueRef::F64(*f),
+        MyValue::Bytes(b) => decode_bytes(b, column)?,
+        MyValue::Date(..) | MyValue::Time(..) => return Err(unsupported_type(column)),
+    })
+}
+
+/// Bytes are text, binary data, or (over the text protocol, and for DECIMAL
+/// over both) a number written out.
+fn decode_bytes<'r>(b: &'r [u8], column: &Column) -> Result<ValueRef<'r>, ConversionError> {
+    use MyType::*;
+    let ty = column.column_type();
+    match ty {
+        MYSQL_TYPE_TINY | MYSQL_TYPE_SHORT | MYSQL_TYPE_INT24 | MYSQL_TYPE_LONG
+        | MYSQL_TYPE_LONGLONG | MYSQL_TYPE_YEAR => {
+            let text = ascii(b)?;
+            match text.parse::<i64>() {
+                Ok(n) => Ok(ValueRef::I64(n)),
+                Err(_) => Err(ConversionError::new(
+                    "i64",
+                    format!("{text} (out of range)"),
+                )),
+            }
+        }
+        MYSQL_TYPE_FLOAT => parse_float::<f32>(b).map(ValueRef::F32),
+        MYSQL_TYPE_DOUBLE => parse_float::<f64>(b).map(ValueRef::F64),
+        // SUM() of integers is DECIMAL: an integer when it has no fraction,
+        // otherwise the nearest f64.
+        MYSQL_TYPE_DECIMAL | MYSQL_TYPE_NEWDECIMAL => {
+            let text = ascii(b)?;
+            if text.contains(['.', 'e', 'E']) {
+                parse_float::<f64>(b).map(ValueRef::F64)
+            } else {
+                text.parse::<i64>()
+                    .map(ValueRef::I64)
+                    .map_err(|_| ConversionError::new("i64", format!("{text} (out of range)")))
+            }
+        }
+        MYSQL_TYPE_DATE
+        | MYSQL_TYPE_NEWDATE
+        | MYSQL_TYPE_TIME
+        | MYSQL_TYPE_TIME2
+        | MYSQL_TYPE_DATETIME
+        | MYSQL_TYPE_DATETIME2
+        | MYSQL_TYPE_TIMESTAMP
+        | MYSQL_TYPE_TIMESTAMP2 => Err(unsupported_type(column)),
+        MYSQL_TYPE_BIT | MYSQL_TYPE_GEOMETRY => Ok(ValueRef::Bytes(b)),
+        // MySQL 8 reports JSON with the binary character set; it is text.
+        MYSQL_TYPE_JSON => text(b),
+        _ if column.character_set() == BINARY_CHARSET => Ok(ValueRef::Bytes(b)),
+        _ => text(b),
+    }
+}
+
+fn text(b: &[u8]) -> Result<ValueRef<'_>, ConversionError> {
+    std::str::from_utf8(b)
+        .map(ValueRef::Text)
+        .map_err(|_| ConversionError::new("text", "bytes that are not UTF-8"))
+}
+
+fn ascii(b: &[u8]) -> Result<&str, ConversionError> {
+    std::str::from_utf8(b).map_err(|_| ConversionError::new("a number", "bytes that are not UTF-8"))
+}
+
+fn parse_float<T: std::str::FromStr>(b: &[u8]) -> Result<T, ConversionError> {
+    let text = ascii(b)?;
+    text.parse::<T>()
+        .map_err(|_| ConversionError::new("a floating-point number", text.to_owned()))
+}
+
+fn unsupported_type(column: &Column) -> ConversionError {
+    ConversionError::new(
+        "a supported type (athanor does not read dates and times yet)",
+        format!("{:?}", column.column_type())
+            .trim_start_matches("MYSQL_TYPE_")
+            .to_owned(),
+    )
+}
+
+impl Connection for MysqlConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.dialect
+    }
+
+    fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        let (affected, id) = run!(self, sql, params, |r, mariadb| {
+            let counts = (r.affected_rows(), insert_id(r));
+            drain(r, mariadb).map(|()| counts)
+        })?;
+        self.last_insert_id = id;
+        Ok(affected)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        run!(self, sql, params, |r, mariadb| {
+            next_set(r, mariadb, each)?;
+            drain(r, mariadb)
+        })
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        let mariadb = self.dialect.is_mariadb();
+        let mut r = self
+            .conn
+            .query_iter(sql)
+            .map_err(|e| map_error(e, mariadb))?;
+        drain(&mut r, mariadb)
+    }
+
+    /// The id the last [`execute`](Connection::execute) reported: for an
+    /// INSERT that generated keys, the first row's key; 0 otherwise (the C
+    /// API's `mysql_insert_id()`, not the sticky `LAST_INSERT_ID()`).
+    fn last_insert_id(&mut self) -> Result<i64> {
+        i64::try_from(self.last_insert_id).map_err(|_| {
+            Error::Conversion(ConversionError::new(
+                "i64",
+                format!("{} (out of range)", self.last_insert_id),
+            ))
+        })
+    }
+
+    fn is_valid(&mut self) -> bool {
+        self.conn.ping().is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_convert() {
+        let p = to_params(&[
+            ValueRef::Null,
+            ValueRef::Bool(true),
+            ValueRef::I16(-2),
+            ValueRef::F32(1.5),
+            ValueRef::Text("é"),
+        ])
+        .expect("params");
+        assert_eq!(
+            p,
+            Params::Positional(vec![
+                MyValue::NULL,
+                MyValue::Int(1),
+                MyValue::Int(-2),
+                MyValue::Float(1.5),
+                MyValue::Bytes("é".as_bytes().to_vec()),
+            ])
+        );
+        assert_eq!(to_params(&[]).expect("empty"), Params::Empty);
+    }
+}

@@ -1,0 +1,188 @@
+//! MySQL's and MariaDB's answers to the dialect questions.
+//!
+//! The two servers speak the same SQL for everything athanor renders except
+//! the names of their collations and `CREATE INDEX IF NOT EXISTS`, so one
+//! dialect type serves both, in two variants: [`MARIADB`] and [`MYSQL`].
+
+use athanor_core::{ColumnType, Dialect, KeyStrategy, UpsertStyle};
+
+/// The MySQL / MariaDB dialect. The connection picks the variant from the
+/// server's version string; use [`MARIADB`] or [`MYSQL`] to render SQL
+/// without a connection.
+#[derive(Debug)]
+pub struct MysqlDialect {
+    mariadb: bool,
+    /// Binary (case-sensitive, no trailing-space padding) utf8mb4 collation.
+    binary_collation: &'static str,
+    /// `CREATE TABLE` suffix naming the engine and the binary collation.
+    table_options: &'static str,
+    /// Column clause of a case-sensitive text column.
+    text_cs: &'static str,
+    /// Column clause of a case-insensitive text column.
+    text_ci: &'static str,
+}
+
+/// The dialect of MariaDB (10.5 and later): collations `utf8mb4_nopad_bin`
+/// and `utf8mb4_unicode_nopad_ci`.
+pub static MARIADB: MysqlDialect = MysqlDialect {
+    mariadb: true,
+    binary_collation: "utf8mb4_nopad_bin",
+    table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
+    text_ci: "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_nopad_ci",
+};
+
+/// The dialect of MySQL 8: collations `utf8mb4_0900_bin` and `utf8mb4_0900_ai_ci`.
+pub static MYSQL: MysqlDialect = MysqlDialect {
+    mariadb: false,
+    binary_collation: "utf8mb4_0900_bin",
+    table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin",
+    text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
+    text_ci: "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci",
+};
+
+impl MysqlDialect {
+    /// Whether this is the MariaDB variant.
+    pub fn is_mariadb(&self) -> bool {
+        self.mariadb
+    }
+
+    /// The binary utf8mb4 collation athanor uses for text by default (and for
+    /// the connection): case-sensitive, trailing spaces significant.
+    pub fn binary_collation(&self) -> &'static str {
+        self.binary_collation
+    }
+}
+
+impl Dialect for MysqlDialect {
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn identifier_quote(&self) -> char {
+        '`'
+    }
+
+    fn write_placeholder(&self, _index: usize, out: &mut String) {
+        out.push('?');
+    }
+
+    // Keyed text must be bounded: MySQL cannot index (or make a primary key
+    // of) TEXT/BLOB without a prefix length.
+    fn column_type(&self, ty: ColumnType, keyed: bool) -> String {
+        match ty {
+            ColumnType::Bool => "BOOLEAN".into(),
+            ColumnType::SmallInt => "SMALLINT".into(),
+            ColumnType::Integer => "INT".into(),
+            ColumnType::BigInt => "BIGINT".into(),
+            ColumnType::Real => "FLOAT".into(),
+            ColumnType::Double => "DOUBLE".into(),
+            ColumnType::Text if keyed => "VARCHAR(255)".into(),
+            ColumnType::Text => "LONGTEXT".into(),
+            ColumnType::Varchar(n) => format!("VARCHAR({n})"),
+            ColumnType::Bytes if keyed => "VARBINARY(255)".into(),
+            ColumnType::Bytes => "LONGBLOB".into(),
+            _ => "LONGTEXT".into(),
+        }
+    }
+
+    fn auto_key_column(&self, ty: ColumnType) -> String {
+        let ty = match ty {
+            ColumnType::SmallInt => "SMALLINT",
+            ColumnType::Integer => "INT",
+            _ => "BIGINT",
+        };
+        format!("{ty} NOT NULL AUTO_INCREMENT PRIMARY KEY")
+    }
+
+    // RETURNING exists on MariaDB (INSERT only) but not on MySQL; the last
+    // insert id (the first row's key) works on both.
+    fn key_strategy(&self) -> KeyStrategy {
+        KeyStrategy::LastInsertIdFirst
+    }
+
+    fn upsert_style(&self) -> UpsertStyle {
+        UpsertStyle::OnDuplicateKey
+    }
+
+    fn begin_sql(&self) -> &'static str {
+        "START TRANSACTION"
+    }
+
+    fn table_options(&self) -> &'static str {
+        self.table_options
+    }
+
+    fn text_collation(&self, case_insensitive: bool) -> &'static str {
+        if case_insensitive {
+            self.text_ci
+        } else {
+            self.text_cs
+        }
+    }
+
+    // The largest LIMIT MySQL accepts: it has no OFFSET without LIMIT.
+    fn limit_for_offset_only(&self) -> Option<&'static str> {
+        Some("18446744073709551615")
+    }
+
+    fn max_parameters(&self) -> usize {
+        65_535
+    }
+
+    // MariaDB has it since 10.1.4; MySQL 8 does not.
+    fn supports_create_index_if_not_exists(&self) -> bool {
+        self.mariadb
+    }
+
+    // The connection's sql_mode leaves NO_BACKSLASH_ESCAPES off, so a
+    // backslash in a literal is an escape: `'\\'` is one backslash.
+    fn like_escape_literal(&self) -> &'static str {
+        "'\\\\'"
+    }
+
+    fn escape_string_literal(&self, text: &str) -> String {
+        text.replace('\\', "\\\\")
+    }
+
+    fn default_values(&self) -> &'static str {
+        " () VALUES ()"
+    }
+
+    // `||` is OR unless PIPES_AS_CONCAT is set; CONCAT() needs no sql_mode.
+    fn concat_operator(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_differ_only_where_servers_do() {
+        assert!(MARIADB.supports_create_index_if_not_exists());
+        assert!(!MYSQL.supports_create_index_if_not_exists());
+        assert!(MARIADB.table_options().ends_with("utf8mb4_nopad_bin"));
+        assert!(MYSQL.table_options().ends_with("utf8mb4_0900_bin"));
+        assert_eq!(
+            MYSQL.text_collation(true),
+            "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci"
+        );
+        for d in [&MARIADB, &MYSQL] {
+            assert_eq!(d.name(), "mysql");
+            assert_eq!(d.column_type(ColumnType::Text, true), "VARCHAR(255)");
+            assert_eq!(d.column_type(ColumnType::Text, false), "LONGTEXT");
+            assert_eq!(d.column_type(ColumnType::Bytes, true), "VARBINARY(255)");
+            assert_eq!(
+                d.auto_key_column(ColumnType::Integer),
+                "INT NOT NULL AUTO_INCREMENT PRIMARY KEY"
+            );
+            assert_eq!(d.like_escape_literal(), r"'\\'");
+            assert_eq!(d.escape_string_literal(r"a\b"), r"a\\b");
+            let mut s = String::new();
+            d.write_placeholder(3, &mut s);
+            assert_eq!(s, "?");
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! The PostgreSQL connection: cached prepared statements, values bound by the
+//! parameter types the server reports, rows read in place.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use athanor_core::{Connection, ConversionError, Dialect, Error, Result, Row, ValueRef};
+use bytes::BytesMut;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use postgres::{Client, NoTls, Statement};
+
+use crate::dialect::POSTGRES;
+use crate::error::{connect_error, is_aborted_transaction, is_stale_plan, map_error};
+
+/// How many prepared statements each connection keeps; the cache is emptied
+/// when full.
+const STATEMENT_CACHE: usize = 512;
+
+/// How long [`Connection::is_valid`] waits for the server.
+const VALID_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The callback a query hands each row to.
+type EachRow<'r, 'f> = &'r mut (dyn FnMut(&dyn Row) -> Result<()> + 'f);
+
+/// A connection to a PostgreSQL database.
+pub struct PgConnection {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl std::fmt::Debug for PgConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgConnection")
+            .field("closed", &self.client.is_closed())
+            .field("cached_statements", &self.statements.len())
+            .finish()
+    }
+}
+
+impl PgConnection {
+    /// Connects to the server at `url`
+    /// (`postgres://user:password@host:port/database`), without TLS.
+    ///
+    /// # Failure
+    /// Returns [`Error::Connection`] when the URL is malformed or the server
+    /// cannot be reached or refuses the login.
+    pub fn connect(url: &str) -> Result<Self> {
+        let client = Client::connect(url, NoTls).map_err(|e| connect_error(&e))?;
+        Ok(PgConnection {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    /// The postgres client underneath, for what athanor does not cover.
+    pub fn raw(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// The prepared statement for `sql`, from the cache or prepared now.
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(stmt) = self.statements.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.prepare(sql)?;
+        if self.statements.len() >= STATEMENT_CACHE {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_owned(), stmt.clone());
+        Ok(stmt)
+    }
+
+    /// Prepares (or finds) `sql`, binds `params` and runs it.
+    fn attempt(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        each: Option<EachRow<'_, '_>>,
+    ) -> Result<u64, Failure> {
+        let stmt = self.statement(sql).map_err(Failure::Start)?;
+        let bound = bind(&stmt, params).map_err(Failure::Bind)?;
+        run_statement(&mut self.client, &stmt, &bound, each)
+    }
+
+    /// Runs `sql`, handing each row to `each` (or discarding rows), and
+    /// returns the number of rows affected.
+    fn run(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        mut each: Option<EachRow<'_, '_>>,
+    ) -> Result<u64> {
+        match self.attempt(sql, params, each.as_deref_mut()) {
+            // The table changed under a cached statement: prepare it once
+            // more. The server refused it at bind time, before running anything.
+            Err(Failure::Start(stale)) if is_stale_plan(&stale) => {
+                self.statements.remove(sql);
+                match self.attempt(sql, params, each) {
+                    // Inside a transaction the refusal aborted it: report the cause.
+                    Err(Failure::Start(e)) if is_aborted_transaction(&e) => Err(map_error(stale)),
+                    other => other.map_err(Failure::into_error),
+                }
+            }
+            other => other.map_err(Failure::into_error),
+        }
+    }
+}
+
+/// Why running a prepared statement failed.
+enum Failure {
+    /// The server refused the statement before any row came back.
+    Start(postgres::Error),
+    /// A value does not fit its parameter.
+    Bind(Error),
+    /// Reading the rows failed.
+    Rows(postgres::Error),
+    /// The row callback failed.
+    Callback(Error),
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Failure::Start(e) | Failure::Rows(e) => map_error(e),
+            Failure::Bind(e) | Failure::Callback(e) => e,
+        }
+    }
+}
+
+fn run_statement(
+    client: &mut Client,
+    stmt: &Statement,
+    bound: &[Bound<'_>],
+    each: Option<EachRow<'_, '_>>,
+) -> Result<u64, Failure> {
+    let mut rows = client
+        .query_raw(stmt, bound.iter())
+        .map_err(Failure::Start)?;
+    match each {
+        Some(each) => {
+            while let Some(row) = rows.next().map_err(Failure::Rows)? {
+                each(&PgRow(&row)).map_err(Failure::Callback)?;
+            }
+        }
+        None => while rows.next().map_err(Failure::Rows)?.is_some() {},
+    }
+    Ok(rows.rows_affected().unwrap_or(0))
+}
+
+/// A value converted to the type of the parameter it is bound to.
+#[derive(Debug)]
+enum Bound<'a> {
+    Null,
+    Bool(bool),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    F32(f32),
+    F64(f64),
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+impl ToSql for Bound<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        match self {
+            Bound::Null => Ok(IsNull::Yes),
+            Bound::Bool(v) => v.to_sql(ty, out),
+            Bound::I16(v) => v.to_sql(ty, out),
+            Bound::I32(v) => v.to_sql(ty, out),
+            Bound::I64(v) => v.to_sql(ty, out),
+            Bound::F32(v) => v.to_sql(ty, out),
+            Bound::F64(v) => v.to_sql(ty, out),
+            Bound::Text(v) => v.to_sql(ty, out),
+            Bound::Bytes(v) => v.to_sql(ty, out),
+        }
+    }
+
+    // `bind` has matched every value to its parameter's type already.
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// Integers up to 2^53 (f64) and 2^24 (f32) convert to floats exactly.
+const EXACT_F64_INT: i64 = 1 << 53;
+const EXACT_F32_INT: i64 = 1 << 24;
+
+/// Converts each value to the type the server expects for its parameter,
+/// before anything is sent, so a value that does not fit is a typed
+/// [`Error::Conversion`] rather than a driver error.
+fn bind<'a>(stmt: &Statement, params: &[ValueRef<'a>]) -> Result<Vec<Bound<'a>>> {
+    let types = stmt.params();
+    if types.len() != params.len() {
+        return Err(Error::Database {
+            code: None,
+            message: format!(
+                "statement has {} placeholders but {} values were bound",
+                types.len(),
+                params.len()
+            ),
+        });
+    }
+    params
+        .iter()
+        .zip(types)
+        .enumerate()
+        .map(|(i, (value, ty))| convert(*value, ty).map_err(|e| mismatch(e, i, ty, value)))
+        .collect()
+}
+
+/// Why a value cannot be bound.
+enum Refusal {
+    /// The value's kind does not go to this parameter type.
+    Kind,
+    /// An integer or float out of the parameter type's range.
+    Range,
+    /// Text with a NUL byte, which PostgreSQL text cannot hold.
+    Nul,
+}
+
+fn mismatch(why: Refusal, index: usize, ty: &Type, value: &ValueRef<'_>) -> Error {
+    let expected = match why {
+        Refusal::Nul => "text without NUL bytes".to_owned(),
+        _ => format!("{} (parameter ${})", ty.name(), index + 1),
+    };
+    let actual = match why {
+        Refusal::Kind => value.kind().to_owned(),
+        Refusal::Range => format!("{} {value} (out of range)", value.kind()),
+        Refusal::Nul => format!("text with a NUL byte (parameter ${})", index + 1),
+    };
+    Error::Conversion(ConversionError::new(expected, actual))
+}
+
+fn convert<'a>(value: ValueRef<'a>, ty: &Type) -> std::result::Result<Bound<'a>, Refusal> {
+    if let ValueRef::Null = value {
+        return Ok(Bound::Null);
+    }
+    if let Some(n) = value.as_i64() {
+        return match *ty {
+            Type::INT2 => i16::try_from(n).map(Bound::I16).map_err(|_| Refusal::Range),
+            Type::INT4 => i32::try_from(n).map(Bound::I32).map_err(|_| Refusal::Range),
+            Type::INT8 => Ok(Bound::I64(n)),
+            Type::FLOAT4 if n.abs() <= EXACT_F32_INT => Ok(Bound::F32(n as f32)),
+            Type::FLOAT8 if n.abs() <= EXACT_F64_INT => Ok(Bound::F64(n as f64)),
+            Type::FLOAT4 | Type::FLOAT8 => Err(Refusal::Range),
+            _ => Err(Refusal::Kind),
+        };
+    }
+    match (value, ty) {
+        (ValueRef::Bool(b), &Type::BOOL) => Ok(Bound::Bool(b)),
+        (ValueRef::F32(v), &Type::FLOAT4) => Ok(Bound::F32(v)),
+        (ValueRef::F32(v), &Type::FLOAT8) => Ok(Bound::F64(v.into())),
+        (ValueRef::F64(v), &Type::FLOAT8) => Ok(Bound::F64(v)),
+        // Rounds to the nearest f32, as PostgreSQL's own float8 → float4 cast
+        // does; a finite value beyond f32's range is refused, as it is there.
+        (ValueRef::F64(v), &Type::FLOAT4) => {
+            let narrowed = v as f32;
+            if narrowed.is_infinite() && v.is_finite() {
+                Err(Refusal::Range)
+            } else {
+                Ok(Bound::F32(narrowed))
+            }
+        }
+        (
+            ValueRef::Text(s),
+            &(Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN),
+        ) => {
+            if s.as_bytes().contains(&0) {
+                Err(Refusal::Nul)
+            } else {
+                Ok(Bound::Text(s))
+            }
+        }
+        (ValueRef::Bytes(b), &Type::BYTEA) => Ok(Bound::Bytes(b)),
+        _ => Err(Refusal::Kind),
+    }
+}
+
+/// A row of a query's result, read in place.
+struct PgRow<'r>(&'r postgres::Row);
+
+/// Reads column `index` as `T` (or NULL) and wraps it.
+fn read<'a, T: FromSql<'a>>(
+    row: &'a postgres::Row,
+    index: usize,
+    wrap: impl FnOnce(T) -> ValueRef<'a>,
+) -> Result<ValueRef<'a>> {
+    match row.try_get::<_, Option<T>>(index) {
+        Ok(Some(v)) => Ok(wrap(v)),
+        Ok(None) => Ok(ValueRef::Null),
+        Err(e) => Err(map_error(e)),
+    }
+}
+
+impl Row for PgRow<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, index: usize) -> Result<ValueRef<'_>> {
+        let row = self.0;
+        let Some(column) = row.columns().get(index) else {
+            return Err(Error::Database {
+                code: None,
+                message: format!(
+                    "column index {index} out of range: the row has {} columns",
+                    row.len()
+                ),
+            });
+        };
+        let value = match *column.type_() {
+            Type::BOOL => read(row, index, ValueRef::Bool),
+            Type::INT2 => read(row, index, ValueRef::I16),
+            Type::INT4 => read(row, index, ValueRef::I32),
+            Type::INT8 => read(row, index, ValueRef::I64),
+            Type::FLOAT4 => read(row, index, ValueRef::F32),
+            Type::FLOAT8 => read(row, index, ValueRef::F64),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                read(row, index, ValueRef::Text)
+            }
+            Type::BYTEA => read(row, index, ValueRef::Bytes),
+            Type::NUMERIC => Err(Error::Conversion(ConversionError::new(
+                "bool, integer, float, text or bytea (cast NUMERIC, e.g. SUM or AVG, to BIGINT or DOUBLE PRECISION)",
+                "postgres type numeric",
+            ))),
+            ref other => Err(Error::Conversion(ConversionError::new(
+                "bool, integer, float, text or bytea",
+                format!("postgres type {}", other.name()),
+            ))),
+        };
+        value.map_err(|e| match e {
+            Error::Conversion(mut c) => {
+                c.column.get_or_insert_with(|| column.name().to_owned());
+                Error::Conversion(c)
+            }
+            e => e,
+        })
+    }
+}
+
+impl Connection for PgConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &POSTGRES
+    }
+
+    fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        self.run(sql, params, None)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        self.run(sql, params, Some(each)).map(|_| ())
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.client.batch_execute(sql).map_err(map_error)
+    }
+
+    fn last_insert_id(&mut self) -> Result<i64> {
+        Err(Error::Unsupported {
+            backend: "postgres",
+            capability: "last insert id (use RETURNING)".into(),
+        })
+    }
+
+    fn is_valid(&mut self) -> bool {
+        !self.client.is_closed() && self.client.is_valid(VALID_TIMEOUT).is_ok()
+    }
+}
