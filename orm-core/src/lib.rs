@@ -9,6 +9,7 @@ mod conn;
 mod connection;
 mod convert;
 mod dialect;
+mod eager;
 mod error;
 mod expr;
 mod from_row;
@@ -16,6 +17,8 @@ mod key;
 mod model;
 mod query;
 pub mod raw;
+mod related;
+mod relation;
 mod render;
 mod schema;
 mod session;
@@ -26,6 +29,7 @@ pub use conn::{capture_statements, Conn, Executor, Transaction};
 pub use connection::{Connection, Row};
 pub use convert::{assert_foreign_key_type, AutoKey, ForeignKeyType, IntoOperand, SqlType};
 pub use dialect::{write_quoted, Dialect, KeyStrategy, UpsertStyle};
+pub use eager::{EagerSelect, Fetched, Load, Relation, Then};
 pub use error::{ConstraintKind, ConstraintViolation, ConversionError, Error, Result};
 pub use expr::{escape_like, BinOp, Column, Expr, Func, Order};
 pub use key::KeyValue;
@@ -36,10 +40,12 @@ pub use query::{
     count_all, model_columns, Assignment, Join, JoinKind, Select, SelectStmt, Selected, Selection,
     TableRef,
 };
+pub use related::Related;
+pub use relation::{foreign_key_column, BelongsTo, HasMany, ManyToMany, Orphans};
 pub use render::SqlWriter;
 pub use schema::{
     create_table_sql, dependency_depth, foreign_key_name, unique_constraint_name, Schema,
 };
 pub use session::{Handle, Session};
 pub use value::{ColumnType, Value, ValueRef};
-pub use write::AnyColumn;
+pub use write::{save_row, AnyColumn};

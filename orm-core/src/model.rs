@@ -174,6 +174,14 @@ pub trait Model: FromRow + 'static {
     /// Fills in the auto-generated key after an insert.
     fn set_auto_key(&mut self, key: i64) -> Result<()>;
 
+    /// Sets the column at `index` from a value (used to point a child at its
+    /// parent through a relationship).
+    ///
+    /// # Failure
+    /// [`Error::Conversion`] when the value does not fit the field's type
+    /// (NULL for a non-`Option` field, say).
+    fn set_value(&mut self, index: usize, value: ValueRef<'_>) -> Result<()>;
+
     /// A query over this model's table.
     fn query() -> Select<Self> {
         Select::new()

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use crate::conn::{Conn, Executor};
 use crate::error::{Error, Result};
 use crate::model::{Model, TableDef};
+use crate::relation::HasMany;
 use crate::schema::dependency_depth;
 use crate::value::{Value, ValueRef};
 use crate::write;
@@ -27,6 +28,23 @@ impl<M: fmt::Debug> fmt::Debug for Handle<M> {
             Ok(m) => m.fmt(f),
             Err(_) => f.write_str("Handle(<borrowed>)"),
         }
+    }
+}
+
+impl<M: Model> Handle<M> {
+    fn read(&self) -> Result<Ref<'_, M>> {
+        self.0.try_borrow().map_err(|_| Self::busy())
+    }
+
+    fn write(&self) -> Result<RefMut<'_, M>> {
+        self.0.try_borrow_mut().map_err(|_| Self::busy())
+    }
+
+    fn busy() -> Error {
+        Error::Session(format!(
+            "a {} is borrowed while the session flushes it",
+            M::TABLE.model
+        ))
     }
 }
 
@@ -73,20 +91,50 @@ impl<M: Model> PendingWrite for Save<M> {
         false
     }
     fn apply(&self, conn: &mut Conn) -> Result<()> {
-        let mut model = self.0 .0.try_borrow_mut().map_err(|_| {
-            Error::Session(format!(
-                "a {} is borrowed while the session flushes it",
-                M::TABLE.model
-            ))
-        })?;
-        if !model.auto_key_unset() || M::TABLE.auto_key.is_none() {
-            // Keyed: update the row if it exists, else insert it as given.
-            match write::update_row(conn, &*model, None) {
-                Err(Error::NoRows { .. }) => {}
-                other => return other,
-            }
-        }
-        write::insert_rows(conn, std::slice::from_mut(&mut *model))
+        write::save_row(conn, &mut *self.0.write()?)
+    }
+}
+
+/// A child saved through its parent's relationship: its foreign key is set
+/// from the parent's key at flush time, after the parent got one.
+struct SaveChild<P, C> {
+    parent: Handle<P>,
+    relation: HasMany<P, C>,
+    child: Handle<C>,
+}
+
+impl<P: Model, C: Model> PendingWrite for SaveChild<P, C> {
+    fn table(&self) -> &'static TableDef {
+        C::TABLE
+    }
+    fn is_delete(&self) -> bool {
+        false
+    }
+    fn apply(&self, conn: &mut Conn) -> Result<()> {
+        let parent = self.parent.read()?;
+        let mut child = self.child.write()?;
+        self.relation.add(conn, &*parent, &mut *child)
+    }
+}
+
+/// A child removed through its parent's relationship.
+struct RemoveChild<P, C> {
+    parent: Handle<P>,
+    relation: HasMany<P, C>,
+    child: Handle<C>,
+}
+
+impl<P: Model, C: Model> PendingWrite for RemoveChild<P, C> {
+    fn table(&self) -> &'static TableDef {
+        C::TABLE
+    }
+    fn is_delete(&self) -> bool {
+        true
+    }
+    fn apply(&self, conn: &mut Conn) -> Result<()> {
+        let parent = self.parent.read()?;
+        let mut child = self.child.write()?;
+        self.relation.remove(conn, &*parent, &mut *child)
     }
 }
 
@@ -156,6 +204,46 @@ impl<E: Executor> Session<E> {
     /// [`Handle::get_mut`]).
     pub fn save<M: Model>(&mut self, handle: &Handle<M>) {
         self.pending.push(Box::new(Save(handle.clone())));
+    }
+
+    /// Queues `child` to be saved as a child of `parent` through `relation`
+    /// (the seed's `artist.albums.append(album)`): at flush, after the
+    /// parent is saved, the child's foreign key is set to the parent's key.
+    pub fn add_child<P: Model, C: Model>(
+        &mut self,
+        parent: &Handle<P>,
+        relation: HasMany<P, C>,
+        child: C,
+    ) -> Handle<C> {
+        let handle = Handle(Rc::new(RefCell::new(child)));
+        self.pending.push(Box::new(SaveChild {
+            parent: parent.clone(),
+            relation,
+            child: handle.clone(),
+        }));
+        handle
+    }
+
+    /// Queues the removal of `child` from `parent` through `relation` (the
+    /// seed's `artist.albums.remove(album)`): the child is deleted or its
+    /// foreign key cleared, as the relationship declares.
+    pub fn remove_child<P: Model, C: Model>(
+        &mut self,
+        parent: &Handle<P>,
+        relation: HasMany<P, C>,
+        child: &Handle<C>,
+    ) {
+        self.pending.push(Box::new(RemoveChild {
+            parent: parent.clone(),
+            relation,
+            child: child.clone(),
+        }));
+    }
+
+    /// Starts tracking an object loaded by a query, so it can be saved,
+    /// or used as a parent in [`add_child`](Session::add_child), later.
+    pub fn track<M: Model>(&mut self, model: M) -> Handle<M> {
+        Handle(Rc::new(RefCell::new(model)))
     }
 
     /// Queues the deletion of the row with `model`'s key.

@@ -252,6 +252,19 @@ fn insert_chunk<M: Model>(
     Ok(())
 }
 
+/// Saves `model`: inserts it when its generated key is unset (filling the
+/// key back); otherwise updates the row with its key, or inserts it as given
+/// when there is no such row.
+pub fn save_row<M: Model>(conn: &mut Conn, model: &mut M) -> Result<()> {
+    if !model.auto_key_unset() || M::TABLE.auto_key.is_none() {
+        match update_row(conn, &*model, None) {
+            Err(Error::NoRows { .. }) => {}
+            other => return other,
+        }
+    }
+    insert_rows(conn, std::slice::from_mut(model))
+}
+
 /// Updates the given columns (all non-key columns when `columns` is `None`)
 /// of the row with `model`'s key. Fails with [`Error::NoRows`] when no row has that key.
 pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]>) -> Result<()> {

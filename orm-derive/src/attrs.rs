@@ -19,9 +19,32 @@ pub struct StructAttrs {
     pub krate: Option<Path>,
 }
 
+/// Which kind of relationship a field declares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    HasMany,
+    BelongsTo,
+    ManyToMany,
+}
+
+/// `has_many(Child, foreign_key = f, back_populates = g, orphans = "delete")`,
+/// `belongs_to(Parent, foreign_key = f, back_populates = g)`,
+/// `many_to_many(Other, through = Assoc, local = a, remote = b, back_populates = g)`.
+pub struct RelationAttr {
+    pub kind: RelationKind,
+    pub target: Path,
+    pub foreign_key: Option<Ident>,
+    pub back_populates: Option<Ident>,
+    pub orphans: Option<String>,
+    pub through: Option<Path>,
+    pub local: Option<Ident>,
+    pub remote: Option<Ident>,
+}
+
 /// What `#[orm(...)]` says about a field.
 #[derive(Default)]
 pub struct FieldAttrs {
+    pub relation: Option<RelationAttr>,
     pub primary_key: bool,
     pub auto: Option<bool>,
     pub column: Option<String>,
@@ -39,7 +62,87 @@ pub struct FieldAttrs {
 
 const STRUCT_ATTRS: &str = "`table`, `index(..)`, `unique(..)`, `no_display`, `crate`";
 const FIELD_ATTRS: &str = "`primary_key`, `auto`, `column`, `unique`, `index`, `default`, \
-     `max_length`, `case_insensitive`, `references`, `on_delete`, `skip`";
+     `max_length`, `case_insensitive`, `references`, `on_delete`, `skip`, `has_many(..)`, \
+     `belongs_to(..)`, `many_to_many(..)`";
+
+fn parse_relation(
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    kind: RelationKind,
+) -> Result<RelationAttr> {
+    let span = meta.path.require_ident()?.span();
+    let mut target: Option<Path> = None;
+    let mut r = RelationAttr {
+        kind,
+        target: syn::parse_quote!(Self),
+        foreign_key: None,
+        back_populates: None,
+        orphans: None,
+        through: None,
+        local: None,
+        remote: None,
+    };
+    meta.parse_nested_meta(|inner| {
+        let p = &inner.path;
+        let has_value = inner.input.peek(syn::Token![=]);
+        if !has_value && target.is_none() {
+            target = Some(p.clone());
+        } else if p.is_ident("foreign_key") && kind != RelationKind::ManyToMany {
+            r.foreign_key = Some(inner.value()?.parse()?);
+        } else if p.is_ident("back_populates") {
+            r.back_populates = Some(inner.value()?.parse()?);
+        } else if p.is_ident("orphans") && kind == RelationKind::HasMany {
+            let lit = inner.value()?.parse::<LitStr>()?;
+            if !matches!(lit.value().as_str(), "delete" | "nullify") {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    "orphans must be \"delete\" or \"nullify\"",
+                ));
+            }
+            r.orphans = Some(lit.value());
+        } else if p.is_ident("through") && kind == RelationKind::ManyToMany {
+            r.through = Some(inner.value()?.parse()?);
+        } else if p.is_ident("local") && kind == RelationKind::ManyToMany {
+            r.local = Some(inner.value()?.parse()?);
+        } else if p.is_ident("remote") && kind == RelationKind::ManyToMany {
+            r.remote = Some(inner.value()?.parse()?);
+        } else {
+            let expected = match kind {
+                RelationKind::HasMany => {
+                    "the child model, `foreign_key`, `back_populates`, `orphans`"
+                }
+                RelationKind::BelongsTo => "the parent model, `foreign_key`, `back_populates`",
+                RelationKind::ManyToMany => {
+                    "the other model, `through`, `local`, `remote`, `back_populates`"
+                }
+            };
+            return Err(inner.error(format!("unknown relationship setting; expected {expected}")));
+        }
+        Ok(())
+    })?;
+    r.target = target
+        .ok_or_else(|| meta.error("name the related model first, as in `has_many(Album, ...)`"))?;
+    let missing =
+        |what: &str| syn::Error::new(span, format!("this relationship needs `{what} = ...`"));
+    match kind {
+        RelationKind::HasMany | RelationKind::BelongsTo => {
+            if r.foreign_key.is_none() {
+                return Err(missing("foreign_key"));
+            }
+        }
+        RelationKind::ManyToMany => {
+            for (v, name) in [
+                (r.through.is_none(), "through"),
+                (r.local.is_none(), "local"),
+                (r.remote.is_none(), "remote"),
+            ] {
+                if v {
+                    return Err(missing(name));
+                }
+            }
+        }
+    }
+    Ok(r)
+}
 
 fn idents_in_parens(meta: &syn::meta::ParseNestedMeta<'_>) -> Result<Vec<Ident>> {
     let mut out = Vec::new();
@@ -154,6 +257,12 @@ pub fn parse_field(attrs: &[Attribute]) -> Result<FieldAttrs> {
                 out.on_delete = Some((v, lit.span()));
             } else if p.is_ident("skip") {
                 out.skip = true;
+            } else if p.is_ident("has_many") {
+                out.relation = Some(parse_relation(&meta, RelationKind::HasMany)?);
+            } else if p.is_ident("belongs_to") {
+                out.relation = Some(parse_relation(&meta, RelationKind::BelongsTo)?);
+            } else if p.is_ident("many_to_many") {
+                out.relation = Some(parse_relation(&meta, RelationKind::ManyToMany)?);
             } else {
                 return Err(meta.error(format!(
                     "unknown orm attribute on a field; expected one of {FIELD_ATTRS}"

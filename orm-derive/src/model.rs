@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, Result, Type};
 
-use crate::attrs::{parse_field, parse_struct, DefaultLit, FieldAttrs};
+use crate::attrs::{parse_field, parse_struct, DefaultLit, FieldAttrs, RelationKind};
 
 struct Field {
     ident: Ident,
@@ -110,8 +110,9 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
             column,
         });
     }
-    let columns: Vec<&Field> = all.iter().filter(|f| !f.attrs.skip).collect();
-    let skipped: Vec<&Field> = all.iter().filter(|f| f.attrs.skip).collect();
+    let is_column = |f: &&Field| !f.attrs.skip && f.attrs.relation.is_none();
+    let columns: Vec<&Field> = all.iter().filter(is_column).collect();
+    let skipped: Vec<&Field> = all.iter().filter(|f| !is_column(f)).collect();
 
     for f in &skipped {
         let a = &f.attrs;
@@ -119,8 +120,9 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
             return Err(syn::Error::new(
                 f.ident.span(),
                 format!(
-                    "field `{}` is `skip`: it is not a column and takes no column attributes",
-                    f.ident
+                    "field `{}` is {}: it is not a column and takes no column attributes",
+                    f.ident,
+                    if a.skip { "`skip`" } else { "a relationship" }
                 ),
             ));
         }
@@ -215,6 +217,8 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
             pub const #konst: #krate::Column<#name, #ty> = #krate::Column::new(#table, #col, #i);
         }
     });
+
+    let relations = relation_items(&krate, name, &all);
 
     let column_defs = columns.iter().enumerate().map(|(i, f)| {
         let ty = &f.ty;
@@ -338,6 +342,17 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
         let ty = &f.ty;
         quote!(#i => <#ty as #krate::SqlType>::to_value_ref(&self.#ident))
     });
+    let set_arms = columns.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let col = &f.column;
+        quote! {
+            #i => {
+                self.#ident = <#ty as #krate::SqlType>::from_value_ref(value)
+                    .map_err(|e| #krate::Error::from(e.at(#table, #col)))?;
+            }
+        }
+    });
     let pk_idx = pk.iter();
     let key_type = if pk.len() == 1 {
         let ty = base_type(&columns[pk[0]].ty);
@@ -400,6 +415,7 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
     Ok(quote! {
         impl #name {
             #(#handles)*
+            #(#relations)*
         }
 
         #(#fk_checks)*
@@ -440,8 +456,117 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
             fn set_auto_key(&mut self, key: i64) -> #krate::Result<()> {
                 #set_key
             }
+
+            fn set_value(&mut self, index: usize, value: #krate::ValueRef<'_>) -> #krate::Result<()> {
+                match index {
+                    #(#set_arms)*
+                    _ => {
+                        return ::core::result::Result::Err(#krate::Error::InvalidModel(
+                            ::std::format!("{} has no column at index {}", #model_name, index),
+                        ))
+                    }
+                }
+                ::core::result::Result::Ok(())
+            }
         }
 
         #display
     })
+}
+
+fn upper(ident: &Ident) -> Ident {
+    Ident::new(&ident.to_string().to_uppercase(), ident.span())
+}
+
+/// The relationship constants (`Artist::ALBUMS`) and the compile-time checks
+/// of `back_populates`.
+fn relation_items(krate: &syn::Path, name: &Ident, fields: &[Field]) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for f in fields {
+        let Some(r) = &f.attrs.relation else { continue };
+        let konst = upper(&f.ident);
+        let field = &f.ident;
+        let field_name = f.ident.to_string();
+        let target = &r.target;
+        let doc = format!("The `{}` relationship.", f.ident);
+        let getter = |ty: TokenStream| {
+            quote_spanned! {f.ty.span()=> {
+                fn __athanor_field(m: &mut #name) -> &mut #ty {
+                    &mut m.#field
+                }
+                __athanor_field
+            }}
+        };
+        let back = r.back_populates.as_ref().map(|b| {
+            let check = format_ident!("__ATHANOR_BACK_POPULATES_{}", konst);
+            let b = upper(b);
+            let expected = match r.kind {
+                RelationKind::HasMany => quote!(#krate::BelongsTo<#target, #name>),
+                RelationKind::BelongsTo => quote!(#krate::HasMany<#target, #name>),
+                RelationKind::ManyToMany => {
+                    let through = r.through.as_ref();
+                    quote!(#krate::ManyToMany<#target, #name, #through>)
+                }
+            };
+            quote_spanned! {b.span()=>
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals, dead_code)]
+                const #check: () = {
+                    let _: #expected = <#target>::#b;
+                };
+            }
+        });
+        let item = match r.kind {
+            RelationKind::HasMany => {
+                let fk = upper(r.foreign_key.as_ref().expect("checked by the parser"));
+                let orphans = match r.orphans.as_deref() {
+                    Some("delete") => quote!(Delete),
+                    Some("nullify") => quote!(Nullify),
+                    _ => quote!(Default),
+                };
+                let get = getter(quote!(#krate::Related<::std::vec::Vec<#target>>));
+                quote! {
+                    #[doc = #doc]
+                    pub const #konst: #krate::HasMany<#name, #target> = #krate::HasMany::new(
+                        #field_name,
+                        #krate::foreign_key_column::<#target, _, #name>(<#target>::#fk),
+                        #get,
+                        #krate::Orphans::#orphans,
+                    );
+                }
+            }
+            RelationKind::BelongsTo => {
+                let fk = upper(r.foreign_key.as_ref().expect("checked by the parser"));
+                let get = getter(quote!(#krate::Related<#target>));
+                quote! {
+                    #[doc = #doc]
+                    pub const #konst: #krate::BelongsTo<#name, #target> = #krate::BelongsTo::new(
+                        #field_name,
+                        #krate::foreign_key_column::<#name, _, #target>(<#name>::#fk),
+                        #get,
+                    );
+                }
+            }
+            RelationKind::ManyToMany => {
+                let through = r.through.as_ref().expect("checked by the parser");
+                let local = upper(r.local.as_ref().expect("checked by the parser"));
+                let remote = upper(r.remote.as_ref().expect("checked by the parser"));
+                let get = getter(quote!(#krate::Related<::std::vec::Vec<#target>>));
+                quote! {
+                    #[doc = #doc]
+                    pub const #konst: #krate::ManyToMany<#name, #target, #through> = #krate::ManyToMany::new(
+                        #field_name,
+                        #krate::foreign_key_column::<#through, _, #name>(<#through>::#local),
+                        #krate::foreign_key_column::<#through, _, #target>(<#through>::#remote),
+                        #get,
+                    );
+                }
+            }
+        };
+        out.push(item);
+        if let Some(back) = back {
+            out.push(back);
+        }
+    }
+    out
 }

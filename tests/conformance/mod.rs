@@ -12,6 +12,7 @@ pub mod errors;
 pub mod filters;
 pub mod models;
 pub mod query;
+pub mod relations;
 pub mod schema;
 pub mod transactions;
 pub mod values;
@@ -60,6 +61,17 @@ macro_rules! conformance_suite {
             query::update_and_delete_by_filter_return_counts,
             query::column_to_column_comparison,
             query::raw_sql_maps_into_models_and_tuples,
+            relations::lazy_loading_one_to_many_and_many_to_one,
+            relations::eager_loading_costs_one_query_per_level,
+            relations::eager_loading_many_parents_stays_constant,
+            relations::many_to_many_link_load_and_unlink,
+            relations::deleting_cascades_exactly_children_and_links,
+            relations::restrict_refuses_to_delete_a_parent_with_children,
+            relations::a_child_of_a_missing_parent_is_a_foreign_key_error,
+            relations::removing_a_child_deletes_or_clears_it_as_declared,
+            relations::session_saves_children_through_the_parent,
+            relations::querying_through_relations,
+            relations::self_referential_manager_and_reports,
             schema::create_all_is_idempotent_and_orders_by_foreign_keys,
             schema::drop_all_removes_tables_children_first,
             schema::on_delete_cascade_removes_children,
