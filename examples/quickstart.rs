@@ -6,6 +6,7 @@
 //! ATHANOR_URL=postgres://user@127.0.0.1/db cargo run --example quickstart --features postgres
 //! ```
 use athanor::prelude::*;
+use athanor::Related;
 
 /// `class Artist(base)` with `__tablename__ = 'T_ARTIST'`.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -15,6 +16,11 @@ struct Artist {
     pk: i64,
     #[orm(column = "NAME")]
     name: String,
+    /// `albums = relationship('Album', back_populates='artist', uselist=True)`
+    /// (the seed wrote `'artists'`, a field that does not exist: here that
+    /// is a compile error).
+    #[orm(has_many(Album, foreign_key = fk, back_populates = artist))]
+    albums: Related<Vec<Album>>,
 }
 
 /// `class Album(base)`: `FK` references `T_ARTIST.PK`.
@@ -27,6 +33,56 @@ struct Album {
     name: String,
     #[orm(column = "FK", references = Artist, on_delete = "cascade")]
     fk: Option<i64>,
+    /// `artist = relationship('Artist', back_populates='albums', uselist=False)`
+    #[orm(belongs_to(Artist, foreign_key = fk, back_populates = albums))]
+    artist: Related<Artist>,
+}
+
+impl Artist {
+    fn new(name: &str) -> Self {
+        Artist {
+            pk: 0,
+            name: name.into(),
+            albums: Related::NotLoaded,
+        }
+    }
+
+    /// The seed's `addAlbum`: find this artist, append an album through the
+    /// relationship, commit.
+    fn add_album<E: Executor>(&self, s: &mut Session<E>, name: &str) -> athanor::Result<()> {
+        let a = Artist::query().filter(Artist::PK.eq(self.pk)).one(s)?;
+        let a = s.track(a);
+        s.add_child(
+            &a,
+            Artist::ALBUMS,
+            Album {
+                pk: 0,
+                name: name.into(),
+                fk: None,
+                artist: Related::NotLoaded,
+            },
+        );
+        s.commit()
+    }
+
+    /// The seed's `delAlbum`: find this artist's album by name and remove
+    /// it through the relationship (its FK is nullable, so the album stays,
+    /// unlinked, as SQLAlchemy does by default), commit.
+    fn del_album<E: Executor>(&self, s: &mut Session<E>, name: &str) -> athanor::Result<()> {
+        let mut a = Artist::query().filter(Artist::PK.eq(self.pk)).one(s)?;
+        let albums = Artist::ALBUMS.load(s, &mut a)?;
+        let album = albums
+            .iter()
+            .find(|album| album.name == name)
+            .cloned()
+            .ok_or_else(|| athanor::Error::NoRows {
+                table: "T_ALBUM".into(),
+            })?;
+        let a = s.track(a);
+        let album = s.track(album);
+        s.remove_child(&a, Artist::ALBUMS, &album);
+        s.commit()
+    }
 }
 
 fn main() -> athanor::Result<()> {
@@ -52,11 +108,8 @@ fn main() -> athanor::Result<()> {
     }
 
     let mut sess = db.session()?;
-    println!("== sess.add(Artist(name='가수1')); sess.commit()");
-    let artist = sess.add(Artist {
-        pk: 0,
-        name: "가수1".into(),
-    });
+    println!("== a = Artist(name='가수1'); sess.add(a); sess.commit()");
+    let artist = sess.add(Artist::new("가수1"));
     sess.commit()?;
     println!("   added {}", artist.get());
 
@@ -65,28 +118,26 @@ fn main() -> athanor::Result<()> {
     println!("   {a}");
 
     println!("== a.addAlbum(sess, '가수1의 앨범1')");
-    let a = Artist::query().filter(Artist::PK.eq(a.pk)).one(&mut sess)?;
-    sess.add(Album {
-        pk: 0,
-        name: "가수1의 앨범1".into(),
-        fk: Some(a.pk),
-    });
-    sess.commit()?;
+    a.add_album(&mut sess, "가수1의 앨범1")?;
 
     println!("== sess.query(Album).all()");
-    let albums = Album::query().order_by(Album::PK.asc()).all(&mut sess)?;
+    let albums = Album::query()
+        .order_by(Album::PK.asc())
+        .with(Album::ARTIST)
+        .all(&mut sess)?;
     for album in &albums {
-        println!("   {album}");
+        let by = album.artist.get().map(|a| a.name.as_str()).unwrap_or("-");
+        println!("   {album} by {by}");
     }
 
     println!("== a.delAlbum(sess, '가수1의 앨범1')");
-    let album = Album::query()
-        .filter(Album::FK.eq(a.pk) & Album::NAME.eq("가수1의 앨범1"))
-        .one(&mut sess)?;
-    sess.delete(&album);
-    sess.commit()?;
-    let left = Album::query().filter(Album::FK.eq(a.pk)).count(&mut sess)?;
-    println!("   albums left for {}: {left}", a.name);
+    a.del_album(&mut sess, "가수1의 앨범1")?;
+    let a = Artist::query().with(Artist::ALBUMS).one(&mut sess)?;
+    let left = a.albums.get().map_or(0, Vec::len);
+    println!("   albums of {}: {left}", a.name);
+    for album in Album::query().all(&mut sess)? {
+        println!("   {album}");
+    }
 
     println!("== sess.close(); metadata.clear(); engine.dispose()");
     sess.close();

@@ -1,0 +1,19 @@
+use athanor::{Model, Related};
+
+#[derive(Model)]
+struct Artist {
+    #[orm(primary_key)]
+    pk: i64,
+    #[orm(has_many(Album, foreign_key = artist_id))]
+    albums: Related<Vec<Album>>,
+}
+
+#[derive(Model)]
+struct Album {
+    #[orm(primary_key)]
+    pk: i64,
+    #[orm(references = Artist)]
+    fk: Option<i64>,
+}
+
+fn main() {}
