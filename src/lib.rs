@@ -34,7 +34,7 @@
 mod database;
 
 pub use athanor_core::*;
-pub use athanor_derive::Model;
+pub use athanor_derive::{FromRow, Model};
 pub use database::{Database, DbConn};
 
 /// Backends compiled into this build, for code that wants one directly.

@@ -71,6 +71,25 @@ impl ToSql for Param<'_> {
             ValueRef::F64(v) => ToSqlOutput::Owned(SqliteValue::Real(v)),
             ValueRef::Text(s) => ToSqlOutput::Borrowed(SqliteRef::Text(s.as_bytes())),
             ValueRef::Bytes(b) => ToSqlOutput::Borrowed(SqliteRef::Blob(b)),
+            #[cfg(feature = "decimal")]
+            ValueRef::Decimal(d) => {
+                use rust_decimal::prelude::ToPrimitive;
+                match d.to_f64() {
+                    Some(f) => ToSqlOutput::Owned(SqliteValue::Real(f)),
+                    None => {
+                        return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                            athanor_core::ConversionError::new("decimal as a float", d.to_string()),
+                        )))
+                    }
+                }
+            }
+            #[cfg(feature = "chrono")]
+            v @ (ValueRef::Date(_)
+            | ValueRef::Time(_)
+            | ValueRef::Timestamp(_)
+            | ValueRef::TimestampTz(_)) => ToSqlOutput::Owned(SqliteValue::Text(
+                athanor_core::sqlite_text(v).unwrap_or_default(),
+            )),
             // ValueRef is non-exhaustive; a kind this backend does not know is refused.
             #[allow(unreachable_patterns)]
             other => {

@@ -28,6 +28,14 @@ impl Dialect for SqliteDialect {
             ColumnType::Real | ColumnType::Double => "REAL".into(),
             ColumnType::Text | ColumnType::Varchar(_) => "TEXT".into(),
             ColumnType::Bytes => "BLOB".into(),
+            // No exact decimal type: an 8-byte float holds 15 digits exactly,
+            // and only that precision is allowed (max_decimal_precision).
+            ColumnType::Decimal(..) => "REAL".into(),
+            // Fixed-width ISO-8601 text, so that text order is time order.
+            ColumnType::Date
+            | ColumnType::Time
+            | ColumnType::Timestamp
+            | ColumnType::TimestampTz => "TEXT".into(),
             _ => "ANY".into(),
         }
     }
@@ -47,5 +55,16 @@ impl Dialect for SqliteDialect {
 
     fn max_parameters(&self) -> usize {
         32_766
+    }
+
+    fn cast_type(&self, target: athanor_core::CastTarget) -> &'static str {
+        match target {
+            athanor_core::CastTarget::BigInt => "INTEGER",
+            _ => "REAL",
+        }
+    }
+
+    fn max_decimal_precision(&self) -> u8 {
+        15
     }
 }

@@ -69,6 +69,13 @@ pub fn map_error(e: rusqlite::Error) -> Error {
                 },
             }
         }
+        rusqlite::Error::ToSqlConversionFailure(inner) => match inner.downcast::<ConversionError>()
+        {
+            Ok(c) => Error::Conversion(*c),
+            Err(other) => {
+                Error::Conversion(ConversionError::new("a storable value", other.to_string()))
+            }
+        },
         rusqlite::Error::Utf8Error(..) | rusqlite::Error::FromSqlConversionFailure(..) => {
             Error::Conversion(ConversionError::new("text", e.to_string()))
         }

@@ -191,13 +191,14 @@ pub trait IntoOperand<B> {
 
 macro_rules! operand_by_value {
     ($base:ty: $($t:ty),*) => {$(
-        impl IntoOperand<$base> for $t {
-            fn into_operand(self) -> crate::expr::Expr {
-                crate::expr::Expr::Value(SqlType::to_value(&<$base>::from(self)))
+        impl $crate::convert::IntoOperand<$base> for $t {
+            fn into_operand(self) -> $crate::expr::Expr {
+                $crate::expr::Expr::Value($crate::convert::SqlType::to_value(&<$base>::from(self)))
             }
         }
     )*};
 }
+pub(crate) use operand_by_value;
 
 operand_by_value!(bool: bool);
 operand_by_value!(i16: i16);

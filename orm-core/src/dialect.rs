@@ -126,6 +126,32 @@ pub trait Dialect: Send + Sync + 'static {
         text.to_owned()
     }
 
+    /// The operator for integer division that truncates toward zero
+    /// (MySQL's `/` always yields a decimal).
+    fn integer_division(&self) -> &'static str {
+        " / "
+    }
+
+    /// The type name to CAST to for a target type.
+    fn cast_type(&self, target: crate::typed::CastTarget) -> &'static str {
+        match target {
+            crate::typed::CastTarget::BigInt => "BIGINT",
+            crate::typed::CastTarget::Double => "DOUBLE PRECISION",
+        }
+    }
+
+    /// Whether a bound decimal must be cast to a decimal type in SQL
+    /// (MySQL takes an untyped parameter as text, and arithmetic on text is
+    /// floating-point). The core then writes `CAST(? AS DECIMAL(65, scale))`.
+    fn cast_decimal_parameters(&self) -> bool {
+        false
+    }
+
+    /// The largest decimal precision this backend stores exactly.
+    fn max_decimal_precision(&self) -> u8 {
+        38
+    }
+
     /// What follows `INSERT INTO "t"` to insert a row of defaults only.
     fn default_values(&self) -> &'static str {
         " DEFAULT VALUES"

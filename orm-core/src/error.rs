@@ -219,3 +219,7 @@ impl Error {
         }
     }
 }
+
+impl std::error::Error for ConversionError {}
+
+impl std::error::Error for ConstraintViolation {}

@@ -30,6 +30,8 @@ pub enum BinOp {
     Mul,
     /// `/`
     Div,
+    /// `/` between integers, truncating toward zero on every backend.
+    IntDiv,
 }
 
 /// A SQL function the core knows how to render on every backend.
@@ -154,6 +156,20 @@ pub enum Expr {
     },
     /// `*` (only inside `COUNT(*)`).
     Star,
+    /// `CAST(expr AS type)`, the type named by the dialect.
+    Cast {
+        /// The expression.
+        expr: Box<Expr>,
+        /// The type.
+        target: crate::typed::CastTarget,
+    },
+    /// `ROUND(expr, digits)`.
+    Round {
+        /// The expression.
+        expr: Box<Expr>,
+        /// Digits after the point.
+        digits: u8,
+    },
 }
 
 impl Expr {

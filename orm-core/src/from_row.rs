@@ -18,6 +18,15 @@ macro_rules! scalar_from_row {
 }
 
 scalar_from_row!(bool, i16, i32, i64, f32, f64, String, Vec<u8>);
+#[cfg(feature = "decimal")]
+scalar_from_row!(rust_decimal::Decimal);
+#[cfg(feature = "chrono")]
+scalar_from_row!(
+    chrono::NaiveDate,
+    chrono::NaiveTime,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>
+);
 
 /// `None` when every column of `T` is NULL.
 impl<T: FromRow> FromRow for Option<T> {

@@ -8,6 +8,7 @@
 mod conn;
 mod connection;
 mod convert;
+mod convert_extra;
 mod dialect;
 mod eager;
 mod error;
@@ -22,12 +23,19 @@ mod relation;
 mod render;
 mod schema;
 mod session;
+mod typed;
 mod value;
 mod write;
 
+#[cfg(feature = "chrono")]
+pub use chrono;
 pub use conn::{capture_statements, Conn, Executor, Transaction};
 pub use connection::{Connection, Row};
 pub use convert::{assert_foreign_key_type, AutoKey, ForeignKeyType, IntoOperand, SqlType};
+#[cfg(feature = "chrono")]
+pub use convert_extra::sqlite_text;
+#[cfg(feature = "decimal")]
+pub use convert_extra::{decimal_from_f64, DEFAULT_DECIMAL};
 pub use dialect::{write_quoted, Dialect, KeyStrategy, UpsertStyle};
 pub use eager::{EagerSelect, Fetched, Load, Relation, Then};
 pub use error::{ConstraintKind, ConstraintViolation, ConversionError, Error, Result};
@@ -37,15 +45,20 @@ pub use model::{
     ColumnDef, DefaultValue, ForeignKeyDef, FromRow, IndexDef, Model, ReferentialAction, TableDef,
 };
 pub use query::{
-    count_all, model_columns, Assignment, Join, JoinKind, Select, SelectStmt, Selected, Selection,
-    TableRef,
+    model_columns, Assignment, Join, JoinKind, JoinPath, Select, SelectStmt, Selection, TableRef,
 };
 pub use related::Related;
 pub use relation::{foreign_key_column, BelongsTo, HasMany, ManyToMany, Orphans};
 pub use render::SqlWriter;
+#[cfg(feature = "decimal")]
+pub use rust_decimal;
 pub use schema::{
     create_table_sql, dependency_depth, foreign_key_name, unique_constraint_name, Schema,
 };
 pub use session::{Handle, Session};
+pub use typed::{
+    avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper,
+    CastTarget, IntoTyped, Numeric, Summable, TypedExpr,
+};
 pub use value::{ColumnType, Value, ValueRef};
 pub use write::{save_row, AnyColumn};

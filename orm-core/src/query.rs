@@ -5,9 +5,10 @@ use std::marker::PhantomData;
 use crate::conn::Executor;
 use crate::convert::{IntoOperand, SqlType};
 use crate::error::{Error, Result};
-use crate::expr::{Column, Expr, Func, Order};
+use crate::expr::{Column, Expr, Order};
 use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
+use crate::typed::count_all;
 
 /// A table in a FROM or JOIN clause, with an optional alias.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,44 +124,6 @@ impl<M, T: SqlType + FromRow> Selection for Column<M, T> {
     }
 }
 
-/// An expression with the Rust type it reads into, for selections: aggregates
-/// and computed values. Built by [`count_all`] and [`Selected::new`].
-#[derive(Debug, Clone)]
-pub struct Selected<T> {
-    expr: Expr,
-    _marker: PhantomData<fn() -> T>,
-}
-
-impl<T> Selected<T> {
-    /// An expression that reads into `T`.
-    pub fn new(expr: Expr) -> Self {
-        Selected {
-            expr,
-            _marker: PhantomData,
-        }
-    }
-
-    /// The untyped expression.
-    pub fn expr(self) -> Expr {
-        self.expr
-    }
-}
-
-impl<T: FromRow> Selection for Selected<T> {
-    type Output = T;
-    fn exprs(self) -> Vec<Expr> {
-        vec![self.expr]
-    }
-}
-
-/// `COUNT(*)`.
-pub fn count_all() -> Selected<i64> {
-    Selected::new(Expr::Call {
-        func: Func::Count,
-        args: Vec::new(),
-    })
-}
-
 macro_rules! tuple_selection {
     ($($name:ident $idx:tt)+) => {
         impl<$($name: Selection),+> Selection for ($($name,)+) {
@@ -180,6 +143,18 @@ tuple_selection!(A 0 B 1 C 2);
 tuple_selection!(A 0 B 1 C 2 D 3);
 tuple_selection!(A 0 B 1 C 2 D 3 E 4);
 tuple_selection!(A 0 B 1 C 2 D 3 E 4 F 5);
+tuple_selection!(A 0 B 1 C 2 D 3 E 4 F 5 G 6);
+tuple_selection!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7);
+
+/// A path between two models along a declared foreign key, for
+/// [`Select::join`]: `Album::ARTIST` (many-to-one) or `Artist::ALBUMS`
+/// (one-to-many).
+pub trait JoinPath {
+    /// The model joined to.
+    type To: Model;
+    /// The join condition, or why there is none.
+    fn on(&self) -> std::result::Result<Expr, String>;
+}
 
 /// `SET column = value` in an update.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,12 +165,22 @@ pub struct Assignment {
     pub value: Expr,
 }
 
-impl<M, T: SqlType> Column<M, T> {
-    /// `SET column = value` (a value of the column's type, or an expression over columns).
+impl<M: Model, T: SqlType> Column<M, T> {
+    /// `SET column = value` (a value of the column's type, or an expression
+    /// over columns: `Item::PRICE.set(Item::PRICE * 2)`). A computed value
+    /// for a decimal column is rounded to the column's scale on every backend.
     pub fn set<O: IntoOperand<T::Base>>(self, value: O) -> Assignment {
+        let value = match (value.into_operand(), M::TABLE.columns[self.index()].ty) {
+            (e @ Expr::Value(_), _) => e,
+            (e, crate::value::ColumnType::Decimal(_, scale)) => Expr::Round {
+                expr: Box::new(e),
+                digits: scale,
+            },
+            (e, _) => e,
+        };
         Assignment {
             column: self.name(),
-            value: value.into_operand(),
+            value,
         }
     }
 }
@@ -214,6 +199,8 @@ impl<M, T: SqlType> Column<M, Option<T>> {
 #[derive(Debug, Clone)]
 pub struct Select<M, R = M> {
     stmt: SelectStmt,
+    /// A mistake found while building (reported when the query runs).
+    invalid: Option<String>,
     _marker: PhantomData<fn() -> (M, R)>,
 }
 
@@ -234,6 +221,7 @@ impl<M: Model> Select<M, M> {
         stmt.columns = model_columns(M::TABLE, M::TABLE.name);
         Select {
             stmt,
+            invalid: None,
             _marker: PhantomData,
         }
     }
@@ -281,9 +269,9 @@ impl<M: Model, R: FromRow> Select<M, R> {
         self
     }
 
-    /// Adds GROUP BY terms.
-    pub fn group_by(mut self, terms: impl IntoIterator<Item = Expr>) -> Self {
-        self.stmt.group_by.extend(terms);
+    /// Adds GROUP BY terms: a column, a typed expression, or a tuple of them.
+    pub fn group_by<S: Selection>(mut self, terms: S) -> Self {
+        self.stmt.group_by.extend(terms.exprs());
         self
     }
 
@@ -302,8 +290,103 @@ impl<M: Model, R: FromRow> Select<M, R> {
         stmt.columns = selection.exprs();
         Select {
             stmt,
+            invalid: self.invalid,
             _marker: PhantomData,
         }
+    }
+
+    /// Reads each row into `T` instead (a struct with `#[derive(FromRow)]`
+    /// whose fields match the selected columns in order and type).
+    pub fn read_as<T: FromRow>(self) -> Select<M, T> {
+        const {
+            assert!(
+                T::WIDTH == R::WIDTH,
+                "read_as: the struct has a different number of columns than the selection"
+            )
+        };
+        Select {
+            stmt: self.stmt,
+            invalid: self.invalid,
+            _marker: PhantomData,
+        }
+    }
+
+    fn add_join<J: Model, R2>(
+        mut self,
+        kind: JoinKind,
+        alias: Option<&'static str>,
+        on: Result<Expr, String>,
+    ) -> Select<M, R2> {
+        let table = TableRef {
+            name: J::TABLE.name,
+            alias,
+        };
+        let on = match on {
+            Ok(on) => on,
+            Err(e) => {
+                self.invalid.get_or_insert(e);
+                Expr::Or(Vec::new())
+            }
+        };
+        self.stmt
+            .columns
+            .extend(model_columns(J::TABLE, table.qualifier()));
+        self.stmt.joins.push(Join { kind, table, on });
+        Select {
+            stmt: self.stmt,
+            invalid: self.invalid,
+            _marker: PhantomData,
+        }
+    }
+
+    /// `INNER JOIN` along a declared relationship (`Album::ARTIST`,
+    /// `Artist::ALBUMS`); rows read into `(R, Target)`.
+    pub fn join<P: JoinPath>(self, path: P) -> Select<M, (R, P::To)> {
+        self.add_join::<P::To, _>(JoinKind::Inner, None, path.on())
+    }
+
+    /// `LEFT JOIN` along a declared relationship; rows read into
+    /// `(R, Option<Target>)`, `None` where nothing matched.
+    pub fn left_join<P: JoinPath>(self, path: P) -> Select<M, (R, Option<P::To>)> {
+        self.add_join::<P::To, _>(JoinKind::Left, None, path.on())
+    }
+
+    /// `INNER JOIN J ON condition`.
+    pub fn join_on<J: Model>(self, condition: Expr) -> Select<M, (R, J)> {
+        self.add_join::<J, _>(JoinKind::Inner, None, Ok(condition))
+    }
+
+    /// `LEFT JOIN J ON condition`.
+    pub fn left_join_on<J: Model>(self, condition: Expr) -> Select<M, (R, Option<J>)> {
+        self.add_join::<J, _>(JoinKind::Left, None, Ok(condition))
+    }
+
+    /// `INNER JOIN J AS alias ON condition`, for joining a model to itself:
+    /// name the alias's columns with [`Column::of`].
+    pub fn join_as<J: Model>(self, alias: &'static str, condition: Expr) -> Select<M, (R, J)> {
+        self.add_join::<J, _>(JoinKind::Inner, Some(alias), Ok(condition))
+    }
+
+    /// `LEFT JOIN J AS alias ON condition`.
+    pub fn left_join_as<J: Model>(
+        self,
+        alias: &'static str,
+        condition: Expr,
+    ) -> Select<M, (R, Option<J>)> {
+        self.add_join::<J, _>(JoinKind::Left, Some(alias), Ok(condition))
+    }
+
+    fn check(&self) -> Result<()> {
+        match &self.invalid {
+            Some(e) => Err(Error::InvalidModel(e.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// This query as a typed scalar subquery, for use inside another query's
+    /// filter or selection (it must select one column and at most one row).
+    pub fn as_scalar(self) -> crate::typed::TypedExpr<Option<R>> {
+        crate::typed::TypedExpr::new(Expr::Subquery(Box::new(self.stmt)))
     }
 
     fn fetch<E: Executor + ?Sized>(
@@ -313,6 +396,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
         cap: usize,
         mut each: impl FnMut(R),
     ) -> Result<usize> {
+        self.check()?;
         let conn = ex.conn();
         let mut w = SqlWriter::new(conn.dialect());
         w.select(stmt)?;
@@ -341,6 +425,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
         ex: &mut E,
         mut each: impl FnMut(R) -> Result<()>,
     ) -> Result<()> {
+        self.check()?;
         let conn = ex.conn();
         let mut w = SqlWriter::new(conn.dialect());
         w.select(&self.stmt)?;
@@ -380,6 +465,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
 
     /// The number of matching rows (LIMIT and OFFSET apply).
     pub fn count<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<i64> {
+        self.check()?;
         let plain = self.stmt.limit.is_none()
             && self.stmt.offset.is_none()
             && !self.stmt.distinct
@@ -410,6 +496,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
 
     /// Whether any row matches.
     pub fn exists<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<bool> {
+        self.check()?;
         let conn = ex.conn();
         let mut w = SqlWriter::new(conn.dialect());
         w.push("SELECT CASE WHEN EXISTS (");
@@ -443,6 +530,8 @@ impl<M: Model, R: FromRow> Select<M, R> {
         ex: &mut E,
         assignments: impl IntoIterator<Item = Assignment>,
     ) -> Result<u64> {
+        self.check()?;
+        self.no_joins("update")?;
         let assignments: Vec<Assignment> = assignments.into_iter().collect();
         if assignments.is_empty() {
             return Err(Error::InvalidModel(format!(
@@ -465,8 +554,22 @@ impl<M: Model, R: FromRow> Select<M, R> {
             .map_err(|e| e.in_table(M::TABLE))
     }
 
+    fn no_joins(&self, what: &str) -> Result<()> {
+        if self.stmt.joins.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Unsupported {
+            backend: "athanor",
+            capability: format!(
+                "{what} through a query with joins (filter with a subquery instead)"
+            ),
+        })
+    }
+
     /// `DELETE FROM M WHERE <this query's filter>`; returns the number of rows deleted.
     pub fn delete<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<u64> {
+        self.check()?;
+        self.no_joins("delete")?;
         let conn = ex.conn();
         let mut w = SqlWriter::new(conn.dialect());
         w.push("DELETE FROM ").ident(M::TABLE.name);

@@ -446,3 +446,30 @@ impl<L: Model, R: Model, A: Model> ManyToMany<L, R, A> {
         Ok(field.get().map(Vec::as_slice).unwrap_or_default())
     }
 }
+
+fn key_condition(
+    child: &'static TableDef,
+    foreign_key: usize,
+    parent: &'static TableDef,
+    name: &str,
+) -> std::result::Result<Expr, String> {
+    let k = single_key(parent, name).map_err(|e| e.to_string())?;
+    Ok(equals(
+        column_expr(child, foreign_key),
+        column_expr(parent, k),
+    ))
+}
+
+impl<P: Model, C: Model> crate::query::JoinPath for HasMany<P, C> {
+    type To = C;
+    fn on(&self) -> std::result::Result<Expr, String> {
+        key_condition(C::TABLE, self.foreign_key, P::TABLE, self.name)
+    }
+}
+
+impl<C: Model, P: Model> crate::query::JoinPath for BelongsTo<C, P> {
+    type To = P;
+    fn on(&self) -> std::result::Result<Expr, String> {
+        key_condition(C::TABLE, self.foreign_key, P::TABLE, self.name)
+    }
+}

@@ -95,6 +95,7 @@ impl<'a> SqlWriter<'a> {
                     BinOp::Sub => " - ",
                     BinOp::Mul => " * ",
                     BinOp::Div => " / ",
+                    BinOp::IntDiv => self.dialect.integer_division(),
                 });
                 self.expr(right)?;
                 self.push(")");
@@ -196,6 +197,17 @@ impl<'a> SqlWriter<'a> {
             Expr::Call { func, args } => self.call(*func, args)?,
             Expr::Star => {
                 self.push("*");
+            }
+            Expr::Cast { expr, target } => {
+                self.push("CAST(");
+                self.expr(expr)?;
+                let ty = self.dialect.cast_type(*target);
+                self.push(" AS ").push(ty).push(")");
+            }
+            Expr::Round { expr, digits } => {
+                self.push("ROUND(");
+                self.expr(expr)?;
+                self.push(&format!(", {digits})"));
             }
         }
         Ok(())

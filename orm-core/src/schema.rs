@@ -95,7 +95,7 @@ impl Schema {
     pub fn create_all<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
         let conn = ex.conn();
         for table in self.creation_order()? {
-            for sql in create_table_sql(conn.dialect(), table) {
+            for sql in create_table_sql(conn.dialect(), table)? {
                 conn.execute_batch(&sql)?;
             }
         }
@@ -169,7 +169,28 @@ fn write_default(w: &mut SqlWriter<'_>, d: DefaultValue) {
 }
 
 /// The statements that create `table` and its indexes, in `dialect`.
-pub fn create_table_sql(dialect: &'static dyn crate::Dialect, table: &TableDef) -> Vec<String> {
+///
+/// # Failure
+/// [`Error::Unsupported`] for a decimal column more precise than the backend stores exactly.
+pub fn create_table_sql(
+    dialect: &'static dyn crate::Dialect,
+    table: &TableDef,
+) -> Result<Vec<String>> {
+    for col in table.columns {
+        if let ColumnType::Decimal(p, _) = col.ty {
+            if p > dialect.max_decimal_precision() {
+                return Err(Error::Unsupported {
+                    backend: dialect.name(),
+                    capability: format!(
+                        "decimal({p}, ..) in column {}.{} (at most {} digits are stored exactly)",
+                        table.name,
+                        col.name,
+                        dialect.max_decimal_precision()
+                    ),
+                });
+            }
+        }
+    }
     let mut w = SqlWriter::new(dialect);
     w.push("CREATE TABLE IF NOT EXISTS ")
         .ident(table.name)
@@ -258,7 +279,7 @@ pub fn create_table_sql(dialect: &'static dyn crate::Dialect, table: &TableDef) 
         w.push(")");
         out.push(w.sql);
     }
-    out
+    Ok(out)
 }
 
 /// Completes a violation on `table` from athanor's constraint naming: the

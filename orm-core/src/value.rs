@@ -27,6 +27,16 @@ pub enum ColumnType {
     Varchar(u32),
     /// Binary data (`Vec<u8>`).
     Bytes,
+    /// An exact decimal with `precision` digits, `scale` of them after the point.
+    Decimal(u8, u8),
+    /// A calendar date.
+    Date,
+    /// A time of day, to the microsecond.
+    Time,
+    /// A date and time without time zone, to the microsecond.
+    Timestamp,
+    /// An instant (date and time in UTC), to the microsecond.
+    TimestampTz,
 }
 
 impl ColumnType {
@@ -41,6 +51,11 @@ impl ColumnType {
             ColumnType::Double => "f64",
             ColumnType::Text | ColumnType::Varchar(_) => "text",
             ColumnType::Bytes => "bytes",
+            ColumnType::Decimal(..) => "decimal",
+            ColumnType::Date => "date",
+            ColumnType::Time => "time",
+            ColumnType::Timestamp => "timestamp",
+            ColumnType::TimestampTz => "timestamp with time zone",
         }
     }
 
@@ -75,6 +90,21 @@ pub enum Value {
     Text(String),
     /// Binary data.
     Bytes(Vec<u8>),
+    /// An exact decimal.
+    #[cfg(feature = "decimal")]
+    Decimal(rust_decimal::Decimal),
+    /// A calendar date.
+    #[cfg(feature = "chrono")]
+    Date(chrono::NaiveDate),
+    /// A time of day.
+    #[cfg(feature = "chrono")]
+    Time(chrono::NaiveTime),
+    /// A date and time without time zone.
+    #[cfg(feature = "chrono")]
+    Timestamp(chrono::NaiveDateTime),
+    /// An instant in UTC.
+    #[cfg(feature = "chrono")]
+    TimestampTz(chrono::DateTime<chrono::Utc>),
 }
 
 /// A borrowed SQL value: what rows hand out and what statements bind, without
@@ -100,6 +130,21 @@ pub enum ValueRef<'a> {
     Text(&'a str),
     /// Binary data.
     Bytes(&'a [u8]),
+    /// An exact decimal.
+    #[cfg(feature = "decimal")]
+    Decimal(rust_decimal::Decimal),
+    /// A calendar date.
+    #[cfg(feature = "chrono")]
+    Date(chrono::NaiveDate),
+    /// A time of day.
+    #[cfg(feature = "chrono")]
+    Time(chrono::NaiveTime),
+    /// A date and time without time zone.
+    #[cfg(feature = "chrono")]
+    Timestamp(chrono::NaiveDateTime),
+    /// An instant in UTC.
+    #[cfg(feature = "chrono")]
+    TimestampTz(chrono::DateTime<chrono::Utc>),
 }
 
 impl Value {
@@ -115,6 +160,16 @@ impl Value {
             Value::F64(v) => ValueRef::F64(*v),
             Value::Text(v) => ValueRef::Text(v),
             Value::Bytes(v) => ValueRef::Bytes(v),
+            #[cfg(feature = "decimal")]
+            Value::Decimal(v) => ValueRef::Decimal(*v),
+            #[cfg(feature = "chrono")]
+            Value::Date(v) => ValueRef::Date(*v),
+            #[cfg(feature = "chrono")]
+            Value::Time(v) => ValueRef::Time(*v),
+            #[cfg(feature = "chrono")]
+            Value::Timestamp(v) => ValueRef::Timestamp(*v),
+            #[cfg(feature = "chrono")]
+            Value::TimestampTz(v) => ValueRef::TimestampTz(*v),
         }
     }
 
@@ -137,6 +192,16 @@ impl ValueRef<'_> {
             ValueRef::F64(v) => Value::F64(v),
             ValueRef::Text(v) => Value::Text(v.to_owned()),
             ValueRef::Bytes(v) => Value::Bytes(v.to_vec()),
+            #[cfg(feature = "decimal")]
+            ValueRef::Decimal(v) => Value::Decimal(v),
+            #[cfg(feature = "chrono")]
+            ValueRef::Date(v) => Value::Date(v),
+            #[cfg(feature = "chrono")]
+            ValueRef::Time(v) => Value::Time(v),
+            #[cfg(feature = "chrono")]
+            ValueRef::Timestamp(v) => Value::Timestamp(v),
+            #[cfg(feature = "chrono")]
+            ValueRef::TimestampTz(v) => Value::TimestampTz(v),
         }
     }
 
@@ -152,6 +217,16 @@ impl ValueRef<'_> {
             ValueRef::F64(_) => "f64",
             ValueRef::Text(_) => "text",
             ValueRef::Bytes(_) => "bytes",
+            #[cfg(feature = "decimal")]
+            ValueRef::Decimal(_) => "decimal",
+            #[cfg(feature = "chrono")]
+            ValueRef::Date(_) => "date",
+            #[cfg(feature = "chrono")]
+            ValueRef::Time(_) => "time",
+            #[cfg(feature = "chrono")]
+            ValueRef::Timestamp(_) => "timestamp",
+            #[cfg(feature = "chrono")]
+            ValueRef::TimestampTz(_) => "timestamp with time zone",
         }
     }
 
@@ -179,6 +254,16 @@ impl fmt::Display for ValueRef<'_> {
             ValueRef::F64(v) => write!(f, "{v}"),
             ValueRef::Text(v) => write!(f, "{v:?}"),
             ValueRef::Bytes(v) => write!(f, "<{} bytes>", v.len()),
+            #[cfg(feature = "decimal")]
+            ValueRef::Decimal(v) => write!(f, "{v}"),
+            #[cfg(feature = "chrono")]
+            ValueRef::Date(v) => write!(f, "{v}"),
+            #[cfg(feature = "chrono")]
+            ValueRef::Time(v) => write!(f, "{v}"),
+            #[cfg(feature = "chrono")]
+            ValueRef::Timestamp(v) => write!(f, "{v}"),
+            #[cfg(feature = "chrono")]
+            ValueRef::TimestampTz(v) => write!(f, "{v}"),
         }
     }
 }

@@ -2,11 +2,12 @@
 
 use crate::conn::Conn;
 use crate::dialect::{KeyStrategy, UpsertStyle};
+use crate::error::ConversionError;
 use crate::error::{Error, Result};
 use crate::expr::Column;
 use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
-use crate::value::ValueRef;
+use crate::value::{ColumnType, ValueRef};
 
 /// Any column of model `M`, whatever its type: for lists of columns
 /// (`&[&Artist::NAME, &Artist::PK]`).
@@ -64,15 +65,62 @@ fn write_insert_head(w: &mut SqlWriter<'_>, table: &TableDef, columns: &[usize])
     w.push(") VALUES ");
 }
 
-fn write_values_row<'a, M: Model>(w: &mut SqlWriter<'a>, model: &'a M, columns: &[usize]) {
+fn write_values_row<'a, M: Model>(
+    w: &mut SqlWriter<'a>,
+    model: &'a M,
+    columns: &[usize],
+) -> Result<()> {
     w.push("(");
     for (n, &i) in columns.iter().enumerate() {
         if n > 0 {
             w.push(", ");
         }
-        w.param(model.value_at(i));
+        w.param(checked_value(M::TABLE, i, model)?);
     }
     w.push(")");
+    Ok(())
+}
+
+/// The value of column `index` of `model`, refused when it does not fit the
+/// column's declared length, precision or scale: every backend then gives
+/// the same typed error, and none truncates or rounds silently.
+pub(crate) fn checked_value<'a, M: Model>(
+    table: &'static TableDef,
+    index: usize,
+    model: &'a M,
+) -> Result<ValueRef<'a>> {
+    let value = model.value_at(index);
+    let column = &table.columns[index];
+    match (column.ty, value) {
+        (ColumnType::Varchar(max), ValueRef::Text(s)) => {
+            let len = s.chars().count();
+            if len > max as usize {
+                return Err(ConversionError::new(
+                    format!("text of at most {max} characters"),
+                    format!("text of {len} characters"),
+                )
+                .at(table.name, column.name)
+                .into());
+            }
+        }
+        #[cfg(feature = "decimal")]
+        (ColumnType::Decimal(precision, scale), ValueRef::Decimal(d)) => {
+            let d = d.normalize();
+            let integer_digits = d.trunc().abs().to_string().trim_start_matches('0').len();
+            if d.scale() > u32::from(scale)
+                || integer_digits > usize::from(precision - scale.min(precision))
+            {
+                return Err(ConversionError::new(
+                    format!("decimal({precision}, {scale})"),
+                    format!("{d} (out of range)"),
+                )
+                .at(table.name, column.name)
+                .into());
+            }
+        }
+        _ => {}
+    }
+    Ok(value)
 }
 
 /// Runs `f` inside a savepoint/transaction when `needed`, so a failure
@@ -217,7 +265,7 @@ fn insert_chunk<M: Model>(
             if n > 0 {
                 w.push(", ");
             }
-            write_values_row(&mut w, *row, columns);
+            write_values_row(&mut w, *row, columns)?;
         }
     }
     let key_column = table.auto_key.map(|i| table.columns[i].name);
@@ -289,7 +337,7 @@ pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]
             w.push(", ");
         }
         w.ident(table.columns[i].name).push(" = ");
-        w.param(model.value_at(i));
+        w.param(checked_value(table, i, model)?);
     }
     write_key_filter(&mut w, model);
     let n = conn
@@ -350,7 +398,7 @@ pub fn upsert_row<M: Model>(conn: &mut Conn, model: &mut M, conflict: &[usize]) 
         .collect();
     let mut w = SqlWriter::new(dialect);
     write_insert_head(&mut w, table, &columns);
-    write_values_row(&mut w, &*model, &columns);
+    write_values_row(&mut w, &*model, &columns)?;
     let mut key = None;
     match dialect.upsert_style() {
         UpsertStyle::OnConflict => {

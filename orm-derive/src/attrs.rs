@@ -52,6 +52,8 @@ pub struct FieldAttrs {
     pub index: bool,
     pub default: Option<DefaultLit>,
     pub max_length: Option<u32>,
+    pub precision: Option<u8>,
+    pub scale: Option<u8>,
     pub case_insensitive: bool,
     pub references: Option<Path>,
     pub on_delete: Option<(String, Span)>,
@@ -62,7 +64,7 @@ pub struct FieldAttrs {
 
 const STRUCT_ATTRS: &str = "`table`, `index(..)`, `unique(..)`, `no_display`, `crate`";
 const FIELD_ATTRS: &str = "`primary_key`, `auto`, `column`, `unique`, `index`, `default`, \
-     `max_length`, `case_insensitive`, `references`, `on_delete`, `skip`, `has_many(..)`, \
+     `max_length`, `precision`, `scale`, `case_insensitive`, `references`, `on_delete`, `skip`, `has_many(..)`, \
      `belongs_to(..)`, `many_to_many(..)`";
 
 fn parse_relation(
@@ -241,6 +243,14 @@ pub fn parse_field(attrs: &[Attribute]) -> Result<FieldAttrs> {
                     return Err(meta.error("max_length must be at least 1"));
                 }
                 out.max_length = Some(n);
+            } else if p.is_ident("precision") {
+                let n: u8 = meta.value()?.parse::<LitInt>()?.base10_parse()?;
+                if n == 0 {
+                    return Err(meta.error("precision must be at least 1"));
+                }
+                out.precision = Some(n);
+            } else if p.is_ident("scale") {
+                out.scale = Some(meta.value()?.parse::<LitInt>()?.base10_parse()?);
             } else if p.is_ident("case_insensitive") {
                 out.case_insensitive = true;
             } else if p.is_ident("references") {

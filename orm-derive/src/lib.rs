@@ -23,3 +23,15 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
+
+/// Derives `athanor::FromRow` for a plain struct (not a table): each row's
+/// columns are read, in order, into the fields, whose types read one column
+/// each (or several, for a nested model or tuple). For aggregate results:
+/// `Album::query().select((Album::ARTIST_ID, count_all())).read_as::<PerArtist>()`.
+#[proc_macro_derive(FromRow, attributes(orm))]
+pub fn derive_from_row(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    model::expand_from_row(input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

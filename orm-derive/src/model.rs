@@ -143,6 +143,30 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
                 ),
             ));
         }
+        let is_decimal = matches!(last_ident(base_type(&f.ty)).as_deref(), Some("Decimal"));
+        if (f.attrs.precision.is_some() || f.attrs.scale.is_some()) && !is_decimal {
+            return Err(syn::Error::new(
+                f.ty.span(),
+                format!(
+                    "`precision` and `scale` apply to Decimal fields; `{}` is not one",
+                    f.ident
+                ),
+            ));
+        }
+        if f.attrs.scale.is_some() && f.attrs.precision.is_none() {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                "`scale` needs `precision` too",
+            ));
+        }
+        if let (Some(p), Some(s)) = (f.attrs.precision, f.attrs.scale) {
+            if s > p {
+                return Err(syn::Error::new(
+                    f.ident.span(),
+                    "`scale` cannot exceed `precision`",
+                ));
+            }
+        }
         if f.attrs.case_insensitive && !is_text(&f.ty) {
             return Err(syn::Error::new(
                 f.ty.span(),
@@ -228,9 +252,13 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
         let is_auto = auto_key == Some(i);
         let unique = f.attrs.unique;
         let ci = f.attrs.case_insensitive;
-        let column_type = match f.attrs.max_length {
-            Some(n) => quote!(#krate::ColumnType::Varchar(#n)),
-            None => quote!(<#ty as #krate::SqlType>::COLUMN_TYPE),
+        let column_type = match (f.attrs.max_length, f.attrs.precision) {
+            (Some(n), _) => quote!(#krate::ColumnType::Varchar(#n)),
+            (None, Some(p)) => {
+                let s = f.attrs.scale.unwrap_or(0);
+                quote!(#krate::ColumnType::Decimal(#p, #s))
+            }
+            (None, None) => quote!(<#ty as #krate::SqlType>::COLUMN_TYPE),
         };
         let default = match &f.attrs.default {
             None => quote!(::core::option::Option::None),
@@ -569,4 +597,46 @@ fn relation_items(krate: &syn::Path, name: &Ident, fields: &[Field]) -> Vec<Toke
         }
     }
     out
+}
+
+/// `#[derive(FromRow)]`: fields read from consecutive columns.
+pub fn expand_from_row(input: DeriveInput) -> Result<TokenStream> {
+    let sattrs = parse_struct(&input.attrs)?;
+    let krate: syn::Path = sattrs.krate.unwrap_or_else(|| syn::parse_quote!(::athanor));
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            name.span(),
+            "#[derive(FromRow)] works on structs only",
+        ));
+    };
+    let fields: Vec<&syn::Field> = data.fields.iter().collect();
+    let types: Vec<&Type> = fields.iter().map(|f| &f.ty).collect();
+    let reads = fields.iter().map(|f| {
+        let ty = &f.ty;
+        quote! {{
+            let value = <#ty as #krate::FromRow>::from_row(row, at)?;
+            at += <#ty as #krate::FromRow>::WIDTH;
+            value
+        }}
+    });
+    let body = match &data.fields {
+        Fields::Named(_) => {
+            let names = fields.iter().map(|f| f.ident.as_ref());
+            quote!(Self { #(#names: #reads,)* })
+        }
+        Fields::Unnamed(_) => quote!(Self( #(#reads,)* )),
+        Fields::Unit => quote!(Self),
+    };
+    Ok(quote! {
+        impl #impl_generics #krate::FromRow for #name #ty_generics #where_clause {
+            const WIDTH: usize = 0 #(+ <#types as #krate::FromRow>::WIDTH)*;
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            fn from_row(row: &dyn #krate::Row, offset: usize) -> #krate::Result<Self> {
+                let mut at = offset;
+                ::core::result::Result::Ok(#body)
+            }
+        }
+    })
 }

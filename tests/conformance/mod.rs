@@ -10,11 +10,14 @@
 pub mod crud;
 pub mod errors;
 pub mod filters;
+pub mod joins;
 pub mod models;
 pub mod query;
 pub mod relations;
 pub mod schema;
+pub mod store;
 pub mod transactions;
+pub mod types;
 pub mod values;
 
 /// Expands into one `#[test]` per conformance test, each on a fresh database from `$open`.
@@ -48,6 +51,14 @@ macro_rules! conformance_suite {
             errors::invalid_schema_is_reported,
             errors::bad_urls_and_unreachable_servers_are_clear_errors,
             filters::property_random_filter_matches_rust_evaluation,
+            joins::inner_join_along_a_relationship_reads_pairs,
+            joins::left_join_gives_none_for_the_missing_side,
+            joins::self_join_through_an_alias,
+            joins::group_by_having_and_order_by_an_aggregate,
+            joins::aggregates_have_the_same_types_everywhere,
+            joins::subqueries_in_exists_and_scalar_positions,
+            joins::expressions_in_selects_filters_and_updates,
+            joins::updates_and_deletes_refuse_joins,
             query::comparisons_filter_rows,
             query::and_or_not_combine,
             query::in_and_not_in_lists,
@@ -89,6 +100,11 @@ macro_rules! conformance_suite {
             transactions::session_failed_flush_rolls_back_everything,
             transactions::session_saves_changes_to_tracked_objects,
             transactions::capture_counts_the_statements_of_a_block,
+            types::decimals_and_dates_round_trip_exactly,
+            types::time_below_a_microsecond_is_dropped_the_same_everywhere,
+            types::values_that_do_not_fit_are_typed_errors,
+            types::sqlite_enforces_foreign_keys_on_every_pooled_connection,
+            types::unicode_text_survives_any_server_charset,
             values::every_type_round_trips_with_extremes_and_nulls,
             values::text_with_nul_bytes_round_trips_or_is_refused,
             values::property_any_value_round_trips,

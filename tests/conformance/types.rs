@@ -1,0 +1,199 @@
+//! Decimals and dates round-trip exactly; values that do not fit a column
+//! are typed errors naming it; the traps where databases differ by default.
+
+use athanor::chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use athanor::prelude::*;
+use athanor::rust_decimal::Decimal;
+
+use super::models::Artist;
+use super::store::dec;
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "typed_values")]
+pub struct Typed {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(precision = 15, scale = 4)]
+    pub amount: Decimal,
+    #[orm(precision = 12, scale = 0)]
+    pub whole: Option<Decimal>,
+    pub day: NaiveDate,
+    pub time: NaiveTime,
+    pub at: NaiveDateTime,
+    pub instant: DateTime<Utc>,
+    pub maybe_day: Option<NaiveDate>,
+    #[orm(max_length = 5)]
+    pub code: String,
+}
+
+fn typed(amount: &str, day: NaiveDate, at: NaiveDateTime) -> Typed {
+    Typed {
+        id: 0,
+        amount: dec(amount),
+        whole: Some(dec("123456789012")),
+        day,
+        time: at.time(),
+        at,
+        instant: at.and_utc(),
+        maybe_day: None,
+        code: "abc".into(),
+    }
+}
+
+fn setup(db: &Database) -> athanor::DbConn<'_> {
+    let mut conn = db.connect().unwrap();
+    Schema::new()
+        .register::<Typed>()
+        .create_all(&mut conn)
+        .unwrap();
+    conn
+}
+
+pub fn decimals_and_dates_round_trip_exactly(db: &Database) {
+    let mut conn = setup(db);
+    let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    let mut rows = vec![
+        typed(
+            "12345678901.2345",
+            d(2026, 11, 25),
+            d(2026, 11, 25)
+                .and_hms_micro_opt(23, 59, 59, 999_999)
+                .unwrap(),
+        ),
+        typed(
+            "-0.0001",
+            d(1000, 1, 1),
+            d(1000, 1, 1).and_hms_micro_opt(0, 0, 0, 1).unwrap(),
+        ),
+        typed(
+            "0",
+            d(9999, 12, 31),
+            d(9999, 12, 31).and_hms_opt(12, 0, 0).unwrap(),
+        ),
+    ];
+    rows[2].whole = None;
+    rows[2].maybe_day = Some(d(2000, 2, 29));
+    Typed::insert_many(&mut conn, &mut rows).unwrap();
+    let back = Typed::query()
+        .order_by(Typed::ID.asc())
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(back, rows);
+    // Equality and ordering work on the database side too.
+    let found = Typed::query()
+        .filter(Typed::AMOUNT.eq(dec("-0.0001")))
+        .filter(Typed::AT.lt(d(2000, 1, 1).and_hms_opt(0, 0, 0).unwrap()))
+        .one(&mut conn)
+        .unwrap();
+    assert_eq!(found.id, rows[1].id);
+    let by_time: Vec<i64> = Typed::query()
+        .select(Typed::ID)
+        .order_by(Typed::INSTANT.desc())
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(by_time, [rows[2].id, rows[0].id, rows[1].id]);
+    let total: Option<Decimal> = Typed::query()
+        .select(athanor::sum(Typed::AMOUNT))
+        .one(&mut conn)
+        .unwrap();
+    assert_eq!(total, Some(dec("12345678901.2344")));
+}
+
+pub fn time_below_a_microsecond_is_dropped_the_same_everywhere(db: &Database) {
+    let mut conn = setup(db);
+    let at = NaiveDate::from_ymd_opt(2026, 1, 2)
+        .unwrap()
+        .and_hms_nano_opt(3, 4, 5, 123_456_789)
+        .unwrap();
+    let mut row = typed("1", at.date(), at);
+    row.insert(&mut conn).unwrap();
+    let back = Typed::get(&mut conn, row.id).unwrap();
+    assert_eq!(back.at.and_utc().timestamp_subsec_nanos(), 123_456_000);
+    assert_eq!(
+        back.time.format("%H:%M:%S%.f").to_string(),
+        "03:04:05.123456"
+    );
+}
+
+pub fn values_that_do_not_fit_are_typed_errors(db: &Database) {
+    let mut conn = setup(db);
+    let now = NaiveDate::from_ymd_opt(2026, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let check = |row: Typed, column: &str, conn: &mut athanor::DbConn<'_>| {
+        let mut row = row;
+        match row.insert(conn) {
+            Err(Error::Conversion(c)) => {
+                assert_eq!(c.table.as_deref(), Some("typed_values"));
+                assert_eq!(c.column.as_deref(), Some(column), "{c}");
+            }
+            other => panic!("expected a conversion error on {column}, got {other:?}"),
+        }
+    };
+    check(typed("1.00001", now.date(), now), "amount", &mut conn);
+    check(
+        typed("123456789012.5", now.date(), now),
+        "amount",
+        &mut conn,
+    );
+    let mut long = typed("1", now.date(), now);
+    long.code = "abcdef".into();
+    check(long, "code", &mut conn);
+    // Five characters fit, even multi-byte ones.
+    let mut wide = typed("1", now.date(), now);
+    wide.code = "가나다라마".into();
+    wide.insert(&mut conn).unwrap();
+    assert_eq!(Typed::query().count(&mut conn).unwrap(), 1);
+}
+
+pub fn sqlite_enforces_foreign_keys_on_every_pooled_connection(db: &Database) {
+    // In-memory SQLite has one connection; a file database has several.
+    let dir = std::env::temp_dir().join(format!("athanor-fk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.db", db.backend()));
+    let _ = std::fs::remove_file(&path);
+    let file_db;
+    let db = if db.backend() == "sqlite" {
+        file_db = Database::open(&format!("sqlite://{}", path.display())).unwrap();
+        &file_db
+    } else {
+        db
+    };
+    let mut first = db.connect().unwrap();
+    super::models::schema().create_all(&mut first).unwrap();
+    let mut second = db.connect().unwrap();
+    let mut third = db.connect().unwrap();
+    for conn in [&mut first, &mut second, &mut third] {
+        let err = super::models::Album::new("orphan", 4242)
+            .insert(conn)
+            .unwrap_err();
+        assert_eq!(
+            err.constraint_kind(),
+            Some(athanor::ConstraintKind::ForeignKey)
+        );
+    }
+    drop((first, second, third));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+pub fn unicode_text_survives_any_server_charset(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    super::models::schema().create_all(&mut conn).unwrap();
+    let samples = ["가수1", "😀🎵", "Ünïcödé ß", "中文字符", "עברית", "𝄞 music"];
+    for s in samples {
+        Artist::new(s).insert(&mut conn).unwrap();
+    }
+    for s in samples {
+        let found = Artist::query()
+            .filter(Artist::NAME.eq(s))
+            .one(&mut conn)
+            .unwrap();
+        assert_eq!(found.name, s);
+    }
+    let by_like = Artist::query()
+        .filter(Artist::NAME.like("😀%"))
+        .count(&mut conn)
+        .unwrap();
+    assert_eq!(by_like, 1);
+}
