@@ -4,7 +4,7 @@
 //! the names of their collations and `CREATE INDEX IF NOT EXISTS`, so one
 //! dialect type serves both, in two variants: [`MARIADB`] and [`MYSQL`].
 
-use athanor_core::{ColumnType, Dialect, KeyStrategy, UpsertStyle};
+use athanor_core::{CastTarget, ColumnType, Dialect, KeyStrategy, UpsertStyle};
 
 /// The MySQL / MariaDB dialect. The connection picks the variant from the
 /// server's version string; use [`MARIADB`] or [`MYSQL`] to render SQL
@@ -82,6 +82,14 @@ impl Dialect for MysqlDialect {
             ColumnType::Varchar(n) => format!("VARCHAR({n})"),
             ColumnType::Bytes if keyed => "VARBINARY(255)".into(),
             ColumnType::Bytes => "LONGBLOB".into(),
+            ColumnType::Decimal(p, s) => format!("DECIMAL({p}, {s})"),
+            ColumnType::Date => "DATE".into(),
+            ColumnType::Time => "TIME(6)".into(),
+            ColumnType::Timestamp => "DATETIME(6)".into(),
+            // DATETIME, not TIMESTAMP: TIMESTAMP converts from and to the
+            // session time zone and ends in 2038. The instant is stored as
+            // its UTC date and time; the connection binds and reads it so.
+            ColumnType::TimestampTz => "DATETIME(6)".into(),
             _ => "LONGTEXT".into(),
         }
     }
@@ -153,6 +161,40 @@ impl Dialect for MysqlDialect {
     fn concat_operator(&self) -> bool {
         false
     }
+
+    // `/` yields a DECIMAL even between integers; DIV truncates toward zero,
+    // as integer `/` does on PostgreSQL and SQLite.
+    fn integer_division(&self) -> &'static str {
+        " DIV "
+    }
+
+    // MariaDB 10.11 computes the index range of a LIKE prefix as if no
+    // character lay beyond U+FFFF, so an indexed `name LIKE '😀%'` misses
+    // '😀🎵'. Such patterns are matched without the index.
+    fn like_avoids_index(&self, pattern: &str) -> bool {
+        pattern.chars().any(|c| u32::from(c) > 0xFFFF)
+    }
+
+    // A decimal travels as text, and arithmetic on text is floating-point:
+    // `price * '1.1'` would round like a double. A cast keeps it exact.
+    fn cast_decimal_parameters(&self) -> bool {
+        true
+    }
+
+    // CAST takes neither BIGINT nor DOUBLE PRECISION; SIGNED is a 64-bit
+    // integer, and DOUBLE is accepted by MariaDB 10.4+ and MySQL 8.0.17+.
+    fn cast_type(&self, target: CastTarget) -> &'static str {
+        match target {
+            CastTarget::BigInt => "SIGNED",
+            CastTarget::Double => "DOUBLE",
+        }
+    }
+
+    // DECIMAL holds 65 digits, but values are read into rust_decimal, which
+    // holds 28.
+    fn max_decimal_precision(&self) -> u8 {
+        28
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +216,18 @@ mod tests {
             assert_eq!(d.column_type(ColumnType::Text, true), "VARCHAR(255)");
             assert_eq!(d.column_type(ColumnType::Text, false), "LONGTEXT");
             assert_eq!(d.column_type(ColumnType::Bytes, true), "VARBINARY(255)");
+            assert_eq!(
+                d.column_type(ColumnType::Decimal(10, 4), false),
+                "DECIMAL(10, 4)"
+            );
+            assert_eq!(d.column_type(ColumnType::Date, false), "DATE");
+            assert_eq!(d.column_type(ColumnType::Time, false), "TIME(6)");
+            assert_eq!(d.column_type(ColumnType::Timestamp, true), "DATETIME(6)");
+            assert_eq!(d.column_type(ColumnType::TimestampTz, false), "DATETIME(6)");
+            assert_eq!(d.cast_type(CastTarget::BigInt), "SIGNED");
+            assert_eq!(d.cast_type(CastTarget::Double), "DOUBLE");
+            assert_eq!(d.integer_division(), " DIV ");
+            assert_eq!(d.max_decimal_precision(), 28);
             assert_eq!(
                 d.auto_key_column(ColumnType::Integer),
                 "INT NOT NULL AUTO_INCREMENT PRIMARY KEY"

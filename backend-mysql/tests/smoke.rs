@@ -250,20 +250,33 @@ fn round_trips_every_value_kind() {
         Value::I64(1)
     );
 
-    // Aggregates: SUM of integers is DECIMAL, AVG a fraction.
+    // Aggregates: SUM of integers is DECIMAL (read as an integer without the
+    // decimal feature, exactly with it), AVG a fraction.
+    #[cfg(not(feature = "decimal"))]
     assert_eq!(
         one(&mut conn, "SELECT SUM(i) FROM smoke_values", &[]),
         Value::I64(i32::MAX.into())
     );
+    #[cfg(feature = "decimal")]
+    assert_eq!(
+        one(&mut conn, "SELECT SUM(i) FROM smoke_values", &[]),
+        Value::Decimal(i32::MAX.into())
+    );
+    #[cfg(feature = "decimal")]
+    let avg = Value::Decimal("1.5".parse().expect("decimal"));
+    #[cfg(not(feature = "decimal"))]
+    let avg = Value::F64(1.5);
     assert_eq!(
         one(
             &mut conn,
             "SELECT AVG(x) FROM (SELECT 1 AS x UNION ALL SELECT 2) q",
             &[]
         ),
-        Value::F64(1.5)
+        avg
     );
-    // Dates are not supported yet: a conversion error naming the type.
+    // Without the chrono feature dates are not read: a conversion error
+    // naming the type.
+    #[cfg(not(feature = "chrono"))]
     match conn.query("SELECT CURRENT_DATE AS today", &[], &mut |row| {
         row.get(0).map(|_| ())
     }) {
@@ -675,12 +688,17 @@ fn statements_that_cannot_be_prepared_run_as_text() {
         &[],
     )
     .expect("prepare");
+    // DECIMAL reads exactly with the decimal feature, as a float without.
+    #[cfg(feature = "decimal")]
+    let d = Value::Decimal("1.50".parse().expect("decimal"));
+    #[cfg(not(feature = "decimal"))]
+    let d = Value::F64(1.5);
     assert_eq!(
         rows(&mut conn, "EXECUTE athanor_s1", &[]),
         vec![vec![
             Value::I64(1),
             Value::F64(2.5),
-            Value::F64(1.5),
+            d,
             Value::Text("가".into()),
             Value::Null
         ]]

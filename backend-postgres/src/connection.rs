@@ -160,7 +160,20 @@ enum Bound<'a> {
     F32(f32),
     F64(f64),
     Text(&'a str),
+    /// Text made for a text parameter (a date/time value's ISO form).
+    #[cfg(feature = "chrono")]
+    OwnedText(String),
     Bytes(&'a [u8]),
+    #[cfg(feature = "decimal")]
+    Decimal(rust_decimal::Decimal),
+    #[cfg(feature = "chrono")]
+    Date(chrono::NaiveDate),
+    #[cfg(feature = "chrono")]
+    Time(chrono::NaiveTime),
+    #[cfg(feature = "chrono")]
+    Timestamp(chrono::NaiveDateTime),
+    #[cfg(feature = "chrono")]
+    TimestampTz(chrono::DateTime<chrono::Utc>),
 }
 
 impl ToSql for Bound<'_> {
@@ -178,7 +191,19 @@ impl ToSql for Bound<'_> {
             Bound::F32(v) => v.to_sql(ty, out),
             Bound::F64(v) => v.to_sql(ty, out),
             Bound::Text(v) => v.to_sql(ty, out),
+            #[cfg(feature = "chrono")]
+            Bound::OwnedText(v) => v.as_str().to_sql(ty, out),
             Bound::Bytes(v) => v.to_sql(ty, out),
+            #[cfg(feature = "decimal")]
+            Bound::Decimal(v) => v.to_sql(ty, out),
+            #[cfg(feature = "chrono")]
+            Bound::Date(v) => v.to_sql(ty, out),
+            #[cfg(feature = "chrono")]
+            Bound::Time(v) => v.to_sql(ty, out),
+            #[cfg(feature = "chrono")]
+            Bound::Timestamp(v) => v.to_sql(ty, out),
+            #[cfg(feature = "chrono")]
+            Bound::TimestampTz(v) => v.to_sql(ty, out),
         }
     }
 
@@ -252,6 +277,8 @@ fn convert<'a>(value: ValueRef<'a>, ty: &Type) -> std::result::Result<Bound<'a>,
             Type::FLOAT4 if n.abs() <= EXACT_F32_INT => Ok(Bound::F32(n as f32)),
             Type::FLOAT8 if n.abs() <= EXACT_F64_INT => Ok(Bound::F64(n as f64)),
             Type::FLOAT4 | Type::FLOAT8 => Err(Refusal::Range),
+            #[cfg(feature = "decimal")]
+            Type::NUMERIC => Ok(Bound::Decimal(n.into())),
             _ => Err(Refusal::Kind),
         };
     }
@@ -281,12 +308,79 @@ fn convert<'a>(value: ValueRef<'a>, ty: &Type) -> std::result::Result<Bound<'a>,
             }
         }
         (ValueRef::Bytes(b), &Type::BYTEA) => Ok(Bound::Bytes(b)),
+        #[cfg(feature = "decimal")]
+        (ValueRef::Decimal(d), &Type::NUMERIC) => Ok(Bound::Decimal(d)),
+        // The nearest float, then as an f64 would go.
+        #[cfg(feature = "decimal")]
+        (ValueRef::Decimal(d), &(Type::FLOAT4 | Type::FLOAT8)) => {
+            use rust_decimal::prelude::ToPrimitive;
+            let f = d.to_f64().ok_or(Refusal::Range)?;
+            convert(ValueRef::F64(f), ty)
+        }
+        #[cfg(feature = "chrono")]
+        (ValueRef::Date(d), &Type::DATE) => pg_date(d).map(Bound::Date),
+        #[cfg(feature = "chrono")]
+        (ValueRef::Time(t), &Type::TIME) => Ok(Bound::Time(t)),
+        #[cfg(feature = "chrono")]
+        (ValueRef::Timestamp(dt), &Type::TIMESTAMP) => pg_timestamp(dt).map(Bound::Timestamp),
+        // A timestamp without zone is taken as UTC, as backends without a
+        // zoned type keep instants.
+        #[cfg(feature = "chrono")]
+        (ValueRef::Timestamp(dt), &Type::TIMESTAMPTZ) => {
+            pg_timestamp(dt).map(|dt| Bound::TimestampTz(dt.and_utc()))
+        }
+        #[cfg(feature = "chrono")]
+        (ValueRef::TimestampTz(dt), &Type::TIMESTAMPTZ) => {
+            pg_timestamp(dt.naive_utc()).map(|_| Bound::TimestampTz(dt))
+        }
+        #[cfg(feature = "chrono")]
+        (ValueRef::TimestampTz(dt), &Type::TIMESTAMP) => {
+            pg_timestamp(dt.naive_utc()).map(Bound::Timestamp)
+        }
+        #[cfg(feature = "chrono")]
+        (
+            v @ (ValueRef::Date(_)
+            | ValueRef::Time(_)
+            | ValueRef::Timestamp(_)
+            | ValueRef::TimestampTz(_)),
+            &(Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN),
+        ) => crate::extra::iso_text(v)
+            .map(Bound::OwnedText)
+            .ok_or(Refusal::Kind),
         _ => Err(Refusal::Kind),
     }
 }
 
+/// A date PostgreSQL stores: none before 4714-11-24 BC (it would refuse it
+/// with a database error; chrono's dates end before PostgreSQL's do).
+#[cfg(feature = "chrono")]
+fn pg_date(d: chrono::NaiveDate) -> std::result::Result<chrono::NaiveDate, Refusal> {
+    if d < crate::extra::pg_min_date() {
+        Err(Refusal::Range)
+    } else {
+        Ok(d)
+    }
+}
+
+/// A timestamp PostgreSQL stores (from 4714-11-24 BC on).
+#[cfg(feature = "chrono")]
+fn pg_timestamp(dt: chrono::NaiveDateTime) -> std::result::Result<chrono::NaiveDateTime, Refusal> {
+    pg_date(dt.date()).map(|_| dt)
+}
+
 /// A row of a query's result, read in place.
 struct PgRow<'r>(&'r postgres::Row);
+
+/// The kinds a column can be read as, for the error on any other type.
+const READABLE: &str = if cfg!(all(feature = "decimal", feature = "chrono")) {
+    "bool, integer, float, numeric, text, bytea, date, time or timestamp"
+} else if cfg!(feature = "decimal") {
+    "bool, integer, float, numeric, text or bytea"
+} else if cfg!(feature = "chrono") {
+    "bool, integer, float, text, bytea, date, time or timestamp"
+} else {
+    "bool, integer, float, text or bytea"
+};
 
 /// Reads column `index` as `T` (or NULL) and wraps it.
 fn read<'a, T: FromSql<'a>>(
@@ -296,6 +390,20 @@ fn read<'a, T: FromSql<'a>>(
 ) -> Result<ValueRef<'a>> {
     match row.try_get::<_, Option<T>>(index) {
         Ok(Some(v)) => Ok(wrap(v)),
+        Ok(None) => Ok(ValueRef::Null),
+        Err(e) => Err(map_error(e)),
+    }
+}
+
+/// Reads column `index` (or NULL) from its binary form with `decode`.
+#[cfg(any(feature = "decimal", feature = "chrono"))]
+fn read_raw<'a>(
+    row: &'a postgres::Row,
+    index: usize,
+    decode: impl FnOnce(&'a [u8]) -> std::result::Result<ValueRef<'a>, ConversionError>,
+) -> Result<ValueRef<'a>> {
+    match row.try_get::<_, Option<crate::extra::Raw<'a>>>(index) {
+        Ok(Some(raw)) => decode(raw.0).map_err(Error::Conversion),
         Ok(None) => Ok(ValueRef::Null),
         Err(e) => Err(map_error(e)),
     }
@@ -328,12 +436,41 @@ impl Row for PgRow<'_> {
                 read(row, index, ValueRef::Text)
             }
             Type::BYTEA => read(row, index, ValueRef::Bytes),
+            #[cfg(feature = "decimal")]
+            Type::NUMERIC => read_raw(row, index, |raw| {
+                crate::extra::decode_numeric(raw).map(ValueRef::Decimal)
+            }),
+            #[cfg(not(feature = "decimal"))]
             Type::NUMERIC => Err(Error::Conversion(ConversionError::new(
                 "bool, integer, float, text or bytea (cast NUMERIC, e.g. SUM or AVG, to BIGINT or DOUBLE PRECISION)",
                 "postgres type numeric",
             ))),
+            #[cfg(feature = "chrono")]
+            Type::DATE => read_raw(row, index, |raw| {
+                crate::extra::decode_date(raw).map(ValueRef::Date)
+            }),
+            #[cfg(feature = "chrono")]
+            Type::TIME => read_raw(row, index, |raw| {
+                crate::extra::decode_time(raw).map(ValueRef::Time)
+            }),
+            #[cfg(feature = "chrono")]
+            Type::TIMESTAMP => read_raw(row, index, |raw| {
+                crate::extra::decode_timestamp(raw, "timestamp").map(ValueRef::Timestamp)
+            }),
+            #[cfg(feature = "chrono")]
+            Type::TIMESTAMPTZ => read_raw(row, index, |raw| {
+                crate::extra::decode_timestamp(raw, "timestamp with time zone")
+                    .map(|dt| ValueRef::TimestampTz(dt.and_utc()))
+            }),
+            #[cfg(not(feature = "chrono"))]
+            ref t @ (Type::DATE | Type::TIME | Type::TIMESTAMP | Type::TIMESTAMPTZ) => {
+                Err(Error::Conversion(ConversionError::new(
+                    "bool, integer, float, text or bytea (enable athanor-postgres's chrono feature to read dates and times)",
+                    format!("postgres type {}", t.name()),
+                )))
+            }
             ref other => Err(Error::Conversion(ConversionError::new(
-                "bool, integer, float, text or bytea",
+                READABLE,
                 format!("postgres type {}", other.name()),
             ))),
         };

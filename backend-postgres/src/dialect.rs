@@ -69,6 +69,13 @@ impl Dialect for PgDialect {
             ColumnType::Text => "TEXT".into(),
             ColumnType::Varchar(n) => format!("VARCHAR({n})"),
             ColumnType::Bytes => "BYTEA".into(),
+            ColumnType::Decimal(p, s) => format!("NUMERIC({p}, {s})"),
+            ColumnType::Date => "DATE".into(),
+            ColumnType::Time => "TIME".into(),
+            ColumnType::Timestamp => "TIMESTAMP".into(),
+            ColumnType::TimestampTz => "TIMESTAMPTZ".into(),
+            // ColumnType is non-exhaustive: a kind added later reads as text
+            // until it is mapped here.
             _ => "TEXT".into(),
         }
     }
@@ -106,6 +113,15 @@ impl Dialect for PgDialect {
     fn max_parameters(&self) -> usize {
         65_535
     }
+
+    // rust_decimal's limit: NUMERIC stores up to 1000 digits, but a value
+    // with more than 28 could not be read back exactly.
+    fn max_decimal_precision(&self) -> u8 {
+        28
+    }
+
+    // `cast_type` (BIGINT, DOUBLE PRECISION) and `integer_division` (`/`
+    // truncates toward zero on integers) keep their defaults.
 
     // Sets the identity sequence so that the next generated key is the
     // larger of one past the largest key in the table and the value the

@@ -7,6 +7,8 @@
 mod connection;
 mod dialect;
 mod error;
+#[cfg(any(feature = "decimal", feature = "chrono"))]
+mod extra;
 
 pub use connection::PgConnection;
 pub use dialect::{PgDialect, POSTGRES};

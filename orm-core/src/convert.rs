@@ -198,6 +198,7 @@ macro_rules! operand_by_value {
         }
     )*};
 }
+#[allow(unused_imports)] // used by the feature-gated types
 pub(crate) use operand_by_value;
 
 operand_by_value!(bool: bool);

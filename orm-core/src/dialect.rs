@@ -113,6 +113,15 @@ pub trait Dialect: Send + Sync + 'static {
         "'\\'"
     }
 
+    /// Whether `column LIKE pattern` must keep the database from answering
+    /// through an index on the column, because the server computes a wrong
+    /// index range for this pattern (MariaDB, for characters beyond U+FFFF in
+    /// the literal prefix). The core then wraps the column in `CONCAT()`.
+    fn like_avoids_index(&self, pattern: &str) -> bool {
+        let _ = pattern;
+        false
+    }
+
     /// What to append after `ASC`/`DESC` so that NULLs sort first ascending
     /// and last descending, as SQLite and MySQL do by themselves.
     fn nulls_order_clause(&self, descending: bool) -> &'static str {

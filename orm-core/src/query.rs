@@ -108,7 +108,7 @@ pub fn model_columns(table: &'static TableDef, qualifier: &'static str) -> Vec<E
         .collect()
 }
 
-/// What can be selected: a column, an expression typed by [`Selected`], or a
+/// What can be selected: a column, a [`TypedExpr`](crate::TypedExpr), or a
 /// tuple of those. `Output` is what each row reads into.
 pub trait Selection {
     /// The Rust type a row of this selection reads into.

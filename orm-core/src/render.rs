@@ -230,7 +230,14 @@ impl<'a> SqlWriter<'a> {
             self.expr(pattern)?;
             self.push(")");
         } else {
-            self.expr(expr)?;
+            let wrap = matches!(pattern, Expr::Value(crate::value::Value::Text(p)) if self.dialect.like_avoids_index(p));
+            if wrap {
+                self.push("CONCAT(");
+                self.expr(expr)?;
+                self.push(")");
+            } else {
+                self.expr(expr)?;
+            }
             self.push(" ").push(not).push("LIKE ");
             self.expr(pattern)?;
         }

@@ -191,3 +191,68 @@ pub fn property_random_filter_matches_rust_evaluation(db: &Database) {
         )
         .unwrap();
 }
+
+type Group = (
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i32>,
+    Option<i32>,
+);
+
+/// Random rows, NULLs included, grouped and aggregated by the database
+/// equal the same grouping and aggregation computed in Rust.
+pub fn property_group_by_matches_rust_aggregation(db: &Database) {
+    use athanor::{count, count_all, max, min, sum};
+    let conn = std::cell::RefCell::new(setup(db));
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&proptest::collection::vec(sample(), 0..30), |mut rows| {
+            let mut guard = conn.borrow_mut();
+            let conn = &mut *guard;
+            Sample::query().delete(conn).unwrap();
+            Sample::insert_many(conn, &mut rows).unwrap();
+            let mut expected: std::collections::BTreeMap<Option<String>, Vec<Option<i32>>> =
+                Default::default();
+            for r in &rows {
+                expected.entry(r.b.clone()).or_default().push(r.a);
+            }
+            let expected: Vec<Group> = expected
+                .into_iter()
+                .map(|(b, a)| {
+                    let present: Vec<i32> = a.iter().flatten().copied().collect();
+                    let total =
+                        (!present.is_empty()).then(|| present.iter().map(|&x| i64::from(x)).sum());
+                    (
+                        b,
+                        a.len() as i64,
+                        present.len() as i64,
+                        total,
+                        present.iter().copied().min(),
+                        present.iter().copied().max(),
+                    )
+                })
+                .collect();
+            let got: Vec<Group> = Sample::query()
+                .group_by(Sample::B)
+                .select((
+                    Sample::B,
+                    count_all(),
+                    count(Sample::A),
+                    sum(Sample::A),
+                    min(Sample::A),
+                    max(Sample::A),
+                ))
+                .order_by(Sample::B.asc())
+                .all(conn)
+                .unwrap();
+            prop_assert_eq!(got, expected);
+            Ok(())
+        })
+        .unwrap();
+}

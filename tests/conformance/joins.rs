@@ -158,7 +158,7 @@ pub fn group_by_having_and_order_by_an_aggregate(db: &Database) {
 pub fn aggregates_have_the_same_types_everywhere(db: &Database) {
     let mut conn = db.connect().unwrap();
     open_store(&mut conn);
-    let (n, distinct, qty, price_sum, avg_qty, cheapest, dearest): (
+    type Summary = (
         i64,
         i64,
         Option<i64>,
@@ -166,7 +166,8 @@ pub fn aggregates_have_the_same_types_everywhere(db: &Database) {
         Option<f64>,
         Option<Decimal>,
         Option<Decimal>,
-    ) = OrderLine::query()
+    );
+    let (n, distinct, qty, price_sum, avg_qty, cheapest, dearest): Summary = OrderLine::query()
         .select((
             count(OrderLine::ID),
             count_distinct(OrderLine::PRODUCT_ID),

@@ -51,6 +51,7 @@ macro_rules! conformance_suite {
             errors::invalid_schema_is_reported,
             errors::bad_urls_and_unreachable_servers_are_clear_errors,
             filters::property_random_filter_matches_rust_evaluation,
+            filters::property_group_by_matches_rust_aggregation,
             joins::inner_join_along_a_relationship_reads_pairs,
             joins::left_join_gives_none_for_the_missing_side,
             joins::self_join_through_an_alias,
