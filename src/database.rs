@@ -2,10 +2,9 @@
 //! (SQLAlchemy's engine).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use athanor_core::{Conn, Error, Executor, Result, Session};
+use athanor_core::{Conn, Error, Result, Session};
 
 /// Which backend a URL names, and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,25 +69,17 @@ fn connect(target: &Target) -> Result<Conn> {
     Ok(Conn::new(conn))
 }
 
-/// Idle connections kept for reuse, and how many are out.
-struct Idle {
-    conns: Vec<Conn>,
-    out: usize,
-}
-
 /// A database chosen by URL: `sqlite::memory:`, `sqlite://path/to/file.db`,
 /// `postgres://user:pass@host:port/db`, `mysql://user:pass@host:port/db`
-/// (or `mariadb://`). It hands out connections and keeps idle ones for reuse;
-/// it is `Send + Sync`, so one `Database` serves every thread.
+/// (or `mariadb://`). It hands out pooled connections, each checked to still
+/// answer before it is handed out; it is `Send + Sync`, so one `Database`
+/// serves every thread. With the `pool` feature the pool is r2d2's.
 ///
 /// An in-memory SQLite database lives in one connection, so it is handed out
 /// to one user at a time.
 pub struct Database {
     target: Target,
-    idle: Mutex<Idle>,
-    returned: Condvar,
-    max_size: usize,
-    timeout: Duration,
+    pool: crate::pool::Pool,
     echo: AtomicBool,
 }
 
@@ -96,54 +87,75 @@ impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
             .field("backend", &self.backend())
-            .field("max_size", &self.max_size)
             .finish()
     }
 }
 
-impl Database {
-    /// Opens the database named by `url` and checks that it answers.
+/// Settings for [`Database::open`], made by [`Database::builder`].
+#[derive(Debug, Clone)]
+pub struct DatabaseBuilder {
+    url: String,
+    max_connections: usize,
+    timeout: Duration,
+}
+
+impl DatabaseBuilder {
+    /// The most connections open at once (default 16; at least 1; an
+    /// in-memory SQLite database always has exactly one).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// How long [`Database::connect`] waits for a free connection before
+    /// failing with [`Error::PoolTimeout`] (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Opens the database and checks that it answers.
     ///
     /// # Failure
     /// [`Error::Url`] for a malformed URL or a backend whose feature is off;
     /// [`Error::Connection`] when the server cannot be reached.
-    pub fn open(url: &str) -> Result<Database> {
-        let target = parse_url(url)?;
-        let max_size = match target {
+    pub fn open(self) -> Result<Database> {
+        let target = parse_url(&self.url)?;
+        let max = match target {
             Target::SqliteMemory => 1,
-            _ => 16,
-        };
-        let db = Database {
-            target,
-            idle: Mutex::new(Idle {
-                conns: Vec::new(),
-                out: 0,
-            }),
-            returned: Condvar::new(),
-            max_size,
-            timeout: Duration::from_secs(30),
-            echo: AtomicBool::new(false),
+            _ => self.max_connections,
         };
         // Connect once now, so a wrong URL fails here and not at first use.
-        let first = connect(&db.target)?;
-        db.lock().conns.push(first);
-        Ok(db)
+        let first = connect(&target)?;
+        let shared = target.clone();
+        let pool = crate::pool::Pool::new(
+            Box::new(move || connect(&shared)),
+            first,
+            max,
+            self.timeout,
+            target != Target::SqliteMemory,
+        )?;
+        Ok(Database {
+            target,
+            pool,
+            echo: AtomicBool::new(false),
+        })
+    }
+}
+
+impl Database {
+    /// Opens the database named by `url` with default settings; see [`DatabaseBuilder::open`].
+    pub fn open(url: &str) -> Result<Database> {
+        Database::builder(url).open()
     }
 
-    /// Sets the most connections open at once (at least 1; an in-memory
-    /// SQLite database always has exactly one).
-    pub fn with_max_connections(mut self, n: usize) -> Self {
-        if self.target != Target::SqliteMemory {
-            self.max_size = n.max(1);
+    /// Settings for opening the database named by `url`.
+    pub fn builder(url: &str) -> DatabaseBuilder {
+        DatabaseBuilder {
+            url: url.to_owned(),
+            max_connections: 16,
+            timeout: Duration::from_secs(30),
         }
-        self
-    }
-
-    /// Sets how long [`connect`](Database::connect) waits for a free
-    /// connection before failing with [`Error::PoolTimeout`].
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
     }
 
     /// Logs every statement at INFO level with its parameters and time
@@ -161,61 +173,24 @@ impl Database {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Idle> {
-        // A panic while holding the lock leaves the list itself consistent.
-        self.idle.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A connection: an idle one (checked to still answer) or a new one.
+    /// A connection from the pool.
     ///
     /// # Failure
     /// [`Error::PoolTimeout`] when all connections stay busy for the timeout;
     /// [`Error::Connection`] when a new connection cannot be made.
     pub fn connect(&self) -> Result<DbConn<'_>> {
-        let deadline = std::time::Instant::now() + self.timeout;
-        let mut idle = self.lock();
-        loop {
-            while let Some(mut conn) = idle.conns.pop() {
-                idle.out += 1;
-                drop(idle);
-                if self.target == Target::SqliteMemory || conn.is_valid() {
-                    conn.set_echo(self.echo.load(Ordering::Relaxed));
-                    return Ok(DbConn {
-                        db: self,
-                        conn: Some(conn),
-                    });
-                }
-                idle = self.lock();
-                idle.out -= 1;
-            }
-            if idle.out < self.max_size && self.target != Target::SqliteMemory {
-                idle.out += 1;
-                drop(idle);
-                return match connect(&self.target) {
-                    Ok(mut conn) => {
-                        conn.set_echo(self.echo.load(Ordering::Relaxed));
-                        Ok(DbConn {
-                            db: self,
-                            conn: Some(conn),
-                        })
-                    }
-                    Err(e) => {
-                        self.lock().out -= 1;
-                        self.returned.notify_one();
-                        Err(e)
-                    }
-                };
-            }
-            let now = std::time::Instant::now();
-            if now >= deadline {
-                return Err(Error::PoolTimeout);
-            }
-            idle = self
-                .returned
-                .wait_timeout(idle, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
+        self.checkout(None)
+    }
+
+    /// A connection from the pool, waiting at most `timeout` for one to be free.
+    pub fn connect_within(&self, timeout: Duration) -> Result<DbConn<'_>> {
+        self.checkout(Some(timeout))
+    }
+
+    fn checkout(&self, timeout: Option<Duration>) -> Result<DbConn<'_>> {
+        let mut conn = self.pool.get(timeout)?;
+        conn.set_echo(self.echo.load(Ordering::Relaxed));
+        Ok(conn)
     }
 
     /// A [`Session`] (unit of work) on a connection of its own.
@@ -226,67 +201,12 @@ impl Database {
     /// Closes every idle connection (SQLAlchemy's `engine.dispose()`);
     /// connections in use close when they are returned after this.
     pub fn dispose(&self) {
-        self.lock().conns.clear();
-    }
-
-    fn give_back(&self, mut conn: Conn) {
-        let mut idle = self.lock();
-        idle.out -= 1;
-        // A connection left inside a transaction is rolled back by its owner
-        // (Transaction, Session); one that is still inside one is not reused.
-        if conn.transaction_depth() == 0 || self.target == Target::SqliteMemory {
-            if conn.transaction_depth() > 0 {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
-            idle.conns.push(conn);
-        }
-        drop(idle);
-        self.returned.notify_one();
+        self.pool.dispose();
     }
 }
 
-/// A connection from a [`Database`], returned to it when dropped.
-pub struct DbConn<'db> {
-    db: &'db Database,
-    conn: Option<Conn>,
-}
-
-impl std::fmt::Debug for DbConn<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbConn").field("conn", &self.conn).finish()
-    }
-}
-
-impl std::ops::Deref for DbConn<'_> {
-    type Target = Conn;
-    fn deref(&self) -> &Conn {
-        self.conn
-            .as_ref()
-            .expect("DbConn holds its connection until dropped")
-    }
-}
-
-impl std::ops::DerefMut for DbConn<'_> {
-    fn deref_mut(&mut self) -> &mut Conn {
-        self.conn
-            .as_mut()
-            .expect("DbConn holds its connection until dropped")
-    }
-}
-
-impl Executor for DbConn<'_> {
-    fn conn(&mut self) -> &mut Conn {
-        self
-    }
-}
-
-impl Drop for DbConn<'_> {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.db.give_back(conn);
-        }
-    }
-}
+/// A connection from a [`Database`], returned to its pool when dropped.
+pub type DbConn<'db> = crate::pool::PooledConn<'db>;
 
 #[cfg(test)]
 mod tests {

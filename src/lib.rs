@@ -32,10 +32,12 @@
 #![warn(missing_docs)]
 
 mod database;
+mod pool;
 
 pub use athanor_core::*;
 pub use athanor_derive::{FromRow, Model};
-pub use database::{Database, DbConn};
+pub use database::{Database, DatabaseBuilder, DbConn};
+pub use pool::PooledConn;
 
 /// Backends compiled into this build, for code that wants one directly.
 pub mod backends {

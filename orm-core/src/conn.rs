@@ -171,6 +171,16 @@ impl Conn {
         self.inner.is_valid()
     }
 
+    /// Rolls back whatever transaction is still open (a pool does this before
+    /// reusing a connection).
+    pub fn reset(&mut self) -> Result<()> {
+        if self.depth == 0 {
+            return Ok(());
+        }
+        self.depth = 0;
+        self.execute_batch("ROLLBACK")
+    }
+
     /// Begins a transaction, or a savepoint inside the open one. It rolls
     /// back when dropped unless [`Transaction::commit`] was called.
     pub fn transaction(&mut self) -> Result<Transaction<'_>> {

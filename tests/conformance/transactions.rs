@@ -157,3 +157,52 @@ pub fn capture_counts_the_statements_of_a_block(db: &Database) {
     assert_eq!(statements.len(), 3, "{statements:?}");
     assert!(statements[2].starts_with("SELECT"));
 }
+
+pub fn database_is_shared_across_threads(db: &Database) {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    assert_send_sync(db);
+    setup(db);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            s.spawn(move || {
+                for i in 0..10 {
+                    let mut conn = db.connect().unwrap();
+                    Artist::new(&format!("t{t}-{i}")).insert(&mut conn).unwrap();
+                }
+            });
+        }
+    });
+    let mut conn = db.connect().unwrap();
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 40);
+}
+
+pub fn pool_timeout_is_its_own_error(db: &Database) {
+    let mut held = Vec::new();
+    let err = loop {
+        match db.connect_within(std::time::Duration::from_millis(50)) {
+            Ok(conn) => held.push(conn),
+            Err(e) => break e,
+        }
+        assert!(held.len() <= 16, "the pool handed out more than its size");
+    };
+    assert!(matches!(err, Error::PoolTimeout), "{err}");
+    assert!(!held.is_empty());
+    // A returned connection is handed out again.
+    held.pop();
+    db.connect_within(std::time::Duration::from_secs(5))
+        .unwrap();
+}
+
+pub fn a_connection_returned_mid_transaction_is_rolled_back(db: &Database) {
+    setup(db);
+    {
+        let mut conn = db.connect().unwrap();
+        let tx = conn.transaction().unwrap();
+        // Leaked: the transaction is neither committed nor rolled back.
+        std::mem::forget(tx);
+        Artist::new("leaked").insert(&mut conn).unwrap();
+    }
+    let mut conn = db.connect().unwrap();
+    assert_eq!(conn.transaction_depth(), 0);
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 0);
+}
