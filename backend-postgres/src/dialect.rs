@@ -93,12 +93,15 @@ impl Dialect for PgDialect {
 
     // Byte order, case-sensitive: ORDER BY on text agrees with SQLite and
     // MySQL's binary collation whatever the database's default collation.
-    fn text_collation(&self, case_insensitive: bool) -> &'static str {
-        if case_insensitive {
-            ""
-        } else {
-            "COLLATE \"C\""
-        }
+    // Byte order for every text column; a case-insensitive column is
+    // compared through LOWER() by the core (collations_decide_case), since
+    // PostgreSQL's case-insensitive (nondeterministic) collations refuse LIKE.
+    fn text_collation(&self, _case_insensitive: bool) -> &'static str {
+        "COLLATE \"C\""
+    }
+
+    fn collations_decide_case(&self) -> bool {
+        false
     }
 
     // PostgreSQL sorts NULLs as the largest value; SQLite and MySQL as the smallest.

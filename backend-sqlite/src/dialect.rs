@@ -45,6 +45,15 @@ impl Dialect for SqliteDialect {
         "INTEGER PRIMARY KEY AUTOINCREMENT".into()
     }
 
+    // NOCASE folds ASCII letters only; see the README's known differences.
+    fn text_collation(&self, case_insensitive: bool) -> &'static str {
+        if case_insensitive {
+            "COLLATE NOCASE"
+        } else {
+            ""
+        }
+    }
+
     fn table_options(&self) -> &'static str {
         " STRICT"
     }

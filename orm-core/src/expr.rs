@@ -156,6 +156,11 @@ pub enum Expr {
     },
     /// `*` (only inside `COUNT(*)`).
     Star,
+    /// A text column declared `case_insensitive`: its collation decides on
+    /// SQLite and MySQL; on backends whose collations cannot
+    /// ([`Dialect::collations_decide_case`](crate::Dialect::collations_decide_case)),
+    /// it and what it is compared with are written inside `LOWER()`.
+    Folded(Box<Expr>),
     /// `CAST(expr AS type)`, the type named by the dialect.
     Cast {
         /// The expression.
@@ -293,12 +298,19 @@ impl<M, T> Column<M, T> {
             ..self
         }
     }
+}
 
-    /// The column as an untyped expression.
+impl<M: crate::model::Model, T> Column<M, T> {
+    /// The column as an untyped expression (marked [`Expr::Folded`] when
+    /// the column compares case-insensitively).
     pub fn expr(self) -> Expr {
-        Expr::Column {
+        let column = Expr::Column {
             table: self.table,
             name: self.name,
+        };
+        match M::TABLE.columns.get(self.index) {
+            Some(def) if def.case_insensitive => Expr::Folded(Box::new(column)),
+            _ => column,
         }
     }
 
@@ -335,7 +347,7 @@ impl<M, T> Column<M, T> {
     }
 }
 
-impl<M, T: SqlType> Column<M, T> {
+impl<M: crate::model::Model, T: SqlType> Column<M, T> {
     fn compare<O: IntoOperand<T::Base>>(self, op: BinOp, other: O) -> Expr {
         Expr::Binary {
             op,
@@ -425,7 +437,7 @@ impl<M, T: SqlType> Column<M, T> {
     }
 }
 
-impl<M, T: SqlType<Base = String>> Column<M, T> {
+impl<M: crate::model::Model, T: SqlType<Base = String>> Column<M, T> {
     fn like_impl(self, pattern: &str, negated: bool, case_insensitive: bool) -> Expr {
         Expr::Like {
             expr: self.expr().boxed(),
@@ -452,7 +464,7 @@ impl<M, T: SqlType<Base = String>> Column<M, T> {
 }
 
 /// Another column of the same base type is an operand too: `Album::FK.eq(Artist::PK)`.
-impl<M2, T2: SqlType> IntoOperand<T2::Base> for Column<M2, T2> {
+impl<M2: crate::model::Model, T2: SqlType> IntoOperand<T2::Base> for Column<M2, T2> {
     fn into_operand(self) -> Expr {
         self.expr()
     }

@@ -117,7 +117,7 @@ pub trait Selection {
     fn exprs(self) -> Vec<Expr>;
 }
 
-impl<M, T: SqlType + FromRow> Selection for Column<M, T> {
+impl<M: Model, T: SqlType + FromRow> Selection for Column<M, T> {
     type Output = T;
     fn exprs(self) -> Vec<Expr> {
         vec![self.expr()]
@@ -185,7 +185,7 @@ impl<M: Model, T: SqlType> Column<M, T> {
     }
 }
 
-impl<M, T: SqlType> Column<M, Option<T>> {
+impl<M: Model, T: SqlType> Column<M, Option<T>> {
     /// `SET column = NULL` (only for nullable columns).
     pub fn set_null(self) -> Assignment {
         Assignment {

@@ -8,6 +8,22 @@ use crate::expr::{BinOp, Expr, Func, Order};
 use crate::query::{JoinKind, SelectStmt, TableRef};
 use crate::value::ValueRef;
 
+fn binary_operator(op: BinOp, dialect: &dyn Dialect) -> &'static str {
+    match op {
+        BinOp::Eq => " = ",
+        BinOp::Ne => " <> ",
+        BinOp::Lt => " < ",
+        BinOp::Le => " <= ",
+        BinOp::Gt => " > ",
+        BinOp::Ge => " >= ",
+        BinOp::Add => " + ",
+        BinOp::Sub => " - ",
+        BinOp::Mul => " * ",
+        BinOp::Div => " / ",
+        BinOp::IntDiv => dialect.integer_division(),
+    }
+}
+
 /// SQL text being written, with its parameters.
 pub struct SqlWriter<'a> {
     /// The SQL so far.
@@ -81,22 +97,25 @@ impl<'a> SqlWriter<'a> {
             Expr::Value(v) => {
                 self.param(v.as_ref());
             }
+            Expr::Binary { op, left, right } if self.folds(left, right) => {
+                // One side is a case-insensitive column: compare both lowered.
+                self.push("(");
+                self.lowered(left)?;
+                self.push(binary_operator(*op, self.dialect));
+                self.lowered(right)?;
+                self.push(")");
+            }
+            Expr::Folded(inner) => {
+                if self.dialect.collations_decide_case() {
+                    self.expr(inner)?;
+                } else {
+                    self.lowered(inner)?;
+                }
+            }
             Expr::Binary { op, left, right } => {
                 self.push("(");
                 self.expr(left)?;
-                self.push(match op {
-                    BinOp::Eq => " = ",
-                    BinOp::Ne => " <> ",
-                    BinOp::Lt => " < ",
-                    BinOp::Le => " <= ",
-                    BinOp::Gt => " > ",
-                    BinOp::Ge => " >= ",
-                    BinOp::Add => " + ",
-                    BinOp::Sub => " - ",
-                    BinOp::Mul => " * ",
-                    BinOp::Div => " / ",
-                    BinOp::IntDiv => self.dialect.integer_division(),
-                });
+                self.push(binary_operator(*op, self.dialect));
                 self.expr(right)?;
                 self.push(")");
             }
@@ -139,10 +158,15 @@ impl<'a> SqlWriter<'a> {
                     self.push(if *negated { "(1 = 1)" } else { "(1 = 0)" });
                     return Ok(());
                 }
+                let fold =
+                    matches!(**expr, Expr::Folded(_)) && !self.dialect.collations_decide_case();
                 self.push("(");
                 self.expr(expr)?;
                 self.push(if *negated { " NOT IN (" } else { " IN (" });
-                self.list(list, |w, item| w.expr(item))?;
+                self.list(
+                    list,
+                    |w, item| if fold { w.lowered(item) } else { w.expr(item) },
+                )?;
                 self.push("))");
             }
             Expr::InSubquery {
@@ -222,6 +246,13 @@ impl<'a> SqlWriter<'a> {
     ) -> Result<()> {
         let not = if negated { "NOT " } else { "" };
         self.push("(");
+        // SQLite's LIKE ignores collations: a case-insensitive column is
+        // matched on lowered text everywhere.
+        let case_insensitive = case_insensitive || matches!(expr, Expr::Folded(_));
+        let expr = match expr {
+            Expr::Folded(inner) => &**inner,
+            e => e,
+        };
         if case_insensitive {
             // LOWER() on both sides behaves the same on every backend.
             self.push("LOWER(");
@@ -243,6 +274,25 @@ impl<'a> SqlWriter<'a> {
         }
         let escape = self.dialect.like_escape_literal();
         self.push(" ESCAPE ").push(escape);
+        self.push(")");
+        Ok(())
+    }
+
+    /// Whether a comparison must lower both sides: one is a case-insensitive
+    /// column and the backend's collations cannot compare it so.
+    fn folds(&self, left: &Expr, right: &Expr) -> bool {
+        !self.dialect.collations_decide_case()
+            && (matches!(left, Expr::Folded(_)) || matches!(right, Expr::Folded(_)))
+    }
+
+    /// Writes `LOWER(e)` (a folded column's own `LOWER` is not doubled).
+    fn lowered(&mut self, e: &'a Expr) -> Result<()> {
+        let inner = match e {
+            Expr::Folded(inner) => &**inner,
+            e => e,
+        };
+        self.push("LOWER(");
+        self.expr(inner)?;
         self.push(")");
         Ok(())
     }

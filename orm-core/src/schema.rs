@@ -230,7 +230,14 @@ pub fn create_table_sql(
         }
         w.push(")");
     }
-    for col in table.columns.iter().filter(|c| c.unique && !c.primary_key) {
+    // A case-insensitive unique column on a backend whose collations cannot
+    // compare so gets a unique index on LOWER(column) instead.
+    let lowered_unique = |c: &ColumnDef| c.case_insensitive && !dialect.collations_decide_case();
+    for col in table
+        .columns
+        .iter()
+        .filter(|c| c.unique && !c.primary_key && !lowered_unique(c))
+    {
         w.push(", CONSTRAINT ")
             .ident(&unique_constraint_name(table.name, col.name))
             .push(" UNIQUE (")
@@ -259,6 +266,24 @@ pub fn create_table_sql(
     }
     w.push(")").push(dialect.table_options());
     let mut out = vec![w.sql];
+    for col in table
+        .columns
+        .iter()
+        .filter(|c| c.unique && lowered_unique(c))
+    {
+        let mut w = SqlWriter::new(dialect);
+        w.push("CREATE UNIQUE INDEX ");
+        if dialect.supports_create_index_if_not_exists() {
+            w.push("IF NOT EXISTS ");
+        }
+        w.ident(&unique_constraint_name(table.name, col.name))
+            .push(" ON ")
+            .ident(table.name)
+            .push(" (LOWER(")
+            .ident(col.name)
+            .push("))");
+        out.push(w.sql);
+    }
     for ix in table.indexes {
         let mut w = SqlWriter::new(dialect);
         w.push(if ix.unique {
@@ -287,6 +312,17 @@ pub fn create_table_sql(
 pub(crate) fn complete_constraint(table: &TableDef, c: &mut ConstraintViolation) {
     match c.kind {
         ConstraintKind::Unique => {
+            // athanor's own constraint names say the column best (a database
+            // may name an index's expression instead, as in `lower(email)`).
+            if let Some(name) = &c.constraint {
+                if let Some(col) = table
+                    .columns
+                    .iter()
+                    .find(|col| unique_constraint_name(table.name, col.name) == *name)
+                {
+                    c.column = Some(col.name.to_owned());
+                }
+            }
             if c.column.is_none() {
                 if let Some(name) = &c.constraint {
                     c.column = table

@@ -360,7 +360,7 @@ macro_rules! arithmetic_ops {
             }
         }
 
-        impl<M, T, O> $trait<O> for Column<M, T>
+        impl<M: crate::model::Model, T, O> $trait<O> for Column<M, T>
         where
             T: SqlType,
             T::Base: Numeric,

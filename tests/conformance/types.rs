@@ -197,3 +197,51 @@ pub fn unicode_text_survives_any_server_charset(db: &Database) {
         .unwrap();
     assert_eq!(by_like, 1);
 }
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "accounts")]
+pub struct Account {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(unique, case_insensitive, max_length = 60)]
+    pub email: String,
+    #[orm(max_length = 60)]
+    pub nick: String,
+}
+
+pub fn case_insensitive_columns_compare_and_stay_unique_ignoring_case(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    Schema::new()
+        .register::<Account>()
+        .create_all(&mut conn)
+        .unwrap();
+    let mut a = Account {
+        id: 0,
+        email: "Ann@Example.com".into(),
+        nick: "Ann".into(),
+    };
+    a.insert(&mut conn).unwrap();
+    let err = Account {
+        id: 0,
+        email: "ann@example.COM".into(),
+        nick: "other".into(),
+    }
+    .insert(&mut conn)
+    .unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, athanor::ConstraintKind::Unique);
+    assert_eq!(c.column.as_deref(), Some("email"), "{c:?}");
+    let q =
+        |e: Expr, conn: &mut athanor::DbConn<'_>| Account::query().filter(e).count(conn).unwrap();
+    assert_eq!(q(Account::EMAIL.eq("ANN@EXAMPLE.COM"), &mut conn), 1);
+    assert_eq!(
+        q(Account::EMAIL.is_in(["x", "ann@example.com"]), &mut conn),
+        1
+    );
+    assert_eq!(q(Account::EMAIL.like("ann@%"), &mut conn), 1);
+    // The attribute is per column: the other text column stays case-sensitive.
+    assert_eq!(q(Account::NICK.eq("ann"), &mut conn), 0);
+    assert_eq!(q(Account::NICK.eq("Ann"), &mut conn), 1);
+}
