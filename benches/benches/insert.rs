@@ -1,0 +1,227 @@
+//! Insert: N users in one call (N = 1, 100, 1 000), generated keys filled
+//! back into the structs, as diesel_bench's `insert_users` with hair color
+//! "hair_color".
+//!
+//! athanor: `User::insert_many`. Raw: one multi-row `INSERT` per N, prepared
+//! once outside the timed loop; the keys come back by `RETURNING id` (SQLite,
+//! PostgreSQL) or from the first generated id (MySQL), as athanor gets them,
+//! and are written into the same `User`s.
+//!
+//! Only the insert is timed (criterion's `iter_custom`): building the rows
+//! and dropping them are not, and neither is the `DELETE` that empties the
+//! table whenever it would pass `MAX_ROWS`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use athanor::raw::Raw;
+use athanor::Model;
+use athanor_benches::{new_users, seed, Backend, Fixture, RawConn, User};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use postgres::fallible_iterator::FallibleIterator;
+
+const SIZES: [usize; 3] = [1, 100, 1_000];
+
+/// The table is emptied (untimed) before it would hold more users than this.
+const MAX_ROWS: usize = 100_000;
+
+fn rows(n: usize) -> Vec<User> {
+    new_users(n, |_| Some("hair_color"))
+}
+
+/// Times `iters` inserts of `n` fresh users into `state`, emptying the
+/// table with `clear` (untimed) when it fills up.
+fn timed<S>(
+    iters: u64,
+    n: usize,
+    state: &mut S,
+    mut clear: impl FnMut(&mut S),
+    mut insert: impl FnMut(&mut S, &mut [User]),
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut held = MAX_ROWS; // unknown at the start: empty the table first
+    for _ in 0..iters {
+        if held + n > MAX_ROWS {
+            clear(state);
+            held = 0;
+        }
+        let mut users = rows(n);
+        let start = Instant::now();
+        insert(state, &mut users);
+        total += start.elapsed();
+        held += n;
+        debug_assert!(users.iter().all(|u| u.id != 0));
+        drop(users);
+    }
+    total
+}
+
+/// `INSERT INTO users (name, hair_color) VALUES (p, p), ... <tail>`, with
+/// placeholders written by `placeholder(k)` for k = 1..=2n.
+fn insert_sql(n: usize, placeholder: impl Fn(usize) -> String, tail: &str) -> String {
+    let mut sql = String::from("INSERT INTO users (name, hair_color) VALUES ");
+    for i in 0..n {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "({}, {})",
+            placeholder(2 * i + 1),
+            placeholder(2 * i + 2)
+        ));
+    }
+    sql.push_str(tail);
+    sql
+}
+
+fn fill_keys(users: &mut [User], mut keys: Vec<i64>) {
+    assert_eq!(keys.len(), users.len(), "one key per row");
+    // RETURNING's order is not promised; keys are generated in row order.
+    keys.sort_unstable();
+    for (u, k) in users.iter_mut().zip(keys) {
+        u.id = k;
+    }
+}
+
+fn sqlite_insert(stmt: &mut rusqlite::Statement<'_>, users: &mut [User]) {
+    for (i, u) in users.iter().enumerate() {
+        stmt.raw_bind_parameter(2 * i + 1, &u.name).expect("bind");
+        stmt.raw_bind_parameter(2 * i + 2, &u.hair_color)
+            .expect("bind");
+    }
+    let mut keys = Vec::with_capacity(users.len());
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next().expect("row") {
+        keys.push(row.get::<_, i64>(0).expect("key"));
+    }
+    drop(rows);
+    fill_keys(users, keys);
+}
+
+fn pg_insert(client: &mut postgres::Client, stmt: &postgres::Statement, users: &mut [User]) {
+    use postgres::types::ToSql;
+    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(2 * users.len());
+    for u in users.iter() {
+        params.push(&u.name);
+        params.push(&u.hair_color);
+    }
+    let mut keys = Vec::with_capacity(users.len());
+    let mut rows = client.query_raw(stmt, params).expect("insert");
+    while let Some(row) = rows.next().expect("row") {
+        keys.push(row.try_get::<_, i64>(0).expect("key"));
+    }
+    drop(rows);
+    fill_keys(users, keys);
+}
+
+fn mysql_insert(conn: &mut mysql::Conn, stmt: &mysql::Statement, users: &mut [User]) {
+    use mysql::prelude::Queryable;
+    let mut params = Vec::with_capacity(2 * users.len());
+    for u in users.iter() {
+        params.push(mysql::Value::from(&u.name));
+        params.push(mysql::Value::from(&u.hair_color));
+    }
+    conn.exec_drop(stmt, mysql::Params::Positional(params))
+        .expect("insert");
+    // The first generated key; the others follow consecutively.
+    let first = conn.last_insert_id() as i64;
+    for (i, u) in users.iter_mut().enumerate() {
+        u.id = first + i as i64;
+    }
+}
+
+fn insert(c: &mut Criterion) {
+    for backend in Backend::selected() {
+        let fx = Fixture::open(backend);
+        let mut conn = fx.connect();
+        let mut raw = fx.raw();
+        let mut g = common::group(c, "insert", backend.name());
+        for n in SIZES {
+            seed::clear(&mut conn);
+            let mut check = rows(n);
+            User::insert_many(&mut conn, &mut check).expect("athanor insert");
+            assert!(check.iter().all(|u| u.id != 0));
+            g.bench_with_input(BenchmarkId::new("athanor", n), &n, |b, &n| {
+                b.iter_custom(|iters| {
+                    timed(
+                        iters,
+                        n,
+                        &mut conn,
+                        |conn| {
+                            Raw::new("DELETE FROM users").execute(conn).expect("delete");
+                        },
+                        |conn, users| User::insert_many(conn, users).expect("athanor insert"),
+                    )
+                })
+            });
+            match &mut raw {
+                RawConn::Sqlite(client) => {
+                    let client = &*client;
+                    let mut stmt = client
+                        .prepare(&insert_sql(n, |_| "?".into(), " RETURNING id"))
+                        .expect("prepare");
+                    let mut check = rows(n);
+                    sqlite_insert(&mut stmt, &mut check);
+                    assert!(check.iter().all(|u| u.id != 0));
+                    g.bench_with_input(BenchmarkId::new("raw", n), &n, |b, &n| {
+                        b.iter_custom(|iters| {
+                            timed(
+                                iters,
+                                n,
+                                &mut stmt,
+                                |_| {
+                                    client.execute("DELETE FROM users", []).expect("delete");
+                                },
+                                sqlite_insert,
+                            )
+                        })
+                    });
+                }
+                RawConn::Postgres(client) => {
+                    let stmt = client
+                        .prepare(&insert_sql(n, |k| format!("${k}"), " RETURNING id"))
+                        .expect("prepare");
+                    let mut check = rows(n);
+                    pg_insert(client, &stmt, &mut check);
+                    assert!(check.iter().all(|u| u.id != 0));
+                    g.bench_with_input(BenchmarkId::new("raw", n), &n, |b, &n| {
+                        b.iter_custom(|iters| {
+                            timed(
+                                iters,
+                                n,
+                                client,
+                                |client| client.batch_execute("DELETE FROM users").expect("delete"),
+                                |client, users| pg_insert(client, &stmt, users),
+                            )
+                        })
+                    });
+                }
+                RawConn::Mysql(client) => {
+                    use mysql::prelude::Queryable;
+                    let stmt = client
+                        .prep(insert_sql(n, |_| "?".into(), ""))
+                        .expect("prepare");
+                    let mut check = rows(n);
+                    mysql_insert(client, &stmt, &mut check);
+                    assert!(check.iter().all(|u| u.id != 0));
+                    g.bench_with_input(BenchmarkId::new("raw", n), &n, |b, &n| {
+                        b.iter_custom(|iters| {
+                            timed(
+                                iters,
+                                n,
+                                client,
+                                |client| client.query_drop("DELETE FROM users").expect("delete"),
+                                |client, users| mysql_insert(client, &stmt, users),
+                            )
+                        })
+                    });
+                }
+            }
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, insert);
+criterion_main!(benches);

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Benchmarks of athanor against the raw drivers (rusqlite, postgres, mysql).
+#
+#   scripts/bench.sh [CARGO BENCH ARGS...]
+#
+# Runs `cargo bench -p athanor-benches` under scripts/with-servers.sh
+# (throwaway PostgreSQL and MariaDB), then prints one table from criterion's
+# JSON estimates: workload, backend, N, athanor median, raw median and the
+# ratio athanor/raw, for the benchmarks this run measured. Then it measures
+# peak memory (VmHWM) when loading 100 000 users with athanor and with the raw
+# driver on each backend (the bench_memory binary).
+#
+# Examples:
+#   scripts/bench.sh                          everything (~10 minutes on 2 cores)
+#   scripts/bench.sh --bench trivial          one workload
+#   scripts/bench.sh -- postgres              criterion filter: one backend's groups
+#   ATHANOR_BENCH_BACKENDS=sqlite scripts/bench.sh   only SQLite (no server needed, but
+#                                             the servers are started anyway)
+#   ATHANOR_BENCH_MEMORY=0 scripts/bench.sh   skip the memory check
+#
+# A flag `!` in the table marks a ratio above 1.25 at N = 1 or above 1.10 at
+# larger N: the budget athanor aims for against the raw driver used well.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+CRITERION_DIR="$TARGET_DIR/criterion"
+# Results written from now on are this run's.
+STAMP="$(mktemp)"
+trap 'rm -f "$STAMP"' EXIT
+
+scripts/with-servers.sh cargo bench -p athanor-benches "$@"
+
+echo
+echo "== athanor against the raw driver: criterion medians =="
+python3 - "$CRITERION_DIR" "$STAMP" <<'PY'
+import json, os, sys
+
+root, stamp = sys.argv[1], sys.argv[2]
+since = os.path.getmtime(stamp)
+WORKLOADS = ["trivial", "medium", "insert", "associations"]
+BACKENDS = ["sqlite", "postgres", "mysql"]
+
+results = {}  # (workload, backend, n) -> {function: median ns}
+for dirpath, dirnames, filenames in os.walk(root):
+    if os.path.basename(dirpath) != "new" or "estimates.json" not in filenames:
+        continue
+    est_path = os.path.join(dirpath, "estimates.json")
+    if os.path.getmtime(est_path) < since:
+        continue  # left over from an earlier run
+    with open(os.path.join(dirpath, "benchmark.json")) as f:
+        bench = json.load(f)
+    with open(est_path) as f:
+        median = json.load(f)["median"]["point_estimate"]
+    group = bench["group_id"]
+    if "/" not in group:
+        continue
+    workload, backend = group.split("/", 1)
+    key = (workload, backend, bench.get("value_str") or "")
+    results.setdefault(key, {})[bench["function_id"]] = median
+
+def fmt(ns):
+    if ns is None:
+        return "-"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.2f} {unit}"
+    return f"{ns:.0f} ns"
+
+def order(key):
+    w, b, n = key
+    num = n.split("x")[0]
+    return (WORKLOADS.index(w) if w in WORKLOADS else 99,
+            BACKENDS.index(b) if b in BACKENDS else 99,
+            int(num) if num.isdigit() else 0, n)
+
+if not results:
+    print("no benchmark results were written by this run")
+    sys.exit(0)
+
+header = ("workload", "backend", "N", "athanor median", "raw median", "athanor/raw")
+rows = []
+for key in sorted(results, key=order):
+    r = results[key]
+    orm, raw = r.get("athanor"), r.get("raw")
+    ratio = orm / raw if orm and raw else None
+    flag = ""
+    if ratio is not None:
+        limit = 1.25 if key[2] == "1" else 1.10
+        flag = " !" if ratio > limit else ""
+    rows.append((*key, fmt(orm), fmt(raw), "-" if ratio is None else f"{ratio:.2f}{flag}"))
+widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+def line(cells):
+    return "  ".join(str(c).ljust(w) if i < 3 else str(c).rjust(w)
+                     for i, (c, w) in enumerate(zip(cells, widths)))
+print(line(header))
+print(line(["-" * w for w in widths]))
+for r in rows:
+    print(line(r))
+PY
+
+if [[ "${ATHANOR_BENCH_MEMORY:-1}" != 0 ]]; then
+    echo
+    echo "== memory =="
+    scripts/with-servers.sh cargo run --release -q -p athanor-benches --bin bench_memory
+fi
