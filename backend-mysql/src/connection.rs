@@ -208,6 +208,14 @@ fn to_params(params: &[ValueRef<'_>]) -> Result<Params> {
             // Stored as its UTC date and time (the column is a DATETIME).
             #[cfg(feature = "chrono")]
             ValueRef::TimestampTz(dt) => times::bind_datetime(dt.naive_utc())?,
+            // The 16 raw bytes, for a BINARY(16) column.
+            #[cfg(feature = "uuid")]
+            ValueRef::Uuid(u) => MyValue::Bytes(u.as_bytes().to_vec()),
+            // The document's text (UTF-8, in the connection's utf8mb4).
+            #[cfg(feature = "json")]
+            ValueRef::Json(j) => MyValue::Bytes(serde_json::to_vec(j).map_err(|e| {
+                Error::Conversion(ConversionError::new("JSON text", e.to_string()))
+            })?),
             // ValueRef is non-exhaustive; a kind this backend does not know is refused.
             #[allow(unreachable_patterns)]
             other => {
@@ -332,7 +340,10 @@ fn decode_bytes<'r>(b: &'r [u8], column: &Column) -> Result<ValueRef<'r>, Conver
         | MYSQL_TYPE_TIMESTAMP
         | MYSQL_TYPE_TIMESTAMP2 => Err(unsupported_type(column)),
         MYSQL_TYPE_BIT | MYSQL_TYPE_GEOMETRY => Ok(ValueRef::Bytes(b)),
-        // MySQL 8 reports JSON with the binary character set; it is text.
+        // MySQL 8 reports JSON (over both protocols) with the binary
+        // character set; it is UTF-8 text, borrowed. (MariaDB's JSON is a
+        // LONGTEXT in utf8mb4 and reads as text below; BINARY(16) UUIDs have
+        // the binary character set and stay bytes, which the core reads.)
         MYSQL_TYPE_JSON => text(b),
         _ if column.character_set() == BINARY_CHARSET => Ok(ValueRef::Bytes(b)),
         _ => text(b),
@@ -644,5 +655,19 @@ mod tests {
             to_params(&[ValueRef::Date(far)]),
             Err(Error::Conversion(_))
         ));
+    }
+
+    #[cfg(all(feature = "uuid", feature = "json"))]
+    #[test]
+    fn uuids_and_json_bind_as_bytes() {
+        let u = uuid::Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+        let j = serde_json::json!({"a": [1, "é😀", null]});
+        assert_eq!(
+            to_params(&[ValueRef::Uuid(u), ValueRef::Json(&j)]).expect("params"),
+            Params::Positional(vec![
+                MyValue::Bytes(u.as_bytes().to_vec()),
+                MyValue::Bytes(r#"{"a":[1,"é😀",null]}"#.as_bytes().to_vec()),
+            ])
+        );
     }
 }

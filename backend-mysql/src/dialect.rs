@@ -90,6 +90,12 @@ impl Dialect for MysqlDialect {
             // session time zone and ends in 2038. The instant is stored as
             // its UTC date and time; the connection binds and reads it so.
             ColumnType::TimestampTz => "DATETIME(6)".into(),
+            // The 16 bytes of the UUID: compact, and a key like any other.
+            ColumnType::Uuid => "BINARY(16)".into(),
+            // MySQL's native JSON; on MariaDB an alias of LONGTEXT (in the
+            // table's utf8mb4, binary collation) with a JSON_VALID check.
+            // Neither server can key a JSON column.
+            ColumnType::Json => "JSON".into(),
             _ => "LONGTEXT".into(),
         }
     }
@@ -224,6 +230,9 @@ mod tests {
             assert_eq!(d.column_type(ColumnType::Time, false), "TIME(6)");
             assert_eq!(d.column_type(ColumnType::Timestamp, true), "DATETIME(6)");
             assert_eq!(d.column_type(ColumnType::TimestampTz, false), "DATETIME(6)");
+            assert_eq!(d.column_type(ColumnType::Uuid, true), "BINARY(16)");
+            assert_eq!(d.column_type(ColumnType::Uuid, false), "BINARY(16)");
+            assert_eq!(d.column_type(ColumnType::Json, false), "JSON");
             assert_eq!(d.cast_type(CastTarget::BigInt), "SIGNED");
             assert_eq!(d.cast_type(CastTarget::Double), "DOUBLE");
             assert_eq!(d.integer_division(), " DIV ");

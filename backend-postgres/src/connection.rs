@@ -160,8 +160,9 @@ enum Bound<'a> {
     F32(f32),
     F64(f64),
     Text(&'a str),
-    /// Text made for a text parameter (a date/time value's ISO form).
-    #[cfg(feature = "chrono")]
+    /// Text made for a text parameter (a date/time value's ISO form, a
+    /// UUID's hyphenated form, a JSON document's text).
+    #[cfg(any(feature = "chrono", feature = "uuid", feature = "json"))]
     OwnedText(String),
     Bytes(&'a [u8]),
     #[cfg(feature = "decimal")]
@@ -174,6 +175,12 @@ enum Bound<'a> {
     Timestamp(chrono::NaiveDateTime),
     #[cfg(feature = "chrono")]
     TimestampTz(chrono::DateTime<chrono::Utc>),
+    /// A `UUID` parameter: its 16 bytes.
+    #[cfg(feature = "uuid")]
+    Uuid(uuid::Uuid),
+    /// A `JSONB` parameter: the document's text, sent after the version byte.
+    #[cfg(feature = "json")]
+    Jsonb(String),
 }
 
 impl ToSql for Bound<'_> {
@@ -191,7 +198,7 @@ impl ToSql for Bound<'_> {
             Bound::F32(v) => v.to_sql(ty, out),
             Bound::F64(v) => v.to_sql(ty, out),
             Bound::Text(v) => v.to_sql(ty, out),
-            #[cfg(feature = "chrono")]
+            #[cfg(any(feature = "chrono", feature = "uuid", feature = "json"))]
             Bound::OwnedText(v) => v.as_str().to_sql(ty, out),
             Bound::Bytes(v) => v.to_sql(ty, out),
             #[cfg(feature = "decimal")]
@@ -204,6 +211,17 @@ impl ToSql for Bound<'_> {
             Bound::Timestamp(v) => v.to_sql(ty, out),
             #[cfg(feature = "chrono")]
             Bound::TimestampTz(v) => v.to_sql(ty, out),
+            #[cfg(feature = "uuid")]
+            Bound::Uuid(v) => {
+                out.extend_from_slice(v.as_bytes());
+                Ok(IsNull::No)
+            }
+            #[cfg(feature = "json")]
+            Bound::Jsonb(v) => {
+                out.extend_from_slice(&[JSONB_VERSION]);
+                out.extend_from_slice(v.as_bytes());
+                Ok(IsNull::No)
+            }
         }
     }
 
@@ -214,6 +232,10 @@ impl ToSql for Bound<'_> {
 
     to_sql_checked!();
 }
+
+/// The version byte that starts a `JSONB` value in binary form.
+#[cfg(feature = "json")]
+const JSONB_VERSION: u8 = 1;
 
 /// Integers up to 2^53 (f64) and 2^24 (f32) convert to floats exactly.
 const EXACT_F64_INT: i64 = 1 << 53;
@@ -347,6 +369,20 @@ fn convert<'a>(value: ValueRef<'a>, ty: &Type) -> std::result::Result<Bound<'a>,
         ) => crate::extra::iso_text(v)
             .map(Bound::OwnedText)
             .ok_or(Refusal::Kind),
+        #[cfg(feature = "uuid")]
+        (ValueRef::Uuid(u), &Type::UUID) => Ok(Bound::Uuid(u)),
+        #[cfg(feature = "uuid")]
+        (
+            ValueRef::Uuid(u),
+            &(Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN),
+        ) => Ok(Bound::OwnedText(u.hyphenated().to_string())),
+        #[cfg(feature = "json")]
+        (ValueRef::Json(j), &Type::JSONB) => Ok(Bound::Jsonb(j.to_string())),
+        #[cfg(feature = "json")]
+        (
+            ValueRef::Json(j),
+            &(Type::JSON | Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN),
+        ) => Ok(Bound::OwnedText(j.to_string())),
         _ => Err(Refusal::Kind),
     }
 }
@@ -372,15 +408,24 @@ fn pg_timestamp(dt: chrono::NaiveDateTime) -> std::result::Result<chrono::NaiveD
 struct PgRow<'r>(&'r postgres::Row);
 
 /// The kinds a column can be read as, for the error on any other type.
-const READABLE: &str = if cfg!(all(feature = "decimal", feature = "chrono")) {
-    "bool, integer, float, numeric, text, bytea, date, time or timestamp"
-} else if cfg!(feature = "decimal") {
-    "bool, integer, float, numeric, text or bytea"
-} else if cfg!(feature = "chrono") {
-    "bool, integer, float, text, bytea, date, time or timestamp"
-} else {
-    "bool, integer, float, text or bytea"
-};
+fn readable() -> String {
+    let mut kinds = vec!["bool", "integer", "float"];
+    if cfg!(feature = "decimal") {
+        kinds.push("numeric");
+    }
+    kinds.extend(["text", "bytea"]);
+    if cfg!(feature = "chrono") {
+        kinds.extend(["date", "time", "timestamp"]);
+    }
+    if cfg!(feature = "uuid") {
+        kinds.push("uuid");
+    }
+    if cfg!(feature = "json") {
+        kinds.extend(["json", "jsonb"]);
+    }
+    let last = kinds.pop().unwrap_or_default();
+    format!("{} or {last}", kinds.join(", "))
+}
 
 /// Reads column `index` as `T` (or NULL) and wraps it.
 fn read<'a, T: FromSql<'a>>(
@@ -396,7 +441,12 @@ fn read<'a, T: FromSql<'a>>(
 }
 
 /// Reads column `index` (or NULL) from its binary form with `decode`.
-#[cfg(any(feature = "decimal", feature = "chrono"))]
+#[cfg(any(
+    feature = "decimal",
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json"
+))]
 fn read_raw<'a>(
     row: &'a postgres::Row,
     index: usize,
@@ -469,8 +519,30 @@ impl Row for PgRow<'_> {
                     format!("postgres type {}", t.name()),
                 )))
             }
+            #[cfg(feature = "uuid")]
+            Type::UUID => read_raw(row, index, |raw| {
+                crate::extra::decode_uuid(raw).map(ValueRef::Uuid)
+            }),
+            #[cfg(not(feature = "uuid"))]
+            Type::UUID => Err(Error::Conversion(ConversionError::new(
+                "bool, integer, float, text or bytea (enable athanor-postgres's uuid feature to read UUIDs, or cast the column to TEXT)",
+                "postgres type uuid",
+            ))),
+            #[cfg(feature = "json")]
+            Type::JSON => read_raw(row, index, |raw| {
+                crate::extra::decode_json(raw).map(ValueRef::Text)
+            }),
+            #[cfg(feature = "json")]
+            Type::JSONB => read_raw(row, index, |raw| {
+                crate::extra::decode_jsonb(raw).map(ValueRef::Text)
+            }),
+            #[cfg(not(feature = "json"))]
+            ref t @ (Type::JSON | Type::JSONB) => Err(Error::Conversion(ConversionError::new(
+                "bool, integer, float, text or bytea (enable athanor-postgres's json feature to read JSON, or cast the column to TEXT)",
+                format!("postgres type {}", t.name()),
+            ))),
             ref other => Err(Error::Conversion(ConversionError::new(
-                READABLE,
+                readable(),
                 format!("postgres type {}", other.name()),
             ))),
         };

@@ -1,5 +1,5 @@
-//! The feature-gated value kinds on the wire: exact decimals (`NUMERIC`) and
-//! dates/times, decoded from PostgreSQL's binary format here rather than by
+//! The feature-gated value kinds on the wire: exact decimals (`NUMERIC`),
+//! dates/times, UUIDs and JSON documents, decoded from PostgreSQL's binary format here rather than by
 //! the driver so that every value that does not fit its Rust type is a
 //! [`ConversionError`] saying why, never a silently rounded or wrapped value.
 
@@ -267,5 +267,30 @@ mod times {
             ValueRef::TimestampTz(dt) => dt.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string(),
             _ => return None,
         })
+    }
+}
+
+/// A `UUID`: its 16 bytes.
+#[cfg(feature = "uuid")]
+pub fn decode_uuid(raw: &[u8]) -> Result<uuid::Uuid, ConversionError> {
+    uuid::Uuid::from_slice(raw).map_err(|_| malformed("uuid"))
+}
+
+/// A `JSON` document: its text, as the server sends it.
+#[cfg(feature = "json")]
+pub fn decode_json(raw: &[u8]) -> Result<&str, ConversionError> {
+    std::str::from_utf8(raw).map_err(|_| malformed("json"))
+}
+
+/// A `JSONB` document: a version byte (1, the only one there is), then its text.
+#[cfg(feature = "json")]
+pub fn decode_jsonb(raw: &[u8]) -> Result<&str, ConversionError> {
+    match raw.split_first() {
+        Some((1, text)) => std::str::from_utf8(text).map_err(|_| malformed("jsonb")),
+        Some((version, _)) => Err(ConversionError::new(
+            "jsonb (binary format version 1)",
+            format!("jsonb binary format version {version}"),
+        )),
+        None => Err(malformed("jsonb")),
     }
 }

@@ -7,7 +7,12 @@
 mod connection;
 mod dialect;
 mod error;
-#[cfg(any(feature = "decimal", feature = "chrono"))]
+#[cfg(any(
+    feature = "decimal",
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json"
+))]
 mod extra;
 
 pub use connection::PgConnection;

@@ -45,8 +45,11 @@ impl SqliteConnection {
         // cached statement whenever a new parameter value might change its
         // plan (rusqlite clears bindings on every return to the cache), which
         // made a cached one-row query five times slower than a held statement.
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-            .map_err(map_error)?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )
+        .map_err(map_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteConnection { conn })
     }
@@ -89,6 +92,10 @@ impl ToSql for Param<'_> {
                     }
                 }
             }
+            #[cfg(feature = "uuid")]
+            ValueRef::Uuid(u) => ToSqlOutput::Owned(SqliteValue::Text(u.hyphenated().to_string())),
+            #[cfg(feature = "json")]
+            ValueRef::Json(j) => ToSqlOutput::Owned(SqliteValue::Text(j.to_string())),
             #[cfg(feature = "chrono")]
             v @ (ValueRef::Date(_)
             | ValueRef::Time(_)

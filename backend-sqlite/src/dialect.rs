@@ -36,6 +36,8 @@ impl Dialect for SqliteDialect {
             | ColumnType::Time
             | ColumnType::Timestamp
             | ColumnType::TimestampTz => "TEXT".into(),
+            // Hyphenated lowercase text, and the document's text.
+            ColumnType::Uuid | ColumnType::Json => "TEXT".into(),
             _ => "ANY".into(),
         }
     }

@@ -4,14 +4,34 @@
 //! text (or, for decimals on SQLite, as a float); these conversions accept
 //! those forms too, so every backend reads the same Rust value.
 
-#[cfg(any(feature = "decimal", feature = "chrono"))]
+#[cfg(any(
+    feature = "decimal",
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json"
+))]
 use crate::convert::SqlType;
-#[cfg(any(feature = "decimal", feature = "chrono"))]
+#[cfg(any(
+    feature = "decimal",
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json"
+))]
 use crate::error::ConversionError;
-#[cfg(any(feature = "decimal", feature = "chrono"))]
+#[cfg(any(
+    feature = "decimal",
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json"
+))]
 use crate::value::{ColumnType, ValueRef};
 
-#[cfg(any(feature = "decimal", feature = "chrono"))]
+#[cfg(any(
+    feature = "decimal",
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json"
+))]
 fn text_of<'a>(v: &ValueRef<'a>) -> Option<&'a str> {
     match *v {
         ValueRef::Text(s) => Some(s),
@@ -216,3 +236,76 @@ mod times {
 
 #[cfg(feature = "chrono")]
 pub use times::sqlite_text;
+
+#[cfg(feature = "uuid")]
+mod uuids {
+    use super::*;
+    use uuid::Uuid;
+
+    impl SqlType for Uuid {
+        const COLUMN_TYPE: ColumnType = ColumnType::Uuid;
+        type Base = Uuid;
+        fn to_value_ref(&self) -> ValueRef<'_> {
+            ValueRef::Uuid(*self)
+        }
+        fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+            match value {
+                ValueRef::Uuid(u) => Ok(u),
+                // MySQL keeps UUIDs in BINARY(16); SQLite as text.
+                ValueRef::Bytes(b) if b.len() == 16 => {
+                    Uuid::from_slice(b).map_err(|_| ConversionError::new("uuid", "16 bytes"))
+                }
+                v => match text_of(&v) {
+                    Some(s) => Uuid::parse_str(s)
+                        .map_err(|_| ConversionError::new("uuid", format!("text {s:?}"))),
+                    None => Err(ConversionError::new("uuid", v.kind())),
+                },
+            }
+        }
+    }
+
+    crate::convert::operand_by_value!(Uuid: Uuid);
+
+    impl From<Uuid> for crate::value::Value {
+        fn from(v: Uuid) -> Self {
+            crate::value::Value::Uuid(v)
+        }
+    }
+}
+
+#[cfg(feature = "json")]
+mod json {
+    use super::*;
+    use serde_json::Value as Json;
+
+    impl SqlType for Json {
+        const COLUMN_TYPE: ColumnType = ColumnType::Json;
+        type Base = Json;
+        fn to_value_ref(&self) -> ValueRef<'_> {
+            ValueRef::Json(self)
+        }
+        fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+            match value {
+                ValueRef::Json(j) => Ok(j.clone()),
+                v => match text_of(&v) {
+                    Some(s) => serde_json::from_str(s).map_err(|e| {
+                        ConversionError::new("json", format!("text that is not JSON ({e})"))
+                    }),
+                    None => Err(ConversionError::new("json", v.kind())),
+                },
+            }
+        }
+    }
+
+    impl crate::convert::IntoOperand<Json> for Json {
+        fn into_operand(self) -> crate::expr::Expr {
+            crate::expr::Expr::Value(crate::value::Value::Json(self))
+        }
+    }
+
+    impl From<Json> for crate::value::Value {
+        fn from(v: Json) -> Self {
+            crate::value::Value::Json(v)
+        }
+    }
+}

@@ -39,6 +39,12 @@ pub trait Dialect: Send + Sync + 'static {
     /// Writes the placeholder for the parameter at `index` (1-based).
     fn write_placeholder(&self, index: usize, out: &mut String);
 
+    /// Whether the placeholder is `?` whatever its index (then raw SQL
+    /// written with `?` needs no rewriting).
+    fn placeholder_is_question_mark(&self) -> bool {
+        true
+    }
+
     /// The DDL type name for a column type. `keyed` is set when the column
     /// is part of a key, a unique constraint or an index, or has a default
     /// (MySQL can neither index nor default unbounded TEXT).
@@ -176,11 +182,15 @@ pub trait Dialect: Send + Sync + 'static {
 pub fn write_quoted(dialect: &dyn Dialect, ident: &str, out: &mut String) {
     let q = dialect.identifier_quote();
     out.push(q);
-    for c in ident.chars() {
-        if c == q {
-            out.push(q);
+    if ident.contains(q) {
+        for c in ident.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
         }
-        out.push(c);
+    } else {
+        out.push_str(ident);
     }
     out.push(q);
 }

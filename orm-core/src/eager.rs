@@ -9,6 +9,34 @@
 //! apply to the parents only.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small, fast hasher for key lookups (keys come from the database, not
+/// from an adversary choosing collisions against a long-lived map).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 
 use crate::conn::{Conn, Executor};
 use crate::error::Result;
@@ -34,6 +62,8 @@ fn key_of(v: ValueRef<'_>) -> Option<Key> {
         ValueRef::Bool(b) => Some(Key::Bool(b)),
         ValueRef::Text(s) => Some(Key::Text(s.to_owned())),
         ValueRef::Bytes(b) => Some(Key::Bytes(b.to_vec())),
+        #[cfg(feature = "uuid")]
+        ValueRef::Uuid(u) => Some(Key::Bytes(u.as_bytes().to_vec())),
         v => v.as_i64().map(Key::Int),
     }
 }
@@ -41,9 +71,9 @@ fn key_of(v: ValueRef<'_>) -> Option<Key> {
 /// The distinct keys among `values`, each with the positions holding it.
 fn group_keys<'a>(
     values: impl Iterator<Item = ValueRef<'a>>,
-) -> (Vec<ValueRef<'a>>, HashMap<Key, Vec<usize>>) {
+) -> (Vec<ValueRef<'a>>, KeyMap<Vec<usize>>) {
     let mut distinct = Vec::new();
-    let mut positions: HashMap<Key, Vec<usize>> = HashMap::new();
+    let mut positions: KeyMap<Vec<usize>> = KeyMap::default();
     for (i, v) in values.enumerate() {
         let Some(k) = key_of(v) else { continue };
         let entry = positions.entry(k).or_default();
@@ -59,7 +89,7 @@ fn group_keys<'a>(
 pub struct Fetched<T> {
     /// The related rows, each once.
     pub targets: Vec<T>,
-    /// `(parent index, target index)` pairs, in the order targets belong to each parent.
+    /// `(parent index, target index)` pairs; each parent's targets in order.
     pub links: Vec<(usize, usize)>,
 }
 
@@ -216,6 +246,7 @@ fn column(table: &'static TableDef, index: usize) -> Expr {
 fn by_primary_key<M: Model>() -> Result<Select<M>> {
     let k = single_key(M::TABLE, M::TABLE.model)?;
     Ok(M::query().order_by(crate::Order {
+        nullable: false,
         expr: column(M::TABLE, k),
         descending: false,
     }))
@@ -248,8 +279,6 @@ impl<P: Model, C: Model + Clone> Relation<P> for HasMany<P, C> {
                 Ok(())
             },
         )?;
-        // Per parent, children keep the fetch order.
-        links.sort_by_key(|&(p, _)| p);
         Ok(Fetched { targets, links })
     }
 
@@ -321,7 +350,7 @@ impl<L: Model, R: Model + Clone, A: Model> Relation<L> for ManyToMany<L, R, A> {
             },
         });
         let mut targets: Vec<R> = Vec::new();
-        let mut seen: HashMap<Key, usize> = HashMap::new();
+        let mut seen: KeyMap<usize> = KeyMap::default();
         let mut links = Vec::new();
         fetch_in_chunks(
             conn,
@@ -347,7 +376,6 @@ impl<L: Model, R: Model + Clone, A: Model> Relation<L> for ManyToMany<L, R, A> {
                 Ok(())
             },
         )?;
-        links.sort_by_key(|&(l, _)| l);
         Ok(Fetched { targets, links })
     }
 

@@ -238,6 +238,10 @@ pub struct Order {
     pub expr: Expr,
     /// Descending when set.
     pub descending: bool,
+    /// Whether the expression can be NULL. Only then does a backend that
+    /// sorts NULLs differently need a NULLS FIRST/LAST clause, which would
+    /// keep it from reading a plain index in order.
+    pub nullable: bool,
 }
 
 /// A typed handle to a model's column: `Artist::NAME` is a
@@ -317,14 +321,20 @@ impl<M: crate::model::Model, T> Column<M, T> {
     /// Ascending order on this column.
     pub fn asc(self) -> Order {
         Order {
+            nullable: self.nullable(),
             expr: self.expr(),
             descending: false,
         }
     }
 
+    fn nullable(&self) -> bool {
+        M::TABLE.columns.get(self.index).is_none_or(|c| c.nullable)
+    }
+
     /// Descending order on this column.
     pub fn desc(self) -> Order {
         Order {
+            nullable: self.nullable(),
             expr: self.expr(),
             descending: true,
         }

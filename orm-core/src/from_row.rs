@@ -20,6 +20,10 @@ macro_rules! scalar_from_row {
 scalar_from_row!(bool, i16, i32, i64, f32, f64, String, Vec<u8>);
 #[cfg(feature = "decimal")]
 scalar_from_row!(rust_decimal::Decimal);
+#[cfg(feature = "uuid")]
+scalar_from_row!(uuid::Uuid);
+#[cfg(feature = "json")]
+scalar_from_row!(serde_json::Value);
 #[cfg(feature = "chrono")]
 scalar_from_row!(
     chrono::NaiveDate,

@@ -24,6 +24,8 @@ macro_rules! scalar_key {
 }
 
 scalar_key!(bool, i16, i32, i64, String, Vec<u8>);
+#[cfg(feature = "uuid")]
+scalar_key!(uuid::Uuid);
 
 impl KeyValue for &str {
     const LEN: usize = 1;

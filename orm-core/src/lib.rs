@@ -55,10 +55,14 @@ pub use rust_decimal;
 pub use schema::{
     create_table_sql, dependency_depth, foreign_key_name, unique_constraint_name, Schema,
 };
+#[cfg(feature = "json")]
+pub use serde_json;
 pub use session::{Handle, Session};
 pub use typed::{
     avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper,
     CastTarget, IntoTyped, Numeric, Summable, TypedExpr,
 };
+#[cfg(feature = "uuid")]
+pub use uuid;
 pub use value::{ColumnType, Value, ValueRef};
 pub use write::{save_row, AnyColumn};

@@ -39,7 +39,10 @@ impl Raw {
         &self.params
     }
 
-    fn render(&self, dialect: &'static dyn crate::Dialect) -> String {
+    fn render(&self, dialect: &'static dyn crate::Dialect) -> std::borrow::Cow<'_, str> {
+        if dialect.placeholder_is_question_mark() {
+            return std::borrow::Cow::Borrowed(&self.sql);
+        }
         let mut out = String::with_capacity(self.sql.len() + 8);
         let mut n = 0;
         let mut quote: Option<char> = None;
@@ -62,7 +65,7 @@ impl Raw {
                 None => out.push(c),
             }
         }
-        out
+        std::borrow::Cow::Owned(out)
     }
 
     /// Runs the statement; returns the number of rows affected.

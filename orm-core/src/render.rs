@@ -396,7 +396,11 @@ impl<'a> SqlWriter<'a> {
         self.push(" ORDER BY ");
         self.list(order, |w, o| {
             w.expr(&o.expr)?;
-            let nulls = w.dialect.nulls_order_clause(o.descending);
+            let nulls = if o.nullable {
+                w.dialect.nulls_order_clause(o.descending)
+            } else {
+                ""
+            };
             w.push(if o.descending { " DESC" } else { " ASC" });
             w.push(nulls);
             Ok(())

@@ -47,6 +47,7 @@ impl<T> TypedExpr<T> {
         Order {
             expr: self.expr,
             descending: false,
+            nullable: true,
         }
     }
 
@@ -55,6 +56,7 @@ impl<T> TypedExpr<T> {
         Order {
             expr: self.expr,
             descending: true,
+            nullable: true,
         }
     }
 

@@ -37,6 +37,10 @@ pub enum ColumnType {
     Timestamp,
     /// An instant (date and time in UTC), to the microsecond.
     TimestampTz,
+    /// A UUID.
+    Uuid,
+    /// A JSON document.
+    Json,
 }
 
 impl ColumnType {
@@ -56,6 +60,8 @@ impl ColumnType {
             ColumnType::Time => "time",
             ColumnType::Timestamp => "timestamp",
             ColumnType::TimestampTz => "timestamp with time zone",
+            ColumnType::Uuid => "uuid",
+            ColumnType::Json => "json",
         }
     }
 
@@ -105,6 +111,12 @@ pub enum Value {
     /// An instant in UTC.
     #[cfg(feature = "chrono")]
     TimestampTz(chrono::DateTime<chrono::Utc>),
+    /// A UUID.
+    #[cfg(feature = "uuid")]
+    Uuid(uuid::Uuid),
+    /// A JSON document.
+    #[cfg(feature = "json")]
+    Json(serde_json::Value),
 }
 
 /// A borrowed SQL value: what rows hand out and what statements bind, without
@@ -145,6 +157,12 @@ pub enum ValueRef<'a> {
     /// An instant in UTC.
     #[cfg(feature = "chrono")]
     TimestampTz(chrono::DateTime<chrono::Utc>),
+    /// A UUID.
+    #[cfg(feature = "uuid")]
+    Uuid(uuid::Uuid),
+    /// A JSON document (backends read JSON columns as text; the core parses it).
+    #[cfg(feature = "json")]
+    Json(&'a serde_json::Value),
 }
 
 impl Value {
@@ -170,6 +188,10 @@ impl Value {
             Value::Timestamp(v) => ValueRef::Timestamp(*v),
             #[cfg(feature = "chrono")]
             Value::TimestampTz(v) => ValueRef::TimestampTz(*v),
+            #[cfg(feature = "uuid")]
+            Value::Uuid(v) => ValueRef::Uuid(*v),
+            #[cfg(feature = "json")]
+            Value::Json(v) => ValueRef::Json(v),
         }
     }
 
@@ -202,6 +224,10 @@ impl ValueRef<'_> {
             ValueRef::Timestamp(v) => Value::Timestamp(v),
             #[cfg(feature = "chrono")]
             ValueRef::TimestampTz(v) => Value::TimestampTz(v),
+            #[cfg(feature = "uuid")]
+            ValueRef::Uuid(v) => Value::Uuid(v),
+            #[cfg(feature = "json")]
+            ValueRef::Json(v) => Value::Json(v.clone()),
         }
     }
 
@@ -227,6 +253,10 @@ impl ValueRef<'_> {
             ValueRef::Timestamp(_) => "timestamp",
             #[cfg(feature = "chrono")]
             ValueRef::TimestampTz(_) => "timestamp with time zone",
+            #[cfg(feature = "uuid")]
+            ValueRef::Uuid(_) => "uuid",
+            #[cfg(feature = "json")]
+            ValueRef::Json(_) => "json",
         }
     }
 
@@ -264,6 +294,10 @@ impl fmt::Display for ValueRef<'_> {
             ValueRef::Timestamp(v) => write!(f, "{v}"),
             #[cfg(feature = "chrono")]
             ValueRef::TimestampTz(v) => write!(f, "{v}"),
+            #[cfg(feature = "uuid")]
+            ValueRef::Uuid(v) => write!(f, "{v}"),
+            #[cfg(feature = "json")]
+            ValueRef::Json(v) => write!(f, "{v}"),
         }
     }
 }

@@ -110,6 +110,7 @@ macro_rules! conformance_suite {
             types::sqlite_enforces_foreign_keys_on_every_pooled_connection,
             types::unicode_text_survives_any_server_charset,
             types::case_insensitive_columns_compare_and_stay_unique_ignoring_case,
+            types::uuids_and_json_round_trip,
             values::every_type_round_trips_with_extremes_and_nulls,
             values::text_with_nul_bytes_round_trips_or_is_refused,
             values::property_any_value_round_trips,

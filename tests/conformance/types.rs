@@ -245,3 +245,47 @@ pub fn case_insensitive_columns_compare_and_stay_unique_ignoring_case(db: &Datab
     assert_eq!(q(Account::NICK.eq("ann"), &mut conn), 0);
     assert_eq!(q(Account::NICK.eq("Ann"), &mut conn), 1);
 }
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "documents")]
+pub struct Document {
+    #[orm(primary_key, auto = false)]
+    pub id: athanor::uuid::Uuid,
+    pub body: athanor::serde_json::Value,
+    pub parent: Option<athanor::uuid::Uuid>,
+    pub extra: Option<athanor::serde_json::Value>,
+}
+
+pub fn uuids_and_json_round_trip(db: &Database) {
+    use athanor::serde_json::json;
+    use athanor::uuid::Uuid;
+    let mut conn = db.connect().unwrap();
+    Schema::new()
+        .register::<Document>()
+        .create_all(&mut conn)
+        .unwrap();
+    let ids = [
+        Uuid::nil(),
+        Uuid::max(),
+        Uuid::parse_str("67e55044-10b1-426f-9247-bb680e5fe0c8").unwrap(),
+    ];
+    let mut docs: Vec<Document> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| Document {
+            id: *id,
+            body: json!({"n": i, "tags": ["a", "가", "😀"], "nested": {"ok": true, "none": null}}),
+            parent: (i > 0).then_some(ids[0]),
+            extra: (i == 2).then(|| json!([1.5, -2, "x"])),
+        })
+        .collect();
+    Document::insert_many(&mut conn, &mut docs).unwrap();
+    for d in &docs {
+        assert_eq!(&Document::get(&mut conn, d.id).unwrap(), d);
+    }
+    let children = Document::query()
+        .filter(Document::PARENT.eq(ids[0]))
+        .count(&mut conn)
+        .unwrap();
+    assert_eq!(children, 2);
+}
