@@ -357,6 +357,43 @@ impl<M: crate::model::Model, T> Column<M, T> {
     }
 }
 
+/// The comparison methods shared by [`Column`] and
+/// [`TypedExpr`](crate::TypedExpr); each provides `fn compare(self, op, other)`.
+macro_rules! comparison_methods {
+    ($what:literal) => {
+        #[doc = concat!("`", $what, " = value`.")]
+        pub fn eq<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
+            self.compare(BinOp::Eq, other)
+        }
+
+        #[doc = concat!("`", $what, " <> value`.")]
+        pub fn ne<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
+            self.compare(BinOp::Ne, other)
+        }
+
+        #[doc = concat!("`", $what, " < value`.")]
+        pub fn lt<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
+            self.compare(BinOp::Lt, other)
+        }
+
+        #[doc = concat!("`", $what, " <= value`.")]
+        pub fn le<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
+            self.compare(BinOp::Le, other)
+        }
+
+        #[doc = concat!("`", $what, " > value`.")]
+        pub fn gt<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
+            self.compare(BinOp::Gt, other)
+        }
+
+        #[doc = concat!("`", $what, " >= value`.")]
+        pub fn ge<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
+            self.compare(BinOp::Ge, other)
+        }
+    };
+}
+pub(crate) use comparison_methods;
+
 impl<M: crate::model::Model, T: SqlType> Column<M, T> {
     fn compare<O: IntoOperand<T::Base>>(self, op: BinOp, other: O) -> Expr {
         Expr::Binary {
@@ -366,35 +403,7 @@ impl<M: crate::model::Model, T: SqlType> Column<M, T> {
         }
     }
 
-    /// `column = value`.
-    pub fn eq<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Eq, other)
-    }
-
-    /// `column <> value`.
-    pub fn ne<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Ne, other)
-    }
-
-    /// `column < value`.
-    pub fn lt<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Lt, other)
-    }
-
-    /// `column <= value`.
-    pub fn le<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Le, other)
-    }
-
-    /// `column > value`.
-    pub fn gt<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Gt, other)
-    }
-
-    /// `column >= value`.
-    pub fn ge<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Ge, other)
-    }
+    comparison_methods!("column");
 
     /// `column BETWEEN low AND high` (inclusive).
     pub fn between<O: IntoOperand<T::Base>>(self, low: O, high: O) -> Expr {

@@ -86,35 +86,7 @@ impl<T: SqlType> TypedExpr<T> {
         }
     }
 
-    /// `expr = value`.
-    pub fn eq<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Eq, other)
-    }
-
-    /// `expr <> value`.
-    pub fn ne<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Ne, other)
-    }
-
-    /// `expr < value`.
-    pub fn lt<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Lt, other)
-    }
-
-    /// `expr <= value`.
-    pub fn le<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Le, other)
-    }
-
-    /// `expr > value`.
-    pub fn gt<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Gt, other)
-    }
-
-    /// `expr >= value`.
-    pub fn ge<O: IntoOperand<T::Base>>(self, other: O) -> Expr {
-        self.compare(BinOp::Ge, other)
-    }
+    crate::expr::comparison_methods!("expr");
 }
 
 impl<T: FromRow> Selection for TypedExpr<T> {
