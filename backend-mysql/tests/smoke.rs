@@ -5,38 +5,9 @@ use athanor_core::{
 };
 use athanor_mysql::{MysqlConnection, MysqlDialect};
 
-fn url() -> String {
-    std::env::var("ATHANOR_MYSQL_URL").unwrap_or_else(|_| {
-        panic!(
-            "ATHANOR_MYSQL_URL is not set: run these tests with \
-             `scripts/with-servers.sh cargo test -p athanor-mysql`"
-        )
-    })
-}
+mod common;
 
-fn connect() -> MysqlConnection {
-    MysqlConnection::connect(&url()).expect("connect")
-}
-
-fn rows(conn: &mut MysqlConnection, sql: &str, params: &[ValueRef<'_>]) -> Vec<Vec<Value>> {
-    let mut out = Vec::new();
-    conn.query(sql, params, &mut |row| {
-        out.push(
-            (0..row.len())
-                .map(|i| row.get(i).map(|v| v.to_owned()))
-                .collect::<athanor_core::Result<Vec<_>>>()?,
-        );
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    out
-}
-
-fn one(conn: &mut MysqlConnection, sql: &str, params: &[ValueRef<'_>]) -> Value {
-    let r = rows(conn, sql, params);
-    assert_eq!(r.len(), 1, "{sql}: {r:?}");
-    r[0][0].clone()
-}
+use common::{connect, one, rows, url};
 
 fn text_col(d: &MysqlDialect, ty: ColumnType, keyed: bool, ci: bool) -> String {
     format!("{} {}", d.column_type(ty, keyed), d.text_collation(ci))

@@ -7,18 +7,9 @@ use athanor_core::uuid::Uuid;
 use athanor_core::{ColumnType, Connection, ConstraintKind, Error, Row, SqlType, ValueRef};
 use athanor_mysql::MysqlConnection;
 
-fn url() -> String {
-    std::env::var("ATHANOR_MYSQL_URL").unwrap_or_else(|_| {
-        panic!(
-            "ATHANOR_MYSQL_URL is not set: run these tests with \
-             `scripts/with-servers.sh cargo test -p athanor-mysql --all-features`"
-        )
-    })
-}
+mod common;
 
-fn connect() -> MysqlConnection {
-    MysqlConnection::connect(&url()).expect("connect")
-}
+use common::connect;
 
 /// Every row of `sql`, each column read through `T`'s conversion.
 fn read<T: SqlType>(conn: &mut MysqlConnection, sql: &str, params: &[ValueRef<'_>]) -> Vec<Vec<T>> {

@@ -7,44 +7,11 @@ use std::str::FromStr;
 use athanor_core::chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use athanor_core::rust_decimal::Decimal;
 use athanor_core::{ColumnType, Connection, ConversionError, Dialect, Error, Value, ValueRef};
-use athanor_postgres::{PgConnection, POSTGRES};
+use athanor_postgres::POSTGRES;
 
-fn connect() -> PgConnection {
-    let url = std::env::var("ATHANOR_POSTGRES_URL").expect(
-        "ATHANOR_POSTGRES_URL is not set: run the tests with scripts/with-servers.sh cargo test -p athanor-postgres --all-features",
-    );
-    PgConnection::connect(&url).expect("connect to ATHANOR_POSTGRES_URL")
-}
+mod common;
 
-fn rows(
-    conn: &mut PgConnection,
-    sql: &str,
-    params: &[ValueRef<'_>],
-) -> Result<Vec<Vec<Value>>, Error> {
-    let mut out = Vec::new();
-    conn.query(sql, params, &mut |row| {
-        let mut values = Vec::with_capacity(row.len());
-        for i in 0..row.len() {
-            values.push(row.get(i)?.to_owned());
-        }
-        out.push(values);
-        Ok(())
-    })?;
-    Ok(out)
-}
-
-fn one(conn: &mut PgConnection, sql: &str, params: &[ValueRef<'_>]) -> Result<Value, Error> {
-    let mut got = rows(conn, sql, params)?;
-    assert_eq!(got.len(), 1, "{sql}");
-    Ok(got.remove(0).remove(0))
-}
-
-fn fresh_table(conn: &mut PgConnection, name: &str, columns: &str) {
-    conn.execute_batch(&format!(
-        "DROP TABLE IF EXISTS \"{name}\" CASCADE; CREATE TABLE \"{name}\" ({columns})"
-    ))
-    .expect("create table");
-}
+use common::{connect, fresh_table, one, rows};
 
 fn conversion(result: Result<impl std::fmt::Debug, Error>) -> ConversionError {
     match result {

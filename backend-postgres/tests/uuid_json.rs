@@ -7,29 +7,9 @@ use athanor_core::uuid::Uuid;
 use athanor_core::{ColumnType, Connection, Dialect, Error, SqlType, Value, ValueRef};
 use athanor_postgres::{PgConnection, POSTGRES};
 
-fn connect() -> PgConnection {
-    let url = std::env::var("ATHANOR_POSTGRES_URL").expect(
-        "ATHANOR_POSTGRES_URL is not set: run the tests with scripts/with-servers.sh cargo test -p athanor-postgres --all-features",
-    );
-    PgConnection::connect(&url).expect("connect to ATHANOR_POSTGRES_URL")
-}
+mod common;
 
-fn rows(
-    conn: &mut PgConnection,
-    sql: &str,
-    params: &[ValueRef<'_>],
-) -> Result<Vec<Vec<Value>>, Error> {
-    let mut out = Vec::new();
-    conn.query(sql, params, &mut |row| {
-        let mut values = Vec::with_capacity(row.len());
-        for i in 0..row.len() {
-            values.push(row.get(i)?.to_owned());
-        }
-        out.push(values);
-        Ok(())
-    })?;
-    Ok(out)
-}
+use common::{connect, fresh_table, rows};
 
 /// The single column of the single row, converted with `SqlType`.
 fn one<T: SqlType>(
@@ -46,13 +26,6 @@ fn one<T: SqlType>(
     })?;
     assert_eq!(count, 1, "{sql}");
     Ok(found.expect("one row"))
-}
-
-fn fresh_table(conn: &mut PgConnection, name: &str, columns: &str) {
-    conn.execute_batch(&format!(
-        "DROP TABLE IF EXISTS \"{name}\" CASCADE; CREATE TABLE \"{name}\" ({columns})"
-    ))
-    .expect("create table");
 }
 
 fn uuids() -> Vec<Uuid> {
