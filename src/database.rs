@@ -198,8 +198,10 @@ impl Database {
         Session::new(self.connect()?)
     }
 
-    /// Closes every idle connection (SQLAlchemy's `engine.dispose()`);
-    /// connections in use close when they are returned after this.
+    /// Closes every idle connection (SQLAlchemy's `engine.dispose()`).
+    /// With the `pool` feature, r2d2 offers no way to force this: its idle
+    /// connections close when they time out, and all of them when the
+    /// `Database` is dropped.
     pub fn dispose(&self) {
         self.pool.dispose();
     }

@@ -1,37 +1,14 @@
-//! Conversions of the feature-gated types: exact decimals and dates/times.
+//! Conversions of the feature-gated types: exact decimals, dates/times,
+//! UUIDs and JSON (this module is compiled only with one of those features).
 //!
 //! Backends without a native type for one of these hand the value back as
 //! text (or, for decimals on SQLite, as a float); these conversions accept
 //! those forms too, so every backend reads the same Rust value.
 
-#[cfg(any(
-    feature = "decimal",
-    feature = "chrono",
-    feature = "uuid",
-    feature = "json"
-))]
 use crate::convert::SqlType;
-#[cfg(any(
-    feature = "decimal",
-    feature = "chrono",
-    feature = "uuid",
-    feature = "json"
-))]
 use crate::error::ConversionError;
-#[cfg(any(
-    feature = "decimal",
-    feature = "chrono",
-    feature = "uuid",
-    feature = "json"
-))]
 use crate::value::{ColumnType, ValueRef};
 
-#[cfg(any(
-    feature = "decimal",
-    feature = "chrono",
-    feature = "uuid",
-    feature = "json"
-))]
 fn text_of<'a>(v: &ValueRef<'a>) -> Option<&'a str> {
     match *v {
         ValueRef::Text(s) => Some(s),

@@ -8,6 +8,12 @@
 mod conn;
 mod connection;
 mod convert;
+#[cfg(any(
+    feature = "decimal",
+    feature = "chrono",
+    feature = "uuid",
+    feature = "json"
+))]
 mod convert_extra;
 mod dialect;
 mod eager;

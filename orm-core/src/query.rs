@@ -389,22 +389,24 @@ impl<M: Model, R: FromRow> Select<M, R> {
         crate::typed::TypedExpr::new(Expr::Subquery(Box::new(self.stmt)))
     }
 
+    /// Runs the query, with `limit` in place of its own, and hands each of
+    /// the first `cap` rows to `each`; returns how many rows came back.
     fn fetch<E: Executor + ?Sized>(
         &self,
         ex: &mut E,
-        stmt: &SelectStmt,
+        limit: Option<u64>,
         cap: usize,
-        mut each: impl FnMut(R),
+        mut each: impl FnMut(R) -> Result<()>,
     ) -> Result<usize> {
         self.check()?;
         let conn = ex.conn();
         let mut w = SqlWriter::new(conn.dialect());
-        w.select(stmt)?;
+        w.select_with_limit(&self.stmt, limit)?;
         let mut seen = 0;
         conn.query(&w.sql, &w.params, &mut |row| {
             seen += 1;
             if seen <= cap {
-                each(R::from_row(row, 0)?);
+                each(R::from_row(row, 0)?)?;
             }
             Ok(())
         })
@@ -415,7 +417,10 @@ impl<M: Model, R: FromRow> Select<M, R> {
     /// Every matching row.
     pub fn all<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Vec<R>> {
         let mut out = Vec::new();
-        self.fetch(ex, &self.stmt, usize::MAX, |r| out.push(r))?;
+        self.fetch(ex, self.stmt.limit, usize::MAX, |r| {
+            out.push(r);
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -423,31 +428,31 @@ impl<M: Model, R: FromRow> Select<M, R> {
     pub fn for_each<E: Executor + ?Sized>(
         &self,
         ex: &mut E,
-        mut each: impl FnMut(R) -> Result<()>,
+        each: impl FnMut(R) -> Result<()>,
     ) -> Result<()> {
-        self.check()?;
-        let conn = ex.conn();
-        let mut w = SqlWriter::new(conn.dialect());
-        w.select(&self.stmt)?;
-        conn.query(&w.sql, &w.params, &mut |row| each(R::from_row(row, 0)?))
+        self.fetch(ex, self.stmt.limit, usize::MAX, each)
+            .map(|_| ())
     }
 
     /// The first matching row, if any (adds `LIMIT 1`).
     pub fn first<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Option<R>> {
-        let mut stmt = self.stmt.clone();
-        stmt.limit = Some(1);
         let mut out = None;
-        self.fetch(ex, &stmt, 1, |r| out = Some(r))?;
+        self.fetch(ex, Some(1), 1, |r| {
+            out = Some(r);
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// At most one row: `None` for zero rows, [`Error::MultipleRows`] for several.
     pub fn one_or_none<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Option<R>> {
-        let mut stmt = self.stmt.clone();
         // Two rows are enough to know there is more than one.
-        stmt.limit = Some(stmt.limit.map_or(2, |l| l.min(2)));
+        let limit = self.stmt.limit.map_or(2, |l| l.min(2));
         let mut out = None;
-        let seen = self.fetch(ex, &stmt, 1, |r| out = Some(r))?;
+        let seen = self.fetch(ex, Some(limit), 1, |r| {
+            out = Some(r);
+            Ok(())
+        })?;
         if seen > 1 {
             return Err(Error::MultipleRows {
                 table: M::TABLE.name.to_owned(),

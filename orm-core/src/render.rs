@@ -60,6 +60,17 @@ impl<'a> SqlWriter<'a> {
         self
     }
 
+    /// Appends quoted identifiers separated by commas.
+    pub fn idents<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) -> &mut Self {
+        for (n, name) in names.into_iter().enumerate() {
+            if n > 0 {
+                self.sql.push_str(", ");
+            }
+            self.ident(name);
+        }
+        self
+    }
+
     /// Appends `"table"."column"`.
     pub fn qualified(&mut self, table: &str, column: &str) -> &mut Self {
         self.ident(table).push(".").ident(column)
@@ -350,6 +361,12 @@ impl<'a> SqlWriter<'a> {
 
     /// Writes a SELECT statement.
     pub fn select(&mut self, s: &'a SelectStmt) -> Result<()> {
+        self.select_with_limit(s, s.limit)
+    }
+
+    /// Writes a SELECT statement with `limit` in place of its own (so that
+    /// `first()` and `one()` need not copy the statement).
+    pub fn select_with_limit(&mut self, s: &'a SelectStmt, limit: Option<u64>) -> Result<()> {
         self.push("SELECT ");
         if s.distinct {
             self.push("DISTINCT ");
@@ -383,7 +400,7 @@ impl<'a> SqlWriter<'a> {
             self.expr(h)?;
         }
         self.order_by(&s.order_by)?;
-        self.limit_offset(s.limit, s.offset);
+        self.limit_offset(limit, s.offset);
         Ok(())
     }
 

@@ -221,14 +221,9 @@ pub fn create_table_sql(
         }
     }
     if composite_or_plain_key && !table.primary_key.is_empty() {
-        w.push(", PRIMARY KEY (");
-        for (n, &i) in table.primary_key.iter().enumerate() {
-            if n > 0 {
-                w.push(", ");
-            }
-            w.ident(table.columns[i].name);
-        }
-        w.push(")");
+        w.push(", PRIMARY KEY (")
+            .idents(table.primary_key_columns())
+            .push(")");
     }
     // A case-insensitive unique column on a backend whose collations cannot
     // compare so gets a unique index on LOWER(column) instead.
@@ -248,21 +243,14 @@ pub fn create_table_sql(
         let target = (fk.references)();
         w.push(", CONSTRAINT ")
             .ident(&foreign_key_name(table.name, fk.columns))
-            .push(" FOREIGN KEY (");
-        for (n, c) in fk.columns.iter().enumerate() {
-            if n > 0 {
-                w.push(", ");
-            }
-            w.ident(c);
-        }
-        w.push(") REFERENCES ").ident(target.name).push(" (");
-        for (n, c) in fk.target_columns().iter().enumerate() {
-            if n > 0 {
-                w.push(", ");
-            }
-            w.ident(c);
-        }
-        w.push(") ON DELETE ").push(fk.on_delete.sql());
+            .push(" FOREIGN KEY (")
+            .idents(fk.columns.iter().copied())
+            .push(") REFERENCES ")
+            .ident(target.name)
+            .push(" (")
+            .idents(fk.target_columns())
+            .push(") ON DELETE ")
+            .push(fk.on_delete.sql());
     }
     w.push(")").push(dialect.table_options());
     let mut out = vec![w.sql];
@@ -294,14 +282,12 @@ pub fn create_table_sql(
         if dialect.supports_create_index_if_not_exists() {
             w.push("IF NOT EXISTS ");
         }
-        w.ident(ix.name).push(" ON ").ident(table.name).push(" (");
-        for (n, c) in ix.columns.iter().enumerate() {
-            if n > 0 {
-                w.push(", ");
-            }
-            w.ident(c);
-        }
-        w.push(")");
+        w.ident(ix.name)
+            .push(" ON ")
+            .ident(table.name)
+            .push(" (")
+            .idents(ix.columns.iter().copied())
+            .push(")");
         out.push(w.sql);
     }
     Ok(out)

@@ -55,14 +55,11 @@ fn insert_columns(table: &TableDef, with_auto_key: bool) -> Vec<usize> {
 }
 
 fn write_insert_head(w: &mut SqlWriter<'_>, table: &TableDef, columns: &[usize]) {
-    w.push("INSERT INTO ").ident(table.name).push(" (");
-    for (n, &i) in columns.iter().enumerate() {
-        if n > 0 {
-            w.push(", ");
-        }
-        w.ident(table.columns[i].name);
-    }
-    w.push(") VALUES ");
+    w.push("INSERT INTO ")
+        .ident(table.name)
+        .push(" (")
+        .idents(columns.iter().map(|&i| table.columns[i].name))
+        .push(") VALUES ");
 }
 
 fn write_values_row<'a, M: Model>(
@@ -402,14 +399,9 @@ pub fn upsert_row<M: Model>(conn: &mut Conn, model: &mut M, conflict: &[usize]) 
     let mut key = None;
     match dialect.upsert_style() {
         UpsertStyle::OnConflict => {
-            w.push(" ON CONFLICT (");
-            for (n, &i) in conflict.iter().enumerate() {
-                if n > 0 {
-                    w.push(", ");
-                }
-                w.ident(table.columns[i].name);
-            }
-            w.push(") DO UPDATE SET ");
+            w.push(" ON CONFLICT (")
+                .idents(conflict.iter().map(|&i| table.columns[i].name))
+                .push(") DO UPDATE SET ");
             // With nothing to update, a no-op assignment still returns the row's key.
             let set = if updated.is_empty() {
                 conflict

@@ -10,18 +10,20 @@ fn titles(albums: Vec<Album>) -> Vec<String> {
     albums.into_iter().map(|a| a.title).collect()
 }
 
+/// The titles of the albums matching `e`, in title order.
+fn q(e: Expr, conn: &mut athanor::DbConn<'_>) -> Vec<String> {
+    titles(
+        Album::query()
+            .filter(e)
+            .order_by(Album::TITLE.asc())
+            .all(conn)
+            .unwrap(),
+    )
+}
+
 pub fn comparisons_filter_rows(db: &Database) {
     let mut conn = setup(db);
     seed(&mut conn);
-    let q = |e: Expr, conn: &mut athanor::DbConn<'_>| {
-        titles(
-            Album::query()
-                .filter(e)
-                .order_by(Album::TITLE.asc())
-                .all(conn)
-                .unwrap(),
-        )
-    };
     assert_eq!(q(Album::RATING.eq(5), &mut conn), ["a1"]);
     assert_eq!(q(Album::RATING.ne(5), &mut conn), ["a2", "b1"]);
     assert_eq!(q(Album::RATING.lt(4), &mut conn), ["a2"]);
@@ -64,15 +66,6 @@ pub fn and_or_not_combine(db: &Database) {
 pub fn in_and_not_in_lists(db: &Database) {
     let mut conn = setup(db);
     seed(&mut conn);
-    let q = |e: Expr, conn: &mut athanor::DbConn<'_>| {
-        titles(
-            Album::query()
-                .filter(e)
-                .order_by(Album::TITLE.asc())
-                .all(conn)
-                .unwrap(),
-        )
-    };
     assert_eq!(
         q(Album::TITLE.is_in(["a1", "b1", "zz"]), &mut conn),
         ["a1", "b1"]
