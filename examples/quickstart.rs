@@ -6,7 +6,7 @@
 //! ATHANOR_URL=postgres://user@127.0.0.1/db cargo run --example quickstart --features postgres
 //! ```
 use athanor::prelude::*;
-use athanor::Related;
+use athanor::{Handle, Related};
 
 /// `class Artist(base)` with `__tablename__ = 'T_ARTIST'`.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -46,41 +46,50 @@ impl Artist {
             albums: Related::NotLoaded,
         }
     }
+}
 
-    /// The seed's `addAlbum`: find this artist, append an album through the
-    /// relationship, commit.
+impl Album {
+    fn new(name: &str) -> Self {
+        Album {
+            pk: 0,
+            name: name.into(),
+            fk: None,
+            artist: Related::NotLoaded,
+        }
+    }
+}
+
+/// The seed's `addAlbum` and `delAlbum`, on the session's artist object.
+trait AlbumsOfArtist {
+    fn add_album<E: Executor>(&self, s: &mut Session<E>, name: &str) -> athanor::Result<()>;
+    fn del_album<E: Executor>(&self, s: &mut Session<E>, name: &str) -> athanor::Result<()>;
+}
+
+impl AlbumsOfArtist for Handle<Artist> {
+    /// `a = s.query(Artist).filter(Artist.pk == self.pk).one()`,
+    /// `a.albums.append(Album(name=name))`, `s.commit()`.
     fn add_album<E: Executor>(&self, s: &mut Session<E>, name: &str) -> athanor::Result<()> {
-        let a = Artist::query().filter(Artist::PK.eq(self.pk)).one(s)?;
-        let a = s.track(a);
-        s.add_child(
-            &a,
-            Artist::ALBUMS,
-            Album {
-                pk: 0,
-                name: name.into(),
-                fk: None,
-                artist: Related::NotLoaded,
-            },
-        );
+        let pk = self.get().pk;
+        let a = s.one(&Artist::query().filter(Artist::PK.eq(pk)))?;
+        s.add_child(&a, Artist::ALBUMS, Album::new(name))?;
         s.commit()
     }
 
-    /// The seed's `delAlbum`: find this artist's album by name and remove
-    /// it through the relationship (its FK is nullable, so the album stays,
-    /// unlinked, as SQLAlchemy does by default), commit.
+    /// `a.albums.remove(<the album named name>)`, `s.commit()`: the album's
+    /// FK is nullable, so the album stays, unlinked, as SQLAlchemy does by
+    /// default. (The seed's `filter(self.name == name, ...)` is no valid
+    /// filter; here the album is found by its name.)
     fn del_album<E: Executor>(&self, s: &mut Session<E>, name: &str) -> athanor::Result<()> {
-        let mut a = Artist::query().filter(Artist::PK.eq(self.pk)).one(s)?;
-        let albums = Artist::ALBUMS.load(s, &mut a)?;
-        let album = albums
-            .iter()
-            .find(|album| album.name == name)
-            .cloned()
+        let pk = self.get().pk;
+        let a = s.one(&Artist::query().filter(Artist::PK.eq(pk)))?;
+        let album = s
+            .children(&a, Artist::ALBUMS)?
+            .into_iter()
+            .find(|album| album.get().name == name)
             .ok_or_else(|| athanor::Error::NoRows {
                 table: "T_ALBUM".into(),
             })?;
-        let a = s.track(a);
-        let album = s.track(album);
-        s.remove_child(&a, Artist::ALBUMS, &album);
+        s.remove_child(&a, Artist::ALBUMS, &album)?;
         s.commit()
     }
 }
@@ -114,11 +123,17 @@ fn main() -> athanor::Result<()> {
     println!("   added {}", artist.get());
 
     println!("== a = sess.query(Artist).one()");
-    let a = Artist::query().one(&mut sess)?;
-    println!("   {a}");
+    let a = sess.one(&Artist::query())?;
+    // The identity map: the row added above is the same object.
+    println!(
+        "   {a} (the object added above: {})",
+        Handle::ptr_eq(&a, &artist)
+    );
 
     println!("== a.addAlbum(sess, '가수1의 앨범1')");
     a.add_album(&mut sess, "가수1의 앨범1")?;
+    let loaded = a.get().albums.get().map_or(0, Vec::len);
+    println!("   a.albums holds {loaded} album(s)");
 
     println!("== sess.query(Album).all()");
     let albums = Album::query()
@@ -132,9 +147,8 @@ fn main() -> athanor::Result<()> {
 
     println!("== a.delAlbum(sess, '가수1의 앨범1')");
     a.del_album(&mut sess, "가수1의 앨범1")?;
-    let a = Artist::query().with(Artist::ALBUMS).one(&mut sess)?;
-    let left = a.albums.get().map_or(0, Vec::len);
-    println!("   albums of {}: {left}", a.name);
+    let left = a.get().albums.get().map_or(0, Vec::len);
+    println!("   albums of {}: {left}", a.get().name);
     for album in Album::query().all(&mut sess)? {
         println!("   {album}");
     }

@@ -29,6 +29,37 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A session is a unit of work: the same row is the same object, changes are
+//! found at commit, and only the changed columns are written.
+//!
+//! ```
+//! # use athanor::prelude::*;
+//! # #[derive(Model, Debug, Clone, PartialEq)]
+//! # #[orm(table = "T_ARTIST")]
+//! # struct Artist {
+//! #     #[orm(primary_key, column = "PK")]
+//! #     pk: i64,
+//! #     #[orm(column = "NAME")]
+//! #     name: String,
+//! # }
+//! # fn main() -> athanor::Result<()> {
+//! # let db = Database::open("sqlite::memory:")?;
+//! # Schema::new().register::<Artist>().create_all(&mut db.connect()?)?;
+//! let mut s = db.session()?;
+//! let added = s.add(Artist { pk: 0, name: "가수1".into() });
+//! s.commit()?;
+//! let pk = added.get().pk;
+//!
+//! let a = s.get::<Artist>(pk)?; // the session's own object: no query
+//! assert!(Handle::ptr_eq(&a, &added));
+//! a.get_mut().name = "가수2".into();
+//! let (result, sql) = athanor::capture_statements(|| s.commit());
+//! result?;
+//! assert!(sql[1].starts_with(r#"UPDATE "T_ARTIST" SET "NAME" = ?"#));
+//! # Ok(())
+//! # }
+//! ```
 #![warn(missing_docs)]
 
 mod database;

@@ -279,7 +279,7 @@ impl std::ops::DerefMut for PooledConn<'_> {
 }
 
 impl Executor for PooledConn<'_> {
-    fn conn(&mut self) -> &mut Conn {
-        self.conn_mut()
+    fn conn(&mut self) -> Result<&mut Conn> {
+        Ok(self.conn_mut())
     }
 }

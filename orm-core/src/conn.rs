@@ -273,24 +273,26 @@ impl Drop for Transaction<'_> {
 /// Anything that statements can run on: a [`Conn`], a [`Transaction`], a
 /// [`Session`](crate::Session), a pooled connection.
 pub trait Executor {
-    /// The connection to run on.
-    fn conn(&mut self) -> &mut Conn;
+    /// The connection to run the next statement on, made ready for it: a
+    /// session flushes its pending changes (autoflush) and begins its
+    /// transaction here, so this can fail.
+    fn conn(&mut self) -> Result<&mut Conn>;
 }
 
 impl Executor for Conn {
-    fn conn(&mut self) -> &mut Conn {
-        self
+    fn conn(&mut self) -> Result<&mut Conn> {
+        Ok(self)
     }
 }
 
 impl Executor for Transaction<'_> {
-    fn conn(&mut self) -> &mut Conn {
-        self.conn
+    fn conn(&mut self) -> Result<&mut Conn> {
+        Ok(self.conn)
     }
 }
 
 impl<E: Executor + ?Sized> Executor for &mut E {
-    fn conn(&mut self) -> &mut Conn {
+    fn conn(&mut self) -> Result<&mut Conn> {
         (**self).conn()
     }
 }

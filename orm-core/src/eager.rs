@@ -421,7 +421,7 @@ impl<M: Model> EagerSelect<M> {
         if rows.is_empty() {
             return Ok(());
         }
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         for load in &self.loads {
             load.load(conn, rows)?;
         }

@@ -48,7 +48,8 @@ pub use error::{ConstraintKind, ConstraintViolation, ConversionError, Error, Res
 pub use expr::{escape_like, BinOp, Column, Expr, Func, Order};
 pub use key::KeyValue;
 pub use model::{
-    ColumnDef, DefaultValue, ForeignKeyDef, FromRow, IndexDef, Model, ReferentialAction, TableDef,
+    Association, ColumnDef, DefaultValue, ForeignKeyDef, FromRow, IndexDef, Model,
+    ReferentialAction, TableDef,
 };
 pub use query::{
     model_columns, Assignment, Join, JoinKind, JoinPath, Select, SelectStmt, Selection, TableRef,
@@ -63,7 +64,7 @@ pub use schema::{
 };
 #[cfg(feature = "json")]
 pub use serde_json;
-pub use session::{Handle, Session};
+pub use session::{Deletable, Handle, Nested, Session, SessionModel, ToMany};
 pub use typed::{
     avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper,
     CastTarget, IntoTyped, Numeric, Summable, TypedExpr,

@@ -10,6 +10,25 @@ use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
 use crate::typed::count_all;
 
+/// `k1 = v1 AND k2 = v2 ...` over the primary key of `table`.
+pub(crate) fn key_condition(table: &'static TableDef, key: Vec<crate::value::Value>) -> Expr {
+    Expr::And(
+        table
+            .primary_key
+            .iter()
+            .zip(key)
+            .map(|(&i, v)| Expr::Binary {
+                op: crate::expr::BinOp::Eq,
+                left: Box::new(Expr::Column {
+                    table: table.name,
+                    name: table.columns[i].name,
+                }),
+                right: Box::new(Expr::Value(v)),
+            })
+            .collect(),
+    )
+}
+
 /// A table in a FROM or JOIN clause, with an optional alias.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableRef {
@@ -399,7 +418,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
         mut each: impl FnMut(R) -> Result<()>,
     ) -> Result<usize> {
         self.check()?;
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
         w.select_with_limit(&self.stmt, limit)?;
         let mut seen = 0;
@@ -481,7 +500,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
             stmt.order_by.clear();
             stmt
         });
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
         match &counted {
             Some(stmt) => w.select(stmt)?,
@@ -502,7 +521,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
     /// Whether any row matches.
     pub fn exists<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<bool> {
         self.check()?;
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
         w.push("SELECT CASE WHEN EXISTS (");
         w.select(&self.stmt)?;
@@ -544,7 +563,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
                 M::TABLE.name
             )));
         }
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
         w.push("UPDATE ").ident(M::TABLE.name).push(" SET ");
         w.list(&assignments, |w, a| {
@@ -575,7 +594,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
     pub fn delete<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<u64> {
         self.check()?;
         self.no_joins("delete")?;
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
         w.push("DELETE FROM ").ident(M::TABLE.name);
         if let Some(f) = &self.stmt.filter {

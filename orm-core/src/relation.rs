@@ -185,6 +185,15 @@ impl<P: Model, C: Model> HasMany<P, C> {
     /// saves it (inserted, or updated when it already has a row). The seed's
     /// `artist.albums.append(album)`.
     pub fn add<E: Executor + ?Sized>(&self, ex: &mut E, parent: &P, child: &mut C) -> Result<()> {
+        self.point_at(parent, child)?;
+        write::save_row(ex.conn()?, child)
+    }
+
+    /// Sets `child`'s foreign key to `parent`'s key.
+    ///
+    /// # Failure
+    /// [`Error::Session`] when the parent has no generated key yet.
+    pub(crate) fn point_at(&self, parent: &P, child: &mut C) -> Result<()> {
         let key = self.parent_key(parent)?;
         if P::TABLE.auto_key.is_some() && parent.auto_key_unset() {
             return Err(Error::Session(format!(
@@ -194,8 +203,7 @@ impl<P: Model, C: Model> HasMany<P, C> {
                 P::TABLE.model
             )));
         }
-        child.set_value(self.foreign_key, key)?;
-        write::save_row(ex.conn(), child)
+        child.set_value(self.foreign_key, key)
     }
 
     /// Removes `child` from `parent`: deletes it or sets its foreign key to
@@ -211,10 +219,10 @@ impl<P: Model, C: Model> HasMany<P, C> {
     ) -> Result<()> {
         self.check_child(parent, child)?;
         if self.deletes_orphans() {
-            write::delete_row(ex.conn(), child)
+            write::delete_row(ex.conn()?, child)
         } else {
             child.set_value(self.foreign_key, ValueRef::Null)?;
-            write::update_row(ex.conn(), child, Some(&[self.foreign_key]))
+            write::update_row(ex.conn()?, child, Some(&[self.foreign_key]))
         }
     }
 
@@ -406,7 +414,7 @@ impl<L: Model, R: Model, A: Model> ManyToMany<L, R, A> {
     /// Links `left` and `right` (inserts an association row).
     pub fn link<E: Executor + ?Sized>(&self, ex: &mut E, left: &L, right: &R) -> Result<()> {
         let [l, r] = self.link_values(left, right)?;
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
         w.push("INSERT INTO ").ident(A::TABLE.name).push(" (");
         w.ident(A::TABLE.columns[self.local].name).push(", ");
@@ -422,7 +430,7 @@ impl<L: Model, R: Model, A: Model> ManyToMany<L, R, A> {
     /// whether they were linked.
     pub fn unlink<E: Executor + ?Sized>(&self, ex: &mut E, left: &L, right: &R) -> Result<bool> {
         let [l, r] = self.link_values(left, right)?;
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
         w.push("DELETE FROM ").ident(A::TABLE.name).push(" WHERE ");
         w.ident(A::TABLE.columns[self.local].name)

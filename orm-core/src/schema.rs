@@ -93,7 +93,7 @@ impl Schema {
     /// Creates every registered table that does not exist yet (with its
     /// indexes), parents before children.
     pub fn create_all<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         for table in self.creation_order()? {
             for sql in create_table_sql(conn.dialect(), table)? {
                 conn.execute_batch(&sql)?;
@@ -104,7 +104,7 @@ impl Schema {
 
     /// Drops every registered table that exists, children before parents.
     pub fn drop_all<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
-        let conn = ex.conn();
+        let conn = ex.conn()?;
         for table in self.creation_order()?.into_iter().rev() {
             let mut w = SqlWriter::new(conn.dialect());
             w.push("DROP TABLE IF EXISTS ").ident(table.name);

@@ -299,15 +299,36 @@ fn insert_chunk<M: Model>(
 
 /// Saves `model`: inserts it when its generated key is unset (filling the
 /// key back); otherwise updates the row with its key, or inserts it as given
-/// when there is no such row.
+/// when there is no such row. A model made of nothing but its key (an
+/// association row) is inserted unless a row with its key exists.
 pub fn save_row<M: Model>(conn: &mut Conn, model: &mut M) -> Result<()> {
-    if !model.auto_key_unset() || M::TABLE.auto_key.is_none() {
-        match update_row(conn, &*model, None) {
-            Err(Error::NoRows { .. }) => {}
-            other => return other,
+    let table = M::TABLE;
+    if !model.auto_key_unset() || table.auto_key.is_none() {
+        if table.columns.iter().any(|c| !c.primary_key) {
+            match update_row(conn, &*model, None) {
+                Err(Error::NoRows { .. }) => {}
+                other => return other,
+            }
+        } else if row_exists(conn, &*model)? {
+            // An UPDATE of no columns would "succeed" without a row: ask.
+            return Ok(());
         }
     }
     insert_rows(conn, std::slice::from_mut(model))
+}
+
+/// Whether a row with `model`'s primary key exists.
+fn row_exists<M: Model>(conn: &mut Conn, model: &M) -> Result<bool> {
+    let mut w = SqlWriter::new(conn.dialect());
+    w.push("SELECT 1 FROM ").ident(M::TABLE.name);
+    write_key_filter(&mut w, model);
+    let mut found = false;
+    conn.query(&w.sql, &w.params, &mut |_| {
+        found = true;
+        Ok(())
+    })
+    .map_err(|e| e.in_table(M::TABLE))?;
+    Ok(found)
 }
 
 /// Updates the given columns (all non-key columns when `columns` is `None`)

@@ -417,6 +417,7 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
         ),
     };
     let model_name = name.to_string();
+    let associations = association_defs(&krate, name, &all);
 
     let display = sattrs.display.then(|| {
         let parts = columns.iter().enumerate().map(|(i, f)| {
@@ -469,6 +470,7 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
                 indexes: &[#(#index_defs),*],
             };
             type Key = #key_type;
+            const ASSOCIATIONS: &'static [#krate::Association] = &[#(#associations),*];
 
             fn value_at(&self, index: usize) -> #krate::ValueRef<'_> {
                 match index {
@@ -597,6 +599,31 @@ fn relation_items(krate: &syn::Path, name: &Ident, fields: &[Field]) -> Vec<Toke
         }
     }
     out
+}
+
+/// The association tables of the `many_to_many` fields, with the column of
+/// each that references this model.
+fn association_defs(krate: &syn::Path, name: &Ident, fields: &[Field]) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .filter_map(|f| f.attrs.relation.as_ref())
+        .filter(|r| r.kind == RelationKind::ManyToMany)
+        .map(|r| {
+            let through = r.through.as_ref().expect("checked by the parser");
+            let local = upper(r.local.as_ref().expect("checked by the parser"));
+            quote! {
+                #krate::Association {
+                    table: {
+                        fn __athanor_through() -> &'static #krate::TableDef {
+                            <#through as #krate::Model>::TABLE
+                        }
+                        __athanor_through
+                    },
+                    column: #krate::foreign_key_column::<#through, _, #name>(<#through>::#local),
+                }
+            }
+        })
+        .collect()
 }
 
 /// `#[derive(FromRow)]`: fields read from consecutive columns.

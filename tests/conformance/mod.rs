@@ -18,6 +18,7 @@ pub mod schema;
 pub mod store;
 pub mod transactions;
 pub mod types;
+pub mod unit_of_work;
 pub mod values;
 
 /// Expands into one `#[test]` per conformance test, each on a fresh database from `$open`.
@@ -104,6 +105,15 @@ macro_rules! conformance_suite {
             transactions::database_is_shared_across_threads,
             transactions::pool_timeout_is_its_own_error,
             transactions::a_connection_returned_mid_transaction_is_rolled_back,
+            unit_of_work::identity_map_returns_the_same_object_with_one_select,
+            unit_of_work::changing_one_field_updates_only_that_column,
+            unit_of_work::transactions_begin_at_the_first_statement,
+            unit_of_work::autoflush_makes_pending_inserts_visible_to_queries,
+            unit_of_work::collections_follow_adds_and_removes_in_memory_and_in_rows,
+            unit_of_work::many_to_many_links_follow_the_session_and_deletes_remove_them,
+            unit_of_work::nested_transaction_rollback_restores_rows_and_objects,
+            unit_of_work::a_session_moves_to_another_thread,
+            unit_of_work::rows_made_only_of_their_key_are_saved,
             types::decimals_and_dates_round_trip_exactly,
             types::time_below_a_microsecond_is_dropped_the_same_everywhere,
             types::values_that_do_not_fit_are_typed_errors,

@@ -430,7 +430,9 @@ pub fn session_saves_children_through_the_parent(db: &Database) {
     let mut sess = db.session().unwrap();
     // The seed's addAlbum: the parent has no key yet when the child is added.
     let s = sess.add(singer("가수1"));
-    let r = sess.add_child(&s, Singer::RECORDS, record("가수1의 앨범1", None));
+    let r = sess
+        .add_child(&s, Singer::RECORDS, record("가수1의 앨범1", None))
+        .unwrap();
     sess.commit().unwrap();
     assert_eq!(r.get().singer_id, Some(s.get().id));
     let stored = Singer::RECORDS
@@ -441,7 +443,7 @@ pub fn session_saves_children_through_the_parent(db: &Database) {
     assert_eq!(titles(&stored, |r| &r.title), ["가수1의 앨범1"]);
 
     // The seed's delAlbum.
-    sess.remove_child(&s, Singer::RECORDS, &r);
+    sess.remove_child(&s, Singer::RECORDS, &r).unwrap();
     sess.commit().unwrap();
     assert_eq!(
         Singer::RECORDS

@@ -1,0 +1,760 @@
+//! The session: a unit of work over one connection (SQLAlchemy's `Session`),
+//! with an identity map, dirty tracking, lazy transactions, autoflush,
+//! collections kept in sync and savepoints.
+
+mod collection;
+mod entry;
+mod handle;
+mod identity;
+mod nested;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::conn::{Conn, Executor};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::query::Select;
+use crate::relation::{HasMany, ManyToMany};
+use crate::schema::dependency_depth;
+
+pub use collection::ToMany;
+use collection::{Children, Collection, LinkChange, LinkOp};
+use entry::{DetachedDelete, Entry, Link, Status, Tracked};
+pub use handle::Handle;
+use identity::Identity;
+use nested::Mark;
+pub use nested::Nested;
+
+/// The bounds of a model a session can hold: its objects are shared through
+/// [`Handle`]s that may cross threads.
+pub trait SessionModel: Model + Send + Sync {}
+
+impl<M: Model + Send + Sync> SessionModel for M {}
+
+/// A unit of work over one connection (SQLAlchemy's `Session`).
+///
+/// - **Identity map**: [`get`](Session::get), [`find`](Session::find) and
+///   [`all`](Session::all)/[`one`](Session::one) return [`Handle`]s, and a
+///   row already in the session comes back as the same object (a key already
+///   loaded costs no query). [`refresh`](Session::refresh) reads it again.
+/// - **Dirty tracking**: change an object through [`Handle::get_mut`]; the
+///   next flush writes exactly the changed columns, and nothing for an
+///   object that did not change.
+/// - **Lazy transactions**: the session begins its transaction at its first
+///   statement, not when it is made or after a commit; a commit with nothing
+///   to do sends nothing.
+/// - **Autoflush**: pending changes are flushed before any statement runs
+///   through the session (queries included), so queries see them;
+///   [`set_autoflush`](Session::set_autoflush) turns it off.
+/// - **Collections**: [`children`](Session::children),
+///   [`add_child`](Session::add_child), [`remove_child`](Session::remove_child),
+///   [`link`](Session::link) and [`unlink`](Session::unlink) keep a parent's
+///   relationship field and the rows in step. Deleting an object through the
+///   session deletes its many-to-many association rows first.
+/// - **Savepoints**: [`begin_nested`](Session::begin_nested); rolling one back
+///   restores the rows and the session's objects.
+///
+/// A flush inserts and updates parents before children, then deletes
+/// children before parents. A failed flush rolls the transaction back
+/// (inside a savepoint: the savepoint) and the session forgets what it
+/// rolled back. Dropping the session rolls back what was not committed.
+/// Queries run through the session (it is an [`Executor`]) return detached
+/// values; run them through [`all`](Session::all) to get session objects.
+///
+/// After [`commit`](Session::commit) the objects stay as they are (they are
+/// not reread); after [`rollback`](Session::rollback) the session forgets
+/// every object, and their handles are detached copies.
+pub struct Session<E: Executor> {
+    ex: E,
+    entries: Vec<Box<dyn Entry>>,
+    identity: HashMap<Identity, usize>,
+    detached_deletes: Vec<DetachedDelete>,
+    links: Vec<Box<dyn LinkChange>>,
+    collections: Vec<Box<dyn Collection>>,
+    in_transaction: bool,
+    autoflush: bool,
+    marks: Vec<Mark>,
+}
+
+impl<E: Executor> fmt::Debug for Session<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("objects", &self.identity.len())
+            .field("pending", &self.pending())
+            .field("in_transaction", &self.in_transaction)
+            .field("savepoints", &self.marks.len())
+            .finish()
+    }
+}
+
+impl<E: Executor> Session<E> {
+    /// A session on `ex`. Sends nothing: the transaction begins at the first
+    /// statement.
+    pub fn new(ex: E) -> Result<Self> {
+        Ok(Session {
+            ex,
+            entries: Vec::new(),
+            identity: HashMap::new(),
+            detached_deletes: Vec::new(),
+            links: Vec::new(),
+            collections: Vec::new(),
+            in_transaction: false,
+            autoflush: true,
+            marks: Vec::new(),
+        })
+    }
+
+    /// Turns autoflush (on by default) on or off. With it off, queries
+    /// through the session do not see changes until [`flush`](Session::flush).
+    pub fn set_autoflush(&mut self, on: bool) {
+        self.autoflush = on;
+    }
+
+    /// Whether the session has a transaction open.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    fn begin_if_needed(&mut self) -> Result<()> {
+        if !self.in_transaction {
+            self.ex.conn()?.begin()?;
+            self.in_transaction = true;
+        }
+        Ok(())
+    }
+
+    /// The connection, with the transaction begun, without autoflush.
+    fn raw_conn(&mut self) -> Result<&mut Conn> {
+        self.begin_if_needed()?;
+        self.ex.conn()
+    }
+
+    // ----- objects -------------------------------------------------------
+
+    fn push_entry(&mut self, entry: Box<dyn Entry>) -> usize {
+        self.entries.push(entry);
+        self.entries.len() - 1
+    }
+
+    fn handle_at<M: SessionModel>(&self, index: usize) -> Option<Handle<M>> {
+        self.entries[index]
+            .handle()
+            .downcast_ref::<Handle<M>>()
+            .cloned()
+    }
+
+    /// The session's object for `identity`, if it holds one.
+    fn mapped<M: SessionModel>(&self, identity: &Identity) -> Option<Handle<M>> {
+        let &i = self.identity.get(identity)?;
+        self.handle_at(i)
+    }
+
+    /// The entry of the object behind `handle`, if the session tracks it.
+    fn entry_of<M: SessionModel>(&self, handle: &Handle<M>) -> Option<usize> {
+        let found = |i: usize| {
+            let e = &self.entries[i];
+            e.status() != Status::Gone
+                && e.handle()
+                    .downcast_ref::<Handle<M>>()
+                    .is_some_and(|h| Handle::ptr_eq(h, handle))
+        };
+        if let Ok(identity) = handle.read().map(|m| Identity::of(&*m)) {
+            if let Some(&i) = self.identity.get(&identity) {
+                if found(i) {
+                    return Some(i);
+                }
+            }
+        }
+        // New objects are not in the identity map until flushed.
+        (0..self.entries.len()).rev().find(|&i| found(i))
+    }
+
+    /// A row read from the database, as the session's object: the one it
+    /// already holds for that key (unchanged), or a new persistent one.
+    fn merge<M: SessionModel>(&mut self, row: M) -> Result<Handle<M>> {
+        let identity = Identity::of(&row);
+        if let Some(h) = self.mapped::<M>(&identity) {
+            return Ok(h);
+        }
+        let handle = Handle::new(row);
+        let i = self.push_entry(Box::new(Tracked::loaded(handle.clone())?));
+        self.identity.insert(identity, i);
+        Ok(handle)
+    }
+
+    /// Adds a new object: the next flush inserts it (filling its generated
+    /// key), or, when it carries a key that has a row, updates that row.
+    pub fn add<M: SessionModel>(&mut self, model: M) -> Handle<M> {
+        let handle = Handle::new(model);
+        self.push_entry(Box::new(Tracked::new(handle.clone(), None)));
+        handle
+    }
+
+    /// Makes an object read elsewhere (a plain query) a session object. When
+    /// the session already holds that row, its object is returned and
+    /// `model` is dropped; an object whose generated key is unset is added.
+    pub fn track<M: SessionModel>(&mut self, model: M) -> Result<Handle<M>> {
+        if M::TABLE.auto_key.is_some() && model.auto_key_unset() {
+            return Ok(self.add(model));
+        }
+        self.merge(model)
+    }
+
+    /// Makes sure `handle`'s object is written at the next flush. Changes to
+    /// session objects are found without it; this re-adds an object the
+    /// session forgot (after a rollback, say).
+    pub fn save<M: SessionModel>(&mut self, handle: &Handle<M>) {
+        if self.entry_of(handle).is_none() {
+            self.push_entry(Box::new(Tracked::new(handle.clone(), None)));
+        }
+    }
+
+    /// The object with primary key `key`: the session's own when it holds
+    /// it (no query), else read from the database.
+    ///
+    /// # Failure
+    /// [`Error::NoRows`] when there is no such row.
+    pub fn get<M: SessionModel>(&mut self, key: M::Key) -> Result<Handle<M>> {
+        self.find::<M>(key)?.ok_or_else(|| Error::NoRows {
+            table: M::TABLE.name.to_owned(),
+        })
+    }
+
+    /// Like [`get`](Session::get), `None` when there is no such row.
+    pub fn find<M: SessionModel>(&mut self, key: M::Key) -> Result<Option<Handle<M>>> {
+        let identity = Identity::of_key::<M>(&key);
+        if let Some(h) = self.mapped::<M>(&identity) {
+            return Ok((!h.is_deleted()).then_some(h));
+        }
+        match M::find(self, key)? {
+            Some(row) => self.merge(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs `query` and returns its rows as session objects (rows the
+    /// session already holds come back as its objects, unchanged).
+    pub fn all<M: SessionModel>(&mut self, query: &Select<M>) -> Result<Vec<Handle<M>>> {
+        let rows = query.all(self)?;
+        rows.into_iter().map(|r| self.merge(r)).collect()
+    }
+
+    /// Runs `query`, which must find exactly one row, as a session object.
+    ///
+    /// # Failure
+    /// [`Error::NoRows`] or [`Error::MultipleRows`].
+    pub fn one<M: SessionModel>(&mut self, query: &Select<M>) -> Result<Handle<M>> {
+        let row = query.one(self)?;
+        self.merge(row)
+    }
+
+    /// Runs `query`, which must find at most one row, as a session object.
+    ///
+    /// # Failure
+    /// [`Error::MultipleRows`].
+    pub fn one_or_none<M: SessionModel>(&mut self, query: &Select<M>) -> Result<Option<Handle<M>>> {
+        match query.one_or_none(self)? {
+            Some(row) => self.merge(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads `handle`'s row again, replacing the object's columns (changes
+    /// not flushed are lost).
+    ///
+    /// # Failure
+    /// [`Error::NoRows`] when the row is gone; [`Error::Session`] when the
+    /// session does not hold the object.
+    pub fn refresh<M: SessionModel>(&mut self, handle: &Handle<M>) -> Result<()> {
+        let i = self.entry_of(handle).ok_or_else(|| not_tracked::<M>())?;
+        let key: Vec<_> = {
+            let m = handle.read()?;
+            M::TABLE
+                .primary_key
+                .iter()
+                .map(|&k| m.value_at(k).to_owned())
+                .collect()
+        };
+        let condition = crate::query::key_condition(M::TABLE, key);
+        let fresh = M::query().filter(condition).one(self)?;
+        self.entries[i].reload(&fresh)
+    }
+
+    /// Queues the deletion of an object's row: a session object
+    /// (`&Handle<M>`) or a model read elsewhere (`&M`). Its many-to-many
+    /// association rows are deleted first; the object leaves every
+    /// collection the session keeps.
+    pub fn delete<T: Deletable>(&mut self, target: &T) {
+        target.queue_delete(self);
+    }
+
+    fn delete_handle<M: SessionModel>(&mut self, handle: &Handle<M>) {
+        match self.entry_of(handle) {
+            Some(i) if self.entries[i].status() == Status::New => {
+                // Never written: forget it.
+                self.entries[i].set_status(Status::Gone);
+            }
+            Some(i) => self.entries[i].set_status(Status::Deleting),
+            None => {
+                let mut entry = match handle.read() {
+                    Ok(_) => match Tracked::loaded(handle.clone()) {
+                        Ok(e) => e,
+                        Err(_) => return,
+                    },
+                    Err(_) => return,
+                };
+                entry.set_status(Status::Deleting);
+                self.push_entry(Box::new(entry));
+            }
+        }
+    }
+
+    fn delete_model<M: SessionModel>(&mut self, model: &M) {
+        match self.mapped::<M>(&Identity::of(model)) {
+            Some(h) => self.delete_handle(&h),
+            None => self.detached_deletes.push(DetachedDelete::of(model)),
+        }
+    }
+
+    /// The number of writes the next flush would make (objects to insert,
+    /// update or delete, and association rows to change).
+    pub fn pending(&self) -> usize {
+        self.entries.iter().filter(|e| e.has_changes()).count()
+            + self.detached_deletes.len()
+            + self.links.len()
+    }
+
+    // ----- collections ---------------------------------------------------
+
+    fn collection_index(&self, parent: usize, name: &'static str) -> Option<usize> {
+        self.collections
+            .iter()
+            .position(|c| c.owner() == (parent, name))
+    }
+
+    /// The index of `parent`'s collection through `relation`, loaded now
+    /// when the session does not hold it yet (one query; none for a parent
+    /// that has no row yet).
+    fn collection<P, C, Rel>(&mut self, parent: &Handle<P>, relation: Rel) -> Result<usize>
+    where
+        P: SessionModel,
+        C: SessionModel + Clone,
+        Rel: ToMany<P, C>,
+    {
+        if let Some(i) = self.collection_index(parent.addr(), relation.name()) {
+            return Ok(i);
+        }
+        let parent_entry = self.entry_of(parent);
+        let is_new = parent_entry.is_none_or(|i| self.entries[i].status() == Status::New);
+        let items = if is_new {
+            Vec::new()
+        } else {
+            let query = relation.of(&*parent.read()?)?;
+            self.all(&query)?
+        };
+        let before = (relation.field())(&mut *parent.write()?).clone();
+        let mut children = Children {
+            parent: parent.clone(),
+            name: relation.name(),
+            field: relation.field(),
+            items,
+            before,
+        };
+        children.sync()?;
+        self.collections.push(Box::new(children));
+        Ok(self.collections.len() - 1)
+    }
+
+    fn children_at<P: SessionModel, C: SessionModel>(
+        &mut self,
+        index: usize,
+    ) -> Result<&mut Children<P, C>> {
+        self.collections[index]
+            .as_any_mut()
+            .downcast_mut::<Children<P, C>>()
+            .ok_or_else(|| Error::Session("a collection of another type".into()))
+    }
+
+    /// The objects in `parent`'s collection through `relation` (a
+    /// [`HasMany`] or [`ManyToMany`]), loaded once and then kept in step with
+    /// the changes made through the session; the parent's relationship field
+    /// holds copies of them.
+    pub fn children<P, C, Rel>(
+        &mut self,
+        parent: &Handle<P>,
+        relation: Rel,
+    ) -> Result<Vec<Handle<C>>>
+    where
+        P: SessionModel,
+        C: SessionModel + Clone,
+        Rel: ToMany<P, C>,
+    {
+        let i = self.collection(parent, relation)?;
+        Ok(self.children_at::<P, C>(i)?.items.clone())
+    }
+
+    /// Adds `child` to `parent`'s collection (the seed's
+    /// `artist.albums.append(album)`): the parent's field shows it at once,
+    /// and the next flush inserts it with its foreign key set to the
+    /// parent's key (after inserting the parent, when it is new too).
+    ///
+    /// # Failure
+    /// Errors of loading the collection.
+    pub fn add_child<P, C>(
+        &mut self,
+        parent: &Handle<P>,
+        relation: HasMany<P, C>,
+        child: C,
+    ) -> Result<Handle<C>>
+    where
+        P: SessionModel,
+        C: SessionModel + Clone,
+    {
+        let i = self.collection(parent, relation)?;
+        let handle = Handle::new(child);
+        let from = parent.clone();
+        let link: Link<C> = Box::new(move |c| relation.point_at(&*from.read()?, c));
+        self.push_entry(Box::new(Tracked::new(handle.clone(), Some(link))));
+        let children = self.children_at::<P, C>(i)?;
+        children.items.push(handle.clone());
+        children.sync()?;
+        Ok(handle)
+    }
+
+    /// Removes `child` from `parent`'s collection (the seed's
+    /// `artist.albums.remove(album)`): the parent's field drops it at once,
+    /// and the next flush deletes it or sets its foreign key to NULL, as
+    /// the relationship declares.
+    ///
+    /// # Failure
+    /// [`Error::InvalidModel`] when `child` is not in the collection.
+    pub fn remove_child<P, C>(
+        &mut self,
+        parent: &Handle<P>,
+        relation: HasMany<P, C>,
+        child: &Handle<C>,
+    ) -> Result<()>
+    where
+        P: SessionModel,
+        C: SessionModel + Clone,
+    {
+        let i = self.collection(parent, relation)?;
+        let children = self.children_at::<P, C>(i)?;
+        let Some(at) = children.position(child) else {
+            return Err(not_in_collection::<P, C>(relation.name()));
+        };
+        children.items.remove(at);
+        if relation.deletes_orphans() {
+            self.delete_handle(child);
+        } else {
+            child
+                .write()?
+                .set_value(relation.foreign_key(), crate::value::ValueRef::Null)?;
+            if self.entry_of(child).is_none() {
+                self.push_entry(Box::new(Tracked::loaded(child.clone())?));
+            }
+        }
+        self.children_at::<P, C>(i)?.sync()
+    }
+
+    /// Links `left` and `right` through a many-to-many relationship: `left`'s
+    /// collection shows `right` at once, and the next flush inserts the
+    /// association row (after inserting either object when it is new).
+    pub fn link<L, R, A>(
+        &mut self,
+        left: &Handle<L>,
+        relation: ManyToMany<L, R, A>,
+        right: &Handle<R>,
+    ) -> Result<()>
+    where
+        L: SessionModel,
+        R: SessionModel + Clone,
+        A: Model,
+    {
+        let i = self.collection(left, relation)?;
+        let children = self.children_at::<L, R>(i)?;
+        if children.position(right).is_none() {
+            children.items.push(right.clone());
+            children.sync()?;
+        }
+        self.links.push(Box::new(LinkOp {
+            relation,
+            left: left.clone(),
+            right: right.clone(),
+            link: true,
+        }));
+        Ok(())
+    }
+
+    /// Unlinks `left` and `right`: `left`'s collection drops `right` at once,
+    /// and the next flush deletes the association row.
+    pub fn unlink<L, R, A>(
+        &mut self,
+        left: &Handle<L>,
+        relation: ManyToMany<L, R, A>,
+        right: &Handle<R>,
+    ) -> Result<()>
+    where
+        L: SessionModel,
+        R: SessionModel + Clone,
+        A: Model,
+    {
+        let i = self.collection(left, relation)?;
+        let children = self.children_at::<L, R>(i)?;
+        if let Some(at) = children.position(right) {
+            children.items.remove(at);
+            children.sync()?;
+        }
+        self.links.push(Box::new(LinkOp {
+            relation,
+            left: left.clone(),
+            right: right.clone(),
+            link: false,
+        }));
+        Ok(())
+    }
+
+    // ----- flush, commit, rollback ---------------------------------------
+
+    /// Writes every pending change: inserts and updates (parents before
+    /// children, changed columns only), association rows, then deletes
+    /// (children before parents). Sends nothing when nothing changed.
+    ///
+    /// # Failure
+    /// The first failing statement's error. The transaction (inside a
+    /// savepoint: the savepoint) is rolled back and the session forgets
+    /// what was rolled back.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.pending() == 0 {
+            return Ok(());
+        }
+        match self.write_pending() {
+            Ok(()) => self.after_flush(),
+            Err(e) => {
+                self.undo_failed_flush();
+                Err(e)
+            }
+        }
+    }
+
+    fn write_pending(&mut self) -> Result<()> {
+        self.begin_if_needed()?;
+        let mut saves: Vec<(usize, usize)> = Vec::new();
+        let mut deletes: Vec<(usize, usize)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            match e.status() {
+                Status::New | Status::Persistent => saves.push((dependency_depth(e.table()), i)),
+                Status::Deleting => deletes.push((usize::MAX - dependency_depth(e.table()), i)),
+                Status::Gone => {}
+            }
+        }
+        // Stable: objects of one table keep the order they were added in.
+        saves.sort_by_key(|&(depth, _)| depth);
+        let conn = self.ex.conn()?;
+        for &(_, i) in &saves {
+            self.entries[i].write(conn)?;
+        }
+        let links = std::mem::take(&mut self.links);
+        let result = links
+            .iter()
+            .filter(|l| !l.is_unlink())
+            .chain(links.iter().filter(|l| l.is_unlink()))
+            .try_for_each(|l| l.apply(conn));
+        self.links = links;
+        result?;
+        // Deletes: children before parents, the session's objects and rows
+        // it never loaded alike.
+        let detached = std::mem::take(&mut self.detached_deletes);
+        let mut order: Vec<(usize, DeleteOf)> = deletes
+            .iter()
+            .map(|&(depth, i)| (depth, DeleteOf::Object(i)))
+            .chain(
+                detached
+                    .iter()
+                    .enumerate()
+                    .map(|(n, d)| (usize::MAX - dependency_depth(d.table), DeleteOf::Row(n))),
+            )
+            .collect();
+        order.sort_by_key(|&(depth, _)| depth);
+        let result = order.iter().try_for_each(|&(_, of)| match of {
+            DeleteOf::Object(i) => self.entries[i].delete(conn),
+            DeleteOf::Row(n) => detached[n].apply(conn),
+        });
+        self.detached_deletes = detached;
+        result
+    }
+
+    fn after_flush(&mut self) -> Result<()> {
+        self.links.clear();
+        self.detached_deletes.clear();
+        for i in 0..self.entries.len() {
+            let was_new = self.entries[i].status() == Status::New;
+            self.entries[i].flushed()?;
+            if was_new {
+                let identity = self.entries[i].identity()?;
+                self.identity.insert(identity, i);
+            }
+        }
+        self.sync_collections()?;
+        self.compact();
+        Ok(())
+    }
+
+    fn sync_collections(&mut self) -> Result<()> {
+        self.collections.iter_mut().try_for_each(|c| c.sync())
+    }
+
+    /// Forgets deleted objects, unless a savepoint may bring them back.
+    fn compact(&mut self) {
+        if !self.marks.is_empty() || !self.entries.iter().any(|e| e.status() == Status::Gone) {
+            return;
+        }
+        self.entries.retain(|e| e.status() != Status::Gone);
+        self.rebuild_identity();
+    }
+
+    fn rebuild_identity(&mut self) {
+        self.identity.clear();
+        for (i, e) in self.entries.iter().enumerate() {
+            if e.status() != Status::New && e.status() != Status::Gone {
+                if let Ok(identity) = e.identity() {
+                    self.identity.insert(identity, i);
+                }
+            }
+        }
+    }
+
+    fn undo_failed_flush(&mut self) {
+        if self.marks.is_empty() {
+            self.rollback_quietly();
+        } else if let Err(e) = self.rollback_to_mark() {
+            tracing::warn!(target: "athanor::sql", error = %e, "savepoint rollback failed");
+        }
+    }
+
+    /// Forgets every object and pending change.
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.identity.clear();
+        self.detached_deletes.clear();
+        self.links.clear();
+        self.collections.clear();
+        self.marks.clear();
+    }
+
+    fn rollback_quietly(&mut self) {
+        if let Err(e) = self.end_transaction(false) {
+            tracing::warn!(target: "athanor::sql", error = %e, "session rollback failed");
+        }
+        self.clear();
+    }
+
+    fn end_transaction(&mut self, commit: bool) -> Result<()> {
+        if !self.in_transaction {
+            return Ok(());
+        }
+        self.in_transaction = false;
+        let conn = self.ex.conn()?;
+        // Savepoints end with their transaction.
+        for _ in 0..self.marks.len() {
+            conn.rollback_level()?;
+        }
+        if commit {
+            conn.commit_level()
+        } else {
+            conn.rollback_level()
+        }
+    }
+
+    /// Flushes and commits. Sends nothing when no transaction is open and
+    /// nothing is pending; the next transaction begins at the next statement.
+    ///
+    /// # Failure
+    /// [`Error::Session`] inside a savepoint (end it first); flush errors.
+    pub fn commit(&mut self) -> Result<()> {
+        if !self.marks.is_empty() {
+            return Err(Error::Session(
+                "commit inside a savepoint: commit or roll back the nested transaction first"
+                    .into(),
+            ));
+        }
+        self.flush()?;
+        self.end_transaction(true)
+    }
+
+    /// Discards pending changes and rolls back the transaction; the session
+    /// then forgets every object (their handles keep their values).
+    pub fn rollback(&mut self) -> Result<()> {
+        let result = self.end_transaction(false);
+        self.clear();
+        result
+    }
+
+    /// Ends the session, discarding what was not committed
+    /// (SQLAlchemy's `close`; dropping the session does the same).
+    pub fn close(self) {}
+}
+
+/// One delete of a flush.
+#[derive(Clone, Copy)]
+enum DeleteOf {
+    /// A session object, by entry.
+    Object(usize),
+    /// A row deleted by key, by position in the detached deletes.
+    Row(usize),
+}
+
+fn not_tracked<M: Model>() -> Error {
+    Error::Session(format!(
+        "this {} is not an object of the session",
+        M::TABLE.model
+    ))
+}
+
+fn not_in_collection<P: Model, C: Model>(name: &str) -> Error {
+    Error::InvalidModel(format!(
+        "this {} is not in {}.{} of the given {}",
+        C::TABLE.model,
+        P::TABLE.model,
+        name,
+        P::TABLE.model
+    ))
+}
+
+/// What [`Session::delete`] takes: a session object or a model read elsewhere.
+pub trait Deletable {
+    #[doc(hidden)]
+    fn queue_delete<E: Executor>(&self, session: &mut Session<E>);
+}
+
+impl<M: SessionModel> Deletable for M {
+    fn queue_delete<E: Executor>(&self, session: &mut Session<E>) {
+        session.delete_model(self);
+    }
+}
+
+impl<M: SessionModel> Deletable for Handle<M> {
+    fn queue_delete<E: Executor>(&self, session: &mut Session<E>) {
+        session.delete_handle(self);
+    }
+}
+
+impl<E: Executor> Executor for Session<E> {
+    /// Flushes pending changes (when autoflush is on) and begins the
+    /// transaction if none is open.
+    fn conn(&mut self) -> Result<&mut Conn> {
+        if self.autoflush {
+            self.flush()?;
+        }
+        self.raw_conn()
+    }
+}
+
+impl<E: Executor> Drop for Session<E> {
+    fn drop(&mut self) {
+        if let Err(e) = self.end_transaction(false) {
+            tracing::warn!(target: "athanor::sql", error = %e, "session rollback failed");
+        }
+    }
+}
