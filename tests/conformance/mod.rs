@@ -114,6 +114,8 @@ macro_rules! conformance_suite {
             unit_of_work::nested_transaction_rollback_restores_rows_and_objects,
             unit_of_work::a_session_moves_to_another_thread,
             unit_of_work::rows_made_only_of_their_key_are_saved,
+            unit_of_work::a_new_object_with_the_key_of_a_held_one_is_refused,
+            unit_of_work::many_to_one_parents_come_from_the_identity_map,
             types::decimals_and_dates_round_trip_exactly,
             types::time_below_a_microsecond_is_dropped_the_same_everywhere,
             types::values_that_do_not_fit_are_typed_errors,

@@ -438,11 +438,64 @@ pub fn rows_made_only_of_their_key_are_saved(db: &Database) {
     });
     sess.commit().unwrap();
     assert_eq!(BookTag::query().count(&mut sess).unwrap(), 1);
-    // Saving it again finds the row and writes nothing more.
+    drop(sess);
+    // Saved again from another session, it finds the row and writes nothing.
+    let mut sess = db.session().unwrap();
     sess.add(BookTag {
         book_id: b.id,
         tag_id: t.id,
     });
-    sess.commit().unwrap();
+    let (result, statements) = capture_statements(|| sess.commit());
+    result.unwrap();
+    assert_eq!(
+        count(&statements, |s| s.starts_with("INSERT")),
+        0,
+        "{statements:?}"
+    );
     assert_eq!(BookTag::query().count(&mut sess).unwrap(), 1);
+}
+
+pub fn a_new_object_with_the_key_of_a_held_one_is_refused(db: &Database) {
+    let id = setup(db);
+    let mut sess = db.session().unwrap();
+    let held = sess.get::<Shelf>(id).unwrap();
+    let twin = sess.add(Shelf {
+        id,
+        ..shelf("twin")
+    });
+    let (result, statements) = capture_statements(|| sess.flush());
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Session(_)), "{err}");
+    assert!(err.to_string().contains("Shelf"), "{err}");
+    assert!(statements.is_empty(), "nothing sent: {statements:?}");
+    // Forgetting the twin lets the session go on.
+    sess.delete(&twin);
+    held.get_mut().capacity = 5;
+    sess.commit().unwrap();
+    assert_eq!(Shelf::get(&mut sess, id).unwrap().name, "main");
+}
+
+pub fn many_to_one_parents_come_from_the_identity_map(db: &Database) {
+    let id = setup(db);
+    let mut sess = db.session().unwrap();
+    let books = sess
+        .all(&Book::query().order_by(Book::TITLE.asc()))
+        .unwrap();
+    let (parents, statements) = capture_statements(|| {
+        books
+            .iter()
+            .map(|b| sess.parent(b, Book::SHELF).unwrap().unwrap())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        count(&statements, |s| s.starts_with("SELECT")),
+        1,
+        "{statements:?}"
+    );
+    assert!(Handle::ptr_eq(&parents[0], &parents[1]));
+    assert_eq!(parents[0].get().id, id);
+    assert_eq!(books[1].get().shelf.get().map(|s| s.id), Some(id));
+    let orphan = sess.add(book("loose", None));
+    assert!(sess.parent(&orphan, Book::SHELF).unwrap().is_none());
+    assert!(orphan.get().shelf.get().is_none());
 }

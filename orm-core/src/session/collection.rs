@@ -68,6 +68,8 @@ pub(crate) trait Collection: Send {
     fn sync(&mut self) -> Result<()>;
     fn save(&self) -> Box<dyn Any + Send>;
     fn restore(&mut self, saved: Box<dyn Any + Send>);
+    /// Whether the parent object was deleted (the collection is then dropped).
+    fn parent_deleted(&self) -> bool;
     /// Puts back the parent's field as it was before the session loaded
     /// the collection (a savepoint that loaded it is rolled back).
     fn forget(&mut self) -> Result<()>;
@@ -122,6 +124,10 @@ where
         if let Ok(items) = saved.downcast::<Vec<Handle<C>>>() {
             self.items = *items;
         }
+    }
+
+    fn parent_deleted(&self) -> bool {
+        self.parent.is_deleted()
     }
 
     fn forget(&mut self) -> Result<()> {

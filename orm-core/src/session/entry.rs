@@ -41,6 +41,8 @@ pub(crate) trait Entry: Send {
     /// The handle, as `&Handle<M>` behind `Any`.
     fn handle(&self) -> &dyn Any;
     fn identity(&self) -> Result<Identity>;
+    /// Whether the object carries its key (a new object may not, yet).
+    fn has_key(&self) -> Result<bool>;
     /// Whether a flush would write something for this object.
     fn has_changes(&self) -> bool;
     /// Inserts a new object, or writes the changed columns of a persistent one.
@@ -141,6 +143,11 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
 
     fn identity(&self) -> Result<Identity> {
         Ok(Identity::of(&*self.handle.read()?))
+    }
+
+    fn has_key(&self) -> Result<bool> {
+        let m = self.handle.read()?;
+        Ok(M::TABLE.auto_key.is_none() || !m.auto_key_unset())
     }
 
     fn has_changes(&self) -> bool {

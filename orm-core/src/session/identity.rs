@@ -54,13 +54,18 @@ impl Identity {
         }
     }
 
+    /// The identity of the row of model `M` whose key columns hold `values`.
+    pub(crate) fn of_values<M: Model>(values: &[ValueRef<'_>]) -> Self {
+        Identity {
+            model: TypeId::of::<M>(),
+            key: values.iter().map(|&v| KeyPart::from(v)).collect(),
+        }
+    }
+
     /// The identity of the row of model `M` with primary key `key`.
     pub(crate) fn of_key<M: Model>(key: &M::Key) -> Self {
         let mut values = Vec::with_capacity(M::Key::LEN);
         key.push_values(&mut values);
-        Identity {
-            model: TypeId::of::<M>(),
-            key: values.into_iter().map(KeyPart::from).collect(),
-        }
+        Self::of_values::<M>(&values)
     }
 }

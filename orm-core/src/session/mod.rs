@@ -15,8 +15,10 @@ use crate::conn::{Conn, Executor};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::Select;
-use crate::relation::{HasMany, ManyToMany};
+use crate::related::Related;
+use crate::relation::{BelongsTo, HasMany, ManyToMany};
 use crate::schema::dependency_depth;
+use crate::value::Value;
 
 pub use collection::ToMany;
 use collection::{Children, Collection, LinkChange, LinkOp};
@@ -283,8 +285,8 @@ impl<E: Executor> Session<E> {
 
     /// Queues the deletion of an object's row: a session object
     /// (`&Handle<M>`) or a model read elsewhere (`&M`). Its many-to-many
-    /// association rows are deleted first; the object leaves every
-    /// collection the session keeps.
+    /// association rows are deleted first; at the flush, the object leaves
+    /// every collection the session keeps.
     pub fn delete<T: Deletable>(&mut self, target: &T) {
         target.queue_delete(self);
     }
@@ -392,6 +394,40 @@ impl<E: Executor> Session<E> {
     {
         let i = self.collection(parent, relation)?;
         Ok(self.children_at::<P, C>(i)?.items.clone())
+    }
+
+    /// The parent of `child` through a many-to-one relationship: the
+    /// session's object when it holds that row (no query, as for every child
+    /// of one parent after the first), else read; `None` when the foreign key
+    /// is NULL or the row is missing. The child's relationship field gets a
+    /// copy.
+    pub fn parent<C, P>(
+        &mut self,
+        child: &Handle<C>,
+        relation: BelongsTo<C, P>,
+    ) -> Result<Option<Handle<P>>>
+    where
+        C: SessionModel,
+        P: SessionModel + Clone,
+    {
+        let fk = child.read()?.value_at(relation.foreign_key()).to_owned();
+        let parent = if fk == Value::Null {
+            None
+        } else {
+            match self.mapped::<P>(&Identity::of_values::<P>(&[fk.as_ref()])) {
+                Some(h) => (!h.is_deleted()).then_some(h),
+                None => {
+                    let query = relation.of(&*child.read()?)?;
+                    self.one_or_none(&query)?
+                }
+            }
+        };
+        let copy = match &parent {
+            Some(p) => Related::loaded(p.read()?.clone()),
+            None => Related::Absent,
+        };
+        *(relation.field())(&mut *child.write()?) = copy;
+        Ok(parent)
     }
 
     /// Adds `child` to `parent`'s collection (the seed's
@@ -529,6 +565,7 @@ impl<E: Executor> Session<E> {
         if self.pending() == 0 {
             return Ok(());
         }
+        self.check_new_keys()?;
         match self.write_pending() {
             Ok(()) => self.after_flush(),
             Err(e) => {
@@ -536,6 +573,27 @@ impl<E: Executor> Session<E> {
                 Err(e)
             }
         }
+    }
+
+    /// Refuses a new object whose key is the key of an object the session
+    /// holds: the flush would overwrite that object's row behind its back.
+    /// Nothing is sent and nothing is rolled back.
+    fn check_new_keys(&self) -> Result<()> {
+        for e in &self.entries {
+            if e.status() != Status::New || !e.has_key()? {
+                continue;
+            }
+            if let Some(&held) = self.identity.get(&e.identity()?) {
+                if self.entries[held].status() != Status::Gone {
+                    let model = e.table().model;
+                    return Err(Error::Session(format!(
+                        "a new {model} has the key of a {model} the session already holds; \
+                         change that object instead of adding another"
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn write_pending(&mut self) -> Result<()> {
@@ -605,11 +663,13 @@ impl<E: Executor> Session<E> {
         self.collections.iter_mut().try_for_each(|c| c.sync())
     }
 
-    /// Forgets deleted objects, unless a savepoint may bring them back.
+    /// Forgets deleted objects (and the collections of deleted parents),
+    /// unless a savepoint may bring them back.
     fn compact(&mut self) {
         if !self.marks.is_empty() || !self.entries.iter().any(|e| e.status() == Status::Gone) {
             return;
         }
+        self.collections.retain(|c| !c.parent_deleted());
         self.entries.retain(|e| e.status() != Status::Gone);
         self.rebuild_identity();
     }
