@@ -4,7 +4,10 @@
 //! the names of their collations and `CREATE INDEX IF NOT EXISTS`, so one
 //! dialect type serves both, in two variants: [`MARIADB`] and [`MYSQL`].
 
-use athanor_core::{CastTarget, ColumnType, Dialect, KeyStrategy, UpsertStyle};
+use athanor_core::{
+    CastTarget, ColumnType, Dialect, Isolation, KeyStrategy, LockMode, LockWait, RowLock,
+    UpsertStyle,
+};
 
 /// The MySQL / MariaDB dialect. The connection picks the variant from the
 /// server's version string; use [`MARIADB`] or [`MYSQL`] to render SQL
@@ -121,6 +124,28 @@ impl Dialect for MysqlDialect {
 
     fn begin_sql(&self) -> &'static str {
         "START TRANSACTION"
+    }
+
+    // SET TRANSACTION applies to the next transaction only.
+    fn begin_isolated_sql(&self, isolation: Isolation) -> String {
+        format!(
+            "SET TRANSACTION ISOLATION LEVEL {}; START TRANSACTION",
+            isolation.sql()
+        )
+    }
+
+    // MariaDB has no FOR SHARE; LOCK IN SHARE MODE is understood by both.
+    fn row_lock_clause(&self, lock: RowLock) -> Option<String> {
+        let mode = match lock.mode {
+            LockMode::Update => " FOR UPDATE",
+            LockMode::Share => " LOCK IN SHARE MODE",
+        };
+        let wait = match lock.wait {
+            LockWait::Wait => "",
+            LockWait::NoWait => " NOWAIT",
+            LockWait::SkipLocked => " SKIP LOCKED",
+        };
+        Some(format!("{mode}{wait}"))
     }
 
     fn table_options(&self) -> &'static str {

@@ -4,7 +4,7 @@
 //! text, so those are parsed out of it; the formats differ slightly between
 //! MySQL 8 and MariaDB and both are understood.
 
-use athanor_core::{ConstraintKind, ConstraintViolation, ConversionError, Error};
+use athanor_core::{ConstraintKind, ConstraintViolation, ConversionError, Error, TransientKind};
 
 /// Duplicate entry for a unique key or the primary key.
 const ER_DUP_ENTRY: u16 = 1062;
@@ -39,6 +39,16 @@ const ER_CONNECTION_KILLED: u16 = 1927;
 /// MySQL 8: the server closed an idle connection.
 const ER_CLIENT_INTERACTION_TIMEOUT: u16 = 4031;
 /// Client-side codes of the C library: server gone, connection lost.
+/// Deadlock found; InnoDB rolled the transaction back.
+const ER_LOCK_DEADLOCK: u16 = 1213;
+/// `innodb_lock_wait_timeout` passed.
+const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
+/// MySQL 8: a `NOWAIT` lock was not granted.
+const ER_LOCK_NOWAIT: u16 = 3572;
+/// MariaDB: `max_statement_time` passed.
+const ER_STATEMENT_TIMEOUT: u16 = 1969;
+/// MySQL: `max_execution_time` passed.
+const ER_QUERY_TIMEOUT: u16 = 3024;
 const CR_SERVER_GONE_ERROR: u16 = 2006;
 const CR_SERVER_LOST: u16 = 2013;
 
@@ -80,6 +90,14 @@ fn map_driver_error(d: mysql::DriverError) -> Error {
             code: None,
             message: other.to_string(),
         },
+    }
+}
+
+fn transient(kind: TransientKind, code: u16, message: String) -> Error {
+    Error::Transient {
+        kind,
+        code: Some(code.to_string()),
+        message,
     }
 }
 
@@ -156,6 +174,13 @@ pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Err
                 expected: expected.to_owned(),
                 actual: message,
             })
+        }
+        ER_LOCK_DEADLOCK => transient(TransientKind::Deadlock, code, message),
+        ER_LOCK_WAIT_TIMEOUT | ER_LOCK_NOWAIT => {
+            transient(TransientKind::LockTimeout, code, message)
+        }
+        ER_STATEMENT_TIMEOUT | ER_QUERY_TIMEOUT => {
+            transient(TransientKind::StatementTimeout, code, message)
         }
         ER_SERVER_SHUTDOWN
         | ER_CONNECTION_KILLED

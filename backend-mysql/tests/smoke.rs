@@ -677,3 +677,21 @@ fn statements_that_cannot_be_prepared_run_as_text() {
     conn.execute("DEALLOCATE PREPARE athanor_s1", &[])
         .expect("deallocate");
 }
+
+#[test]
+fn a_statement_past_the_statement_timeout_is_a_transient_error() {
+    let mut conn = connect();
+    // MariaDB's max_statement_time (seconds); MySQL 8 would use max_execution_time.
+    let result = conn.query(
+        "SET STATEMENT max_statement_time = 0.05 FOR SELECT SLEEP(2) FROM (SELECT 1) AS t",
+        &[],
+        &mut |_| Ok(()),
+    );
+    let err = result.expect_err("the statement outlived its timeout");
+    assert_eq!(
+        err.transient_kind(),
+        Some(athanor_core::TransientKind::StatementTimeout),
+        "{err}"
+    );
+    assert!(err.is_retryable());
+}

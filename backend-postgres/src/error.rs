@@ -2,7 +2,7 @@
 
 use std::error::Error as _;
 
-use athanor_core::{ConstraintKind, ConstraintViolation, ConversionError, Error};
+use athanor_core::{ConstraintKind, ConstraintViolation, ConversionError, Error, TransientKind};
 use postgres::error::{DbError, SqlState};
 use postgres::types::{WasNull, WrongType};
 
@@ -136,6 +136,20 @@ fn map_db_error(db: &DbError) -> Error {
             expected: expected.to_owned(),
             actual: db.message().to_owned(),
         });
+    }
+    let transient = match *code {
+        SqlState::T_R_SERIALIZATION_FAILURE => Some(TransientKind::SerializationFailure),
+        SqlState::T_R_DEADLOCK_DETECTED => Some(TransientKind::Deadlock),
+        SqlState::LOCK_NOT_AVAILABLE => Some(TransientKind::LockTimeout),
+        SqlState::QUERY_CANCELED => Some(TransientKind::StatementTimeout),
+        _ => None,
+    };
+    if let Some(kind) = transient {
+        return Error::Transient {
+            kind,
+            code: Some(code.code().to_owned()),
+            message: db.message().to_owned(),
+        };
     }
     let connection_lost = code.code().starts_with("08")
         || matches!(

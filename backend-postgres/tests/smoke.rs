@@ -575,3 +575,16 @@ fn floats_narrow_to_real_within_range() {
     let err = rows(&mut conn, "SELECT $1::bool", &[ValueRef::I32(1)]).expect_err("int to bool");
     assert!(matches!(err, Error::Conversion(_)), "{err:?}");
 }
+
+#[test]
+fn a_statement_past_the_statement_timeout_is_a_transient_error() {
+    let mut conn = connect();
+    conn.execute_batch("SET statement_timeout = 50").unwrap();
+    let err = rows(&mut conn, "SELECT pg_sleep(2)", &[]).unwrap_err();
+    assert_eq!(
+        err.transient_kind(),
+        Some(athanor_core::TransientKind::StatementTimeout),
+        "{err}"
+    );
+    assert!(err.is_retryable());
+}

@@ -29,18 +29,50 @@ impl SqliteConnection {
         Self::setup(rusqlite::Connection::open_in_memory().map_err(connect_error)?)
     }
 
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`, in WAL
+    /// journal mode: readers do not block the writer nor the writer readers,
+    /// so several threads can use one file (writers still take turns, each
+    /// waiting up to the 5 s busy timeout).
     pub fn open(path: &str) -> Result<Self> {
-        Self::setup(rusqlite::Connection::open(path).map_err(connect_error)?)
+        Self::open_with_journal_mode(path, "WAL")
     }
 
-    fn setup(conn: rusqlite::Connection) -> Result<Self> {
+    /// Opens the database file at `path` with the given journal mode
+    /// (`"WAL"`, `"DELETE"`, `"TRUNCATE"`, ...; see SQLite's `journal_mode`).
+    ///
+    /// # Failure
+    /// [`Error::Connection`] when the file cannot be opened or the journal
+    /// mode is not one SQLite knows.
+    pub fn open_with_journal_mode(path: &str, journal_mode: &str) -> Result<Self> {
+        let conn = Self::setup(rusqlite::Connection::open(path).map_err(connect_error)?)?;
+        if !journal_mode.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(Error::Connection {
+                message: format!("`{journal_mode}` is not a SQLite journal mode"),
+            });
+        }
+        let set: String = conn
+            .conn
+            .query_row(&format!("PRAGMA journal_mode = {journal_mode}"), [], |r| {
+                r.get(0)
+            })
+            .map_err(map_error)?;
+        if !set.eq_ignore_ascii_case(journal_mode) {
+            return Err(Error::Connection {
+                message: format!(
+                    "SQLite kept journal mode `{set}` where `{journal_mode}` was asked for"
+                ),
+            });
+        }
+        Ok(conn)
+    }
+
+    fn setup(mut conn: rusqlite::Connection) -> Result<Self> {
         // SQLite leaves foreign keys off and LIKE case-insensitive unless each
         // connection asks otherwise; athanor answers the same on every backend.
-        conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON; PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(map_error)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;")
+            .map_err(map_error)?;
+        conn.busy_handler(Some(wait_while_busy))
+            .map_err(map_error)?;
         // Without the query-planner stability guarantee, SQLite re-prepares a
         // cached statement whenever a new parameter value might change its
         // plan (rusqlite clears bindings on every return to the cache), which
@@ -58,6 +90,23 @@ impl SqliteConnection {
     pub fn raw(&mut self) -> &mut rusqlite::Connection {
         &mut self.conn
     }
+}
+
+/// How long a connection waits for another one's write lock before failing
+/// with a retryable [`Error::Transient`] (`Busy`).
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// SQLite's own busy handler sleeps longer and longer (up to 100 ms) between
+/// tries, so among eight writers an unlucky one can lose every race for
+/// seconds. Short, even sleeps give each waiting connection its turn.
+fn wait_while_busy(tries: i32) -> bool {
+    const STEP: std::time::Duration = std::time::Duration::from_micros(500);
+    let waited = STEP.saturating_mul(u32::try_from(tries).unwrap_or(u32::MAX));
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(STEP);
+    true
 }
 
 fn connect_error(e: rusqlite::Error) -> Error {

@@ -1,6 +1,6 @@
 //! SQLite's answers to the dialect questions.
 
-use athanor_core::{ColumnType, Dialect};
+use athanor_core::{ColumnType, Dialect, Isolation, LockWait, RowLock};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,6 +16,25 @@ impl Dialect for SqliteDialect {
 
     fn write_placeholder(&self, _index: usize, out: &mut String) {
         out.push('?');
+    }
+
+    // IMMEDIATE takes the write lock at BEGIN: a transaction that reads and
+    // then writes cannot fail at its first write with a BUSY that waiting
+    // cannot cure (two readers both wanting to write), and it is what makes
+    // `for_update()` hold on SQLite.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+
+    // SQLite's transactions are serializable whatever the level asked for.
+    fn begin_isolated_sql(&self, _isolation: Isolation) -> String {
+        self.begin_sql().to_owned()
+    }
+
+    // No row locks: the write lock of the IMMEDIATE transaction covers every
+    // row. Skipping or refusing to wait for locked rows cannot be expressed.
+    fn row_lock_clause(&self, lock: RowLock) -> Option<String> {
+        (lock.wait == LockWait::Wait).then(String::new)
     }
 
     // Tables are STRICT, so only SQLite's own type names are allowed, and a

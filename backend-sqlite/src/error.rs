@@ -1,6 +1,6 @@
 //! SQLite's errors mapped to athanor's kinds, by extended result code.
 
-use athanor_core::{ConstraintKind, ConstraintViolation, ConversionError, Error};
+use athanor_core::{ConstraintKind, ConstraintViolation, ConversionError, Error, TransientKind};
 use rusqlite::ffi;
 
 /// `"UNIQUE constraint failed: T.a, T.b"` → table `T`, columns `a, b`.
@@ -53,6 +53,13 @@ pub fn map_error(e: rusqlite::Error) -> Error {
                 });
             }
             match code.code {
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                    Error::Transient {
+                        kind: TransientKind::Busy,
+                        code: Some(code.extended_code.to_string()),
+                        message,
+                    }
+                }
                 rusqlite::ErrorCode::CannotOpen
                 | rusqlite::ErrorCode::NotADatabase
                 | rusqlite::ErrorCode::PermissionDenied

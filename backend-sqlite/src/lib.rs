@@ -7,5 +7,5 @@ mod connection;
 mod dialect;
 mod error;
 
-pub use connection::SqliteConnection;
+pub use connection::{SqliteConnection, BUSY_TIMEOUT};
 pub use dialect::{SqliteDialect, SQLITE};

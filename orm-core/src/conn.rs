@@ -191,6 +191,29 @@ impl Conn {
         })
     }
 
+    /// Begins a transaction at `isolation` (rolled back on drop unless
+    /// committed). SQLite's transactions are always serializable, which is
+    /// at least as strict as any level asked for.
+    ///
+    /// # Failure
+    /// [`Error::Unsupported`](crate::Error::Unsupported) inside a
+    /// transaction: a savepoint cannot change the isolation level.
+    pub fn transaction_with(&mut self, isolation: Isolation) -> Result<Transaction<'_>> {
+        if self.depth > 0 {
+            return Err(crate::Error::Unsupported {
+                backend: self.dialect.name(),
+                capability: "an isolation level on a nested transaction (savepoint)".into(),
+            });
+        }
+        let sql = self.dialect.begin_isolated_sql(isolation);
+        self.execute_batch(&sql)?;
+        self.depth = 1;
+        Ok(Transaction {
+            conn: self,
+            done: false,
+        })
+    }
+
     pub(crate) fn begin(&mut self) -> Result<()> {
         if self.depth == 0 {
             self.execute_batch(self.dialect.begin_sql())?;
@@ -230,6 +253,33 @@ impl Conn {
                     "ROLLBACK TO SAVEPOINT athanor_sp{sp}; RELEASE SAVEPOINT athanor_sp{sp}"
                 ))
             }
+        }
+    }
+}
+
+/// A transaction isolation level (SQL's four).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// `READ UNCOMMITTED` (PostgreSQL runs it as READ COMMITTED).
+    ReadUncommitted,
+    /// `READ COMMITTED` (PostgreSQL's default).
+    ReadCommitted,
+    /// `REPEATABLE READ` (MySQL's default).
+    RepeatableRead,
+    /// `SERIALIZABLE`: the result of running concurrent transactions one at
+    /// a time, or a [`TransientKind::SerializationFailure`](crate::TransientKind)
+    /// (or deadlock) to retry.
+    Serializable,
+}
+
+impl Isolation {
+    /// The level's SQL words.
+    pub fn sql(&self) -> &'static str {
+        match self {
+            Isolation::ReadUncommitted => "READ UNCOMMITTED",
+            Isolation::ReadCommitted => "READ COMMITTED",
+            Isolation::RepeatableRead => "REPEATABLE READ",
+            Isolation::Serializable => "SERIALIZABLE",
         }
     }
 }

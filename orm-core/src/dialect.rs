@@ -1,5 +1,7 @@
 //! What differs in SQL text between databases, and nothing else.
 
+use crate::conn::Isolation;
+use crate::query::{LockMode, LockWait, RowLock};
 use crate::value::ColumnType;
 
 /// How a database returns the keys it generated for inserted rows.
@@ -67,6 +69,27 @@ pub trait Dialect: Send + Sync + 'static {
     /// The statement that begins a transaction.
     fn begin_sql(&self) -> &'static str {
         "BEGIN"
+    }
+
+    /// The statement(s) that begin a transaction at `isolation` (run as one
+    /// batch).
+    fn begin_isolated_sql(&self, isolation: Isolation) -> String {
+        format!("BEGIN ISOLATION LEVEL {}", isolation.sql())
+    }
+
+    /// The clause, written after LIMIT/OFFSET, that takes `lock` on the rows
+    /// a SELECT reads; `None` when the database cannot take such a lock.
+    fn row_lock_clause(&self, lock: RowLock) -> Option<String> {
+        let mode = match lock.mode {
+            LockMode::Update => " FOR UPDATE",
+            LockMode::Share => " FOR SHARE",
+        };
+        let wait = match lock.wait {
+            LockWait::Wait => "",
+            LockWait::NoWait => " NOWAIT",
+            LockWait::SkipLocked => " SKIP LOCKED",
+        };
+        Some(format!("{mode}{wait}"))
     }
 
     /// Text appended to `CREATE TABLE (...)` (MySQL: engine and character set).

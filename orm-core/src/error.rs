@@ -30,6 +30,41 @@ impl fmt::Display for ConstraintKind {
     }
 }
 
+/// Why a statement or transaction failed in a way that running the whole
+/// transaction again may cure: it lost a race with another transaction or
+/// waited too long. The same kinds on every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransientKind {
+    /// The transaction could not be serialized with a concurrent one
+    /// (PostgreSQL `40001`).
+    SerializationFailure,
+    /// The database broke a deadlock by failing this transaction
+    /// (PostgreSQL `40P01`, MySQL 1213; MySQL rolls the transaction back).
+    Deadlock,
+    /// A lock was not granted in time, or at once with `nowait()`
+    /// (PostgreSQL `55P03`, MySQL 1205/3572).
+    LockTimeout,
+    /// SQLite: the database is locked by another connection (`SQLITE_BUSY`,
+    /// `SQLITE_LOCKED`) past the busy timeout.
+    Busy,
+    /// The statement ran past the server's statement timeout (PostgreSQL
+    /// `57014`, MariaDB 1969, MySQL 3024).
+    StatementTimeout,
+}
+
+impl fmt::Display for TransientKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransientKind::SerializationFailure => "serialization failure",
+            TransientKind::Deadlock => "deadlock",
+            TransientKind::LockTimeout => "lock timeout",
+            TransientKind::Busy => "database busy",
+            TransientKind::StatementTimeout => "statement timeout",
+        })
+    }
+}
+
 /// A constraint violation reported by the database, normalised.
 ///
 /// `table`, `constraint` and `column` are filled in where the database reports
@@ -156,6 +191,17 @@ pub enum Error {
     /// An object handed to a session is in a state that does not allow the operation.
     #[error("session error: {0}")]
     Session(String),
+    /// The transaction lost a race or waited too long; running it again may
+    /// succeed ([`Error::is_retryable`], [`retry_transaction`](crate::retry_transaction)).
+    #[error("{kind}{}: {message}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
+    Transient {
+        /// What happened, the same on every backend.
+        kind: TransientKind,
+        /// The database's error code.
+        code: Option<String>,
+        /// The database's message.
+        message: String,
+    },
     /// Any other error reported by the database.
     #[error("database error{}: {message}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
     Database {
@@ -183,6 +229,22 @@ impl Error {
     pub fn constraint(&self) -> Option<&ConstraintViolation> {
         match self {
             Error::Constraint(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether running the whole transaction again may succeed: a
+    /// serialization failure, deadlock, lock timeout, busy database or
+    /// statement timeout. Connection errors are not: retrying them in a
+    /// loop would spin while the server is away.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Transient { .. })
+    }
+
+    /// The kind of a transient error.
+    pub fn transient_kind(&self) -> Option<TransientKind> {
+        match self {
+            Error::Transient { kind, .. } => Some(*kind),
             _ => None,
         }
     }

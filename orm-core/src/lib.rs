@@ -27,6 +27,7 @@ pub mod raw;
 mod related;
 mod relation;
 mod render;
+mod retry;
 mod schema;
 mod session;
 mod typed;
@@ -35,7 +36,7 @@ mod write;
 
 #[cfg(feature = "chrono")]
 pub use chrono;
-pub use conn::{capture_statements, Conn, Executor, Transaction};
+pub use conn::{capture_statements, Conn, Executor, Isolation, Transaction};
 pub use connection::{Connection, Row};
 pub use convert::{assert_foreign_key_type, AutoKey, ForeignKeyType, IntoOperand, SqlType};
 #[cfg(feature = "chrono")]
@@ -44,7 +45,9 @@ pub use convert_extra::sqlite_text;
 pub use convert_extra::{decimal_from_f64, DEFAULT_DECIMAL};
 pub use dialect::{write_quoted, Dialect, KeyStrategy, UpsertStyle};
 pub use eager::{EagerSelect, Fetched, Load, Relation, Then};
-pub use error::{ConstraintKind, ConstraintViolation, ConversionError, Error, Result};
+pub use error::{
+    ConstraintKind, ConstraintViolation, ConversionError, Error, Result, TransientKind,
+};
 pub use expr::{escape_like, BinOp, Column, Expr, Func, Order};
 pub use key::KeyValue;
 pub use model::{
@@ -52,11 +55,13 @@ pub use model::{
     ReferentialAction, TableDef,
 };
 pub use query::{
-    model_columns, Assignment, Join, JoinKind, JoinPath, Select, SelectStmt, Selection, TableRef,
+    model_columns, Assignment, Join, JoinKind, JoinPath, LockMode, LockWait, RowLock, Select,
+    SelectStmt, Selection, TableRef,
 };
 pub use related::Related;
 pub use relation::{foreign_key_column, BelongsTo, HasMany, ManyToMany, Orphans};
 pub use render::SqlWriter;
+pub use retry::{retry_transaction, RetryPolicy};
 #[cfg(feature = "decimal")]
 pub use rust_decimal;
 pub use schema::{

@@ -401,6 +401,17 @@ impl<'a> SqlWriter<'a> {
         }
         self.order_by(&s.order_by)?;
         self.limit_offset(limit, s.offset);
+        if let Some(lock) = s.lock {
+            match self.dialect.row_lock_clause(lock) {
+                Some(clause) => self.sql.push_str(&clause),
+                None => {
+                    return Err(crate::Error::Unsupported {
+                        backend: self.dialect.name(),
+                        capability: format!("the row lock {lock:?}"),
+                    })
+                }
+            }
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod concurrency;
 pub mod crud;
 pub mod errors;
 pub mod filters;
@@ -26,6 +27,10 @@ pub mod values;
 macro_rules! conformance_suite {
     ($open:path) => {
         $crate::conformance_suite!(@tests $open;
+            concurrency::for_update_loses_no_increment_across_eight_threads,
+            concurrency::the_retry_helper_loses_no_increment_under_serializable,
+            concurrency::locked_rows_can_be_skipped_or_refused,
+            concurrency::isolation_levels_begin_transactions,
             crud::insert_fills_generated_key,
             crud::insert_many_is_one_statement_and_fills_every_key,
             crud::insert_many_over_the_parameter_limit_is_chunked_atomically,
