@@ -239,4 +239,8 @@ impl Connection for SqliteConnection {
     fn last_insert_id(&mut self) -> Result<i64> {
         Ok(self.conn.last_insert_rowid())
     }
+
+    fn in_transaction(&mut self) -> Option<bool> {
+        Some(!self.conn.is_autocommit())
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::connection::{Connection, Row};
 use crate::dialect::Dialect;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::value::ValueRef;
 
 thread_local! {
@@ -68,6 +68,19 @@ pub struct Conn {
     dialect: &'static dyn Dialect,
     depth: usize,
     echo: bool,
+    failed: Option<Failure>,
+    /// Whether SQL written by the program ran (it may have begun a
+    /// transaction athanor does not know of).
+    raw: bool,
+}
+
+/// The first failed statement of an open transaction.
+#[derive(Debug, Clone)]
+struct Failure {
+    /// The transaction depth the statement ran at: rolling back to a
+    /// savepoint at or above it clears the failure.
+    depth: usize,
+    cause: String,
 }
 
 impl fmt::Debug for Conn {
@@ -75,6 +88,7 @@ impl fmt::Debug for Conn {
         f.debug_struct("Conn")
             .field("backend", &self.dialect.name())
             .field("transaction_depth", &self.depth)
+            .field("failed", &self.failed.as_ref().map(|f| &f.cause))
             .finish()
     }
 }
@@ -88,6 +102,8 @@ impl Conn {
             dialect,
             depth: 0,
             echo: false,
+            failed: None,
+            raw: false,
         }
     }
 
@@ -120,37 +136,88 @@ impl Conn {
         }
     }
 
-    /// Runs a statement with bound parameters; returns the rows affected.
-    pub fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
-        record(sql);
-        if !self.logging() {
-            return self.inner.execute(sql, params);
+    /// Refuses statements in a transaction an earlier statement failed:
+    /// PostgreSQL refuses them by itself, SQLite and MySQL would run them and
+    /// commit part of the work. The same answer everywhere.
+    fn check_failed(&self) -> Result<()> {
+        match &self.failed {
+            Some(f) => Err(Error::TransactionFailed {
+                cause: f.cause.clone(),
+            }),
+            None => Ok(()),
         }
-        let started = Instant::now();
-        let r = self.inner.execute(sql, params);
-        self.log(sql, params, started, r.is_ok());
+    }
+
+    /// Records the first failure of an open transaction.
+    fn note<T>(&mut self, r: Result<T>) -> Result<T> {
+        if let Err(e) = &r {
+            if self.depth > 0 && self.failed.is_none() {
+                self.failed = Some(Failure {
+                    depth: self.depth,
+                    cause: e.to_string(),
+                });
+            }
+        }
         r
     }
 
+    /// Runs a statement with bound parameters; returns the rows affected.
+    ///
+    /// # Failure
+    /// [`Error::TransactionFailed`] when an earlier statement of the open
+    /// transaction failed (roll back, or back to a savepoint, first).
+    pub fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        self.check_failed()?;
+        record(sql);
+        let r = if !self.logging() {
+            self.inner.execute(sql, params)
+        } else {
+            let started = Instant::now();
+            let r = self.inner.execute(sql, params);
+            self.log(sql, params, started, r.is_ok());
+            r
+        };
+        self.note(r)
+    }
+
     /// Runs a query with bound parameters and calls `each` for every row.
+    ///
+    /// # Failure
+    /// As [`execute`](Conn::execute); an error from `each` also fails the
+    /// open transaction.
     pub fn query(
         &mut self,
         sql: &str,
         params: &[ValueRef<'_>],
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
+        self.check_failed()?;
         record(sql);
-        if !self.logging() {
-            return self.inner.query(sql, params, each);
-        }
-        let started = Instant::now();
-        let r = self.inner.query(sql, params, each);
-        self.log(sql, params, started, r.is_ok());
-        r
+        let r = if !self.logging() {
+            self.inner.query(sql, params, each)
+        } else {
+            let started = Instant::now();
+            let r = self.inner.query(sql, params, each);
+            self.log(sql, params, started, r.is_ok());
+            r
+        };
+        self.note(r)
     }
 
     /// Runs statements without parameters.
+    ///
+    /// # Failure
+    /// As [`execute`](Conn::execute).
     pub fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.check_failed()?;
+        self.raw = true;
+        let r = self.batch(sql);
+        self.note(r)
+    }
+
+    /// Runs statements without parameters, whatever the transaction's state
+    /// (transaction control).
+    fn batch(&mut self, sql: &str) -> Result<()> {
         record(sql);
         if !self.logging() {
             return self.inner.execute_batch(sql);
@@ -171,14 +238,29 @@ impl Conn {
         self.inner.is_valid()
     }
 
+    /// Notes that SQL written by the program runs on this connection: it
+    /// may open a transaction behind athanor's back (a raw `BEGIN`).
+    pub fn mark_raw(&mut self) {
+        self.raw = true;
+    }
+
     /// Rolls back whatever transaction is still open (a pool does this before
-    /// reusing a connection).
+    /// reusing a connection): one athanor began, or one raw SQL began, as
+    /// the driver reports it, or, where it cannot tell, whenever raw SQL ran.
     pub fn reset(&mut self) -> Result<()> {
-        if self.depth == 0 {
-            return Ok(());
-        }
+        let open = self
+            .inner
+            .in_transaction()
+            .unwrap_or(self.depth > 0 || self.raw);
         self.depth = 0;
-        self.execute_batch("ROLLBACK")
+        self.failed = None;
+        self.raw = false;
+        if open {
+            // Outside a transaction, PostgreSQL only warns and MySQL does nothing.
+            self.batch("ROLLBACK")
+        } else {
+            Ok(())
+        }
     }
 
     /// Begins a transaction, or a savepoint inside the open one. It rolls
@@ -206,7 +288,7 @@ impl Conn {
             });
         }
         let sql = self.dialect.begin_isolated_sql(isolation);
-        self.execute_batch(&sql)?;
+        self.batch(&sql)?;
         self.depth = 1;
         Ok(Transaction {
             conn: self,
@@ -215,43 +297,76 @@ impl Conn {
     }
 
     pub(crate) fn begin(&mut self) -> Result<()> {
+        self.check_failed()?;
         if self.depth == 0 {
-            self.execute_batch(self.dialect.begin_sql())?;
+            self.batch(self.dialect.begin_sql())?;
         } else {
-            self.execute_batch(&format!("SAVEPOINT athanor_sp{}", self.depth))?;
+            self.batch(&format!("SAVEPOINT athanor_sp{}", self.depth))?;
         }
         self.depth += 1;
         Ok(())
     }
 
+    /// Commits the innermost level: the transaction, or a savepoint (released).
+    ///
+    /// # Failure
+    /// [`Error::TransactionFailed`] when a statement inside it failed: a
+    /// transaction is then rolled back; a savepoint is rolled back and the
+    /// enclosing level is failed in its turn.
     pub(crate) fn commit_level(&mut self) -> Result<()> {
+        let failed = self
+            .failed
+            .as_ref()
+            .filter(|f| f.depth >= self.depth)
+            .map(|f| f.cause.clone());
+        if let Some(cause) = failed {
+            let depth = self.depth;
+            self.rollback_level()?;
+            if depth > 1 {
+                self.failed = Some(Failure {
+                    depth: depth - 1,
+                    cause: cause.clone(),
+                });
+            }
+            return Err(Error::TransactionFailed { cause });
+        }
         match self.depth {
             0 => Ok(()),
             1 => {
                 // The transaction is over whether COMMIT succeeds or not.
                 self.depth = 0;
-                self.execute_batch("COMMIT")
+                let r = self.batch("COMMIT");
+                self.failed = None;
+                r
             }
             d => {
                 self.depth -= 1;
-                self.execute_batch(&format!("RELEASE SAVEPOINT athanor_sp{}", d - 1))
+                let r = self.batch(&format!("RELEASE SAVEPOINT athanor_sp{}", d - 1));
+                self.note(r)
             }
         }
     }
 
+    /// Rolls back the innermost level: the transaction, or to a savepoint,
+    /// clearing a failure that happened inside it.
     pub(crate) fn rollback_level(&mut self) -> Result<()> {
+        if self.failed.as_ref().is_some_and(|f| f.depth >= self.depth) {
+            self.failed = None;
+        }
         match self.depth {
             0 => Ok(()),
             1 => {
                 self.depth = 0;
-                self.execute_batch("ROLLBACK")
+                self.failed = None;
+                self.batch("ROLLBACK")
             }
             d => {
                 self.depth -= 1;
                 let sp = d - 1;
-                self.execute_batch(&format!(
+                let r = self.batch(&format!(
                     "ROLLBACK TO SAVEPOINT athanor_sp{sp}; RELEASE SAVEPOINT athanor_sp{sp}"
-                ))
+                ));
+                self.note(r)
             }
         }
     }

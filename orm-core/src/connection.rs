@@ -54,6 +54,13 @@ pub trait Connection: Send {
     /// (used when the dialect's [`KeyStrategy`](crate::KeyStrategy) is `LastInsertIdFirst`).
     fn last_insert_id(&mut self) -> Result<i64>;
 
+    /// Whether the database has a transaction open on this connection, as
+    /// the driver knows it without a round trip; `None` when it cannot tell
+    /// (then a pool rolls back on return whenever a transaction may be open).
+    fn in_transaction(&mut self) -> Option<bool> {
+        None
+    }
+
     /// Whether the connection still answers (used by pools before handing it out).
     fn is_valid(&mut self) -> bool {
         self.execute_batch("SELECT 1").is_ok()

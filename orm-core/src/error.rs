@@ -191,6 +191,15 @@ pub enum Error {
     /// An object handed to a session is in a state that does not allow the operation.
     #[error("session error: {0}")]
     Session(String),
+    /// An earlier statement of the open transaction failed, so the
+    /// transaction can only be rolled back (or rolled back to a savepoint
+    /// taken before the failure). The same on every backend: SQLite and
+    /// MySQL would otherwise run the rest and commit part of the work.
+    #[error("the transaction failed at an earlier statement and must be rolled back: {cause}")]
+    TransactionFailed {
+        /// The first failure, as reported then.
+        cause: String,
+    },
     /// The transaction lost a race or waited too long; running it again may
     /// succeed ([`Error::is_retryable`], [`retry_transaction`](crate::retry_transaction)).
     #[error("{kind}{}: {message}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]

@@ -206,3 +206,91 @@ pub fn a_connection_returned_mid_transaction_is_rolled_back(db: &Database) {
     assert_eq!(conn.transaction_depth(), 0);
     assert_eq!(Artist::query().count(&mut conn).unwrap(), 0);
 }
+
+pub fn a_failed_statement_fails_the_transaction_everywhere(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("taken").insert(&mut conn).unwrap();
+    let mut tx = conn.transaction().unwrap();
+    Artist::new("fresh").insert(&mut tx).unwrap();
+    let err = Artist::new("taken").insert(&mut tx).unwrap_err();
+    assert_eq!(err.constraint_kind(), Some(ConstraintKind::Unique));
+    // The error was ignored: every later statement, and the commit, says
+    // the transaction failed, naming the first failure.
+    let later = Artist::query().count(&mut tx).unwrap_err();
+    assert!(matches!(later, Error::TransactionFailed { .. }), "{later}");
+    assert!(later.to_string().contains("unique"), "{later}");
+    let commit = tx.commit().unwrap_err();
+    assert!(
+        matches!(commit, Error::TransactionFailed { .. }),
+        "{commit}"
+    );
+    // Nothing of the failed transaction was committed.
+    let names: Vec<String> = Artist::query().select(Artist::NAME).all(&mut conn).unwrap();
+    assert_eq!(names, ["taken"]);
+
+    // Recovery goes through a savepoint taken before the failing statement.
+    let mut tx = conn.transaction().unwrap();
+    Artist::new("a").insert(&mut tx).unwrap();
+    {
+        let mut sp = tx.transaction().unwrap();
+        Artist::new("taken").insert(&mut sp).unwrap_err();
+        assert!(matches!(
+            Artist::query().count(&mut sp).unwrap_err(),
+            Error::TransactionFailed { .. }
+        ));
+        sp.rollback().unwrap();
+    }
+    Artist::new("b").insert(&mut tx).unwrap();
+    // Releasing a failed savepoint instead fails the enclosing transaction.
+    {
+        let mut sp = tx.transaction().unwrap();
+        Artist::new("taken").insert(&mut sp).unwrap_err();
+        let err = sp.commit().unwrap_err();
+        assert!(matches!(err, Error::TransactionFailed { .. }), "{err}");
+    }
+    assert!(matches!(
+        Artist::query().count(&mut tx).unwrap_err(),
+        Error::TransactionFailed { .. }
+    ));
+    tx.rollback().unwrap();
+    let mut tx = conn.transaction().unwrap();
+    Artist::new("a").insert(&mut tx).unwrap();
+    Artist::new("b").insert(&mut tx).unwrap();
+    tx.commit().unwrap();
+    let mut names: Vec<String> = Artist::query().select(Artist::NAME).all(&mut conn).unwrap();
+    names.sort();
+    assert_eq!(names, ["a", "b", "taken"]);
+
+    // A session that ignored a failed statement cannot commit it either.
+    drop(conn);
+    let mut sess = db.session().unwrap();
+    let kept = sess.add(Artist::new("in session"));
+    sess.flush().unwrap();
+    Artist::new("taken").insert(&mut sess).unwrap_err();
+    let err = sess.commit().unwrap_err();
+    assert!(matches!(err, Error::TransactionFailed { .. }), "{err}");
+    assert!(sess.find::<Artist>(kept.get().id).unwrap().is_none());
+}
+
+pub fn a_raw_begin_left_open_is_rolled_back_on_return(db: &Database) {
+    setup(db);
+    {
+        let mut conn = db.connect().unwrap();
+        let begin = if conn.dialect().begin_sql().starts_with("START") {
+            "START TRANSACTION"
+        } else {
+            "BEGIN"
+        };
+        athanor::raw::Raw::new(begin).execute(&mut conn).unwrap();
+        Artist::new("never committed").insert(&mut conn).unwrap();
+    }
+    // The next borrower (the same connection where the pool keeps one) is
+    // outside any transaction: its writes are its own and stay.
+    {
+        let mut conn = db.connect().unwrap();
+        Artist::new("kept").insert(&mut conn).unwrap();
+    }
+    let mut conn = db.connect().unwrap();
+    let names: Vec<String> = Artist::query().select(Artist::NAME).all(&mut conn).unwrap();
+    assert_eq!(names, ["kept"]);
+}

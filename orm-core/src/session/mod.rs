@@ -740,7 +740,13 @@ impl<E: Executor> Session<E> {
             ));
         }
         self.flush()?;
-        self.end_transaction(true)
+        let committed = self.end_transaction(true);
+        if committed.is_err() {
+            // The transaction was rolled back (a failed statement, or a
+            // failed COMMIT): what the session holds no longer matches.
+            self.clear();
+        }
+        committed
     }
 
     /// Discards pending changes and rolls back the transaction; the session
