@@ -16,6 +16,7 @@ pub mod models;
 pub mod query;
 pub mod relations;
 pub mod schema;
+pub mod stateful;
 pub mod store;
 pub mod transactions;
 pub mod types;
@@ -90,6 +91,8 @@ macro_rules! conformance_suite {
             relations::session_saves_children_through_the_parent,
             relations::querying_through_relations,
             relations::self_referential_manager_and_reports,
+            stateful::property_transactions_match_a_reference_model,
+            stateful::property_sessions_match_a_reference_model,
             schema::create_all_is_idempotent_and_orders_by_foreign_keys,
             schema::drop_all_removes_tables_children_first,
             schema::on_delete_cascade_removes_children,
