@@ -7,8 +7,10 @@ mod conformance;
 
 use athanor::prelude::*;
 use athanor::raw::Raw;
-use athanor::{retry_transaction, RetryPolicy};
-use conformance::concurrency::{on_eight_threads, setup, total, Counter};
+use athanor::RetryPolicy;
+use conformance::concurrency::{
+    increment_for_update, increment_with_retry, on_eight_threads, setup, total,
+};
 
 /// A database file under `target/`, removed (with its WAL files) on drop.
 struct FileDb {
@@ -107,17 +109,7 @@ fn for_update_loses_no_increment_on_a_file() {
     let file = FileDb::new("for-update");
     let db = file.db();
     setup(db, 1);
-    on_eight_threads(db, 2000, |conn| {
-        let mut tx = conn.transaction().unwrap();
-        let mut c = Counter::query()
-            .filter(Counter::ID.eq(1))
-            .for_update()
-            .one(&mut tx)
-            .unwrap();
-        c.n += 1;
-        c.update(&mut tx).unwrap();
-        tx.commit().unwrap();
-    });
+    on_eight_threads(db, 2000, increment_for_update);
     assert_eq!(total(db), 16_000);
 }
 
@@ -127,12 +119,7 @@ fn the_retry_helper_loses_no_increment_on_a_file() {
     let db = file.db();
     setup(db, 1);
     on_eight_threads(db, 2000, |conn| {
-        retry_transaction(conn, RetryPolicy::default().attempts(100), |tx| {
-            let mut c = Counter::get(tx, 1)?;
-            c.n += 1;
-            c.update(tx)
-        })
-        .unwrap();
+        increment_with_retry(conn, RetryPolicy::default().attempts(100))
     });
     assert_eq!(total(db), 16_000);
 }

@@ -5,8 +5,7 @@
 //! dialect type serves both, in two variants: [`MARIADB`] and [`MYSQL`].
 
 use athanor_core::{
-    CastTarget, ColumnType, Dialect, Isolation, KeyStrategy, LockMode, LockWait, RowLock,
-    UpsertStyle,
+    CastTarget, ColumnType, Dialect, Isolation, KeyStrategy, LockMode, RowLock, UpsertStyle,
 };
 
 /// The MySQL / MariaDB dialect. The connection picks the variant from the
@@ -140,12 +139,7 @@ impl Dialect for MysqlDialect {
             LockMode::Update => " FOR UPDATE",
             LockMode::Share => " LOCK IN SHARE MODE",
         };
-        let wait = match lock.wait {
-            LockWait::Wait => "",
-            LockWait::NoWait => " NOWAIT",
-            LockWait::SkipLocked => " SKIP LOCKED",
-        };
-        Some(format!("{mode}{wait}"))
+        Some(format!("{mode}{}", lock.wait.sql()))
     }
 
     fn table_options(&self) -> &'static str {

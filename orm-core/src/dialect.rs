@@ -1,7 +1,7 @@
 //! What differs in SQL text between databases, and nothing else.
 
 use crate::conn::Isolation;
-use crate::query::{LockMode, LockWait, RowLock};
+use crate::query::{LockMode, RowLock};
 use crate::value::ColumnType;
 
 /// How a database returns the keys it generated for inserted rows.
@@ -84,12 +84,7 @@ pub trait Dialect: Send + Sync + 'static {
             LockMode::Update => " FOR UPDATE",
             LockMode::Share => " FOR SHARE",
         };
-        let wait = match lock.wait {
-            LockWait::Wait => "",
-            LockWait::NoWait => " NOWAIT",
-            LockWait::SkipLocked => " SKIP LOCKED",
-        };
-        Some(format!("{mode}{wait}"))
+        Some(format!("{mode}{}", lock.wait.sql()))
     }
 
     /// Text appended to `CREATE TABLE (...)` (MySQL: engine and character set).

@@ -114,6 +114,17 @@ pub enum LockWait {
     SkipLocked,
 }
 
+impl LockWait {
+    /// The words after the lock clause: empty, ` NOWAIT` or ` SKIP LOCKED`.
+    pub fn sql(&self) -> &'static str {
+        match self {
+            LockWait::Wait => "",
+            LockWait::NoWait => " NOWAIT",
+            LockWait::SkipLocked => " SKIP LOCKED",
+        }
+    }
+}
+
 /// A row lock: its mode and what to do when a row is locked already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowLock {

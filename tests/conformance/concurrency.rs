@@ -53,19 +53,33 @@ pub fn on_eight_threads(
     });
 }
 
+/// One increment of the first counter: read it locked, write it back.
+pub fn increment_for_update(conn: &mut athanor::DbConn<'_>) {
+    let mut tx = conn.transaction().unwrap();
+    let mut c = Counter::query()
+        .filter(Counter::ID.eq(1))
+        .for_update()
+        .one(&mut tx)
+        .unwrap();
+    c.n += 1;
+    c.update(&mut tx).unwrap();
+    tx.commit().unwrap();
+}
+
+/// One increment of the first counter with a plain read, run again by the
+/// retry helper when it collides with another.
+pub fn increment_with_retry(conn: &mut athanor::DbConn<'_>, policy: RetryPolicy) {
+    retry_transaction(conn, policy, |tx| {
+        let mut c = Counter::get(tx, 1)?;
+        c.n += 1;
+        c.update(tx)
+    })
+    .unwrap();
+}
+
 pub fn for_update_loses_no_increment_across_eight_threads(db: &Database) {
     setup(db, 1);
-    on_eight_threads(db, INCREMENTS, |conn| {
-        let mut tx = conn.transaction().unwrap();
-        let mut c = Counter::query()
-            .filter(Counter::ID.eq(1))
-            .for_update()
-            .one(&mut tx)
-            .unwrap();
-        c.n += 1;
-        c.update(&mut tx).unwrap();
-        tx.commit().unwrap();
-    });
+    on_eight_threads(db, INCREMENTS, increment_for_update);
     assert_eq!(total(db), THREADS * INCREMENTS);
 }
 
@@ -74,16 +88,9 @@ pub fn the_retry_helper_loses_no_increment_under_serializable(db: &Database) {
     let policy = RetryPolicy::default()
         .isolation(Isolation::Serializable)
         .attempts(10_000);
-    on_eight_threads(db, INCREMENTS, |conn| {
-        // A plain read: concurrent increments collide, and the helper runs
-        // the loser again.
-        retry_transaction(conn, policy, |tx| {
-            let mut c = Counter::get(tx, 1)?;
-            c.n += 1;
-            c.update(tx)
-        })
-        .unwrap();
-    });
+    // A plain read: concurrent increments collide, and the helper runs the
+    // loser again.
+    on_eight_threads(db, INCREMENTS, |conn| increment_with_retry(conn, policy));
     assert_eq!(total(db), THREADS * INCREMENTS);
 }
 
