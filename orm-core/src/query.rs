@@ -175,20 +175,46 @@ pub trait JoinPath {
     fn on(&self) -> std::result::Result<Expr, String>;
 }
 
-/// `SET column = value` in an update.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+/// `SET column = value` in an update of model `M`: an assignment to another
+/// model's column does not compile (`Select<M>::update` takes `Assignment<M>`).
+pub struct Assignment<M> {
     /// The assigned column's name.
     pub column: &'static str,
     /// The new value.
     pub value: Expr,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> std::fmt::Debug for Assignment<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assignment")
+            .field("column", &self.column)
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
+impl<M> PartialEq for Assignment<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.column == other.column && self.value == other.value
+    }
+}
+
+impl<M> Clone for Assignment<M> {
+    fn clone(&self) -> Self {
+        Assignment {
+            column: self.column,
+            value: self.value.clone(),
+            _model: PhantomData,
+        }
+    }
 }
 
 impl<M: Model, T: SqlType> Column<M, T> {
     /// `SET column = value` (a value of the column's type, or an expression
     /// over columns: `Item::PRICE.set(Item::PRICE * 2)`). A computed value
     /// for a decimal column is rounded to the column's scale on every backend.
-    pub fn set<O: IntoOperand<T::Base>>(self, value: O) -> Assignment {
+    pub fn set<O: IntoOperand<T::Base>>(self, value: O) -> Assignment<M> {
         let value = match (value.into_operand(), M::TABLE.columns[self.index()].ty) {
             (e @ Expr::Value(_), _) => e,
             (e, crate::value::ColumnType::Decimal(_, scale)) => Expr::Round {
@@ -200,16 +226,18 @@ impl<M: Model, T: SqlType> Column<M, T> {
         Assignment {
             column: self.name(),
             value,
+            _model: PhantomData,
         }
     }
 }
 
 impl<M: Model, T: SqlType> Column<M, Option<T>> {
     /// `SET column = NULL` (only for nullable columns).
-    pub fn set_null(self) -> Assignment {
+    pub fn set_null(self) -> Assignment<M> {
         Assignment {
             column: self.name(),
             value: Expr::Value(crate::value::Value::Null),
+            _model: PhantomData,
         }
     }
 }
@@ -552,11 +580,11 @@ impl<M: Model, R: FromRow> Select<M, R> {
     pub fn update<E: Executor + ?Sized>(
         &self,
         ex: &mut E,
-        assignments: impl IntoIterator<Item = Assignment>,
+        assignments: impl IntoIterator<Item = Assignment<M>>,
     ) -> Result<u64> {
         self.check()?;
         self.no_joins("update")?;
-        let assignments: Vec<Assignment> = assignments.into_iter().collect();
+        let assignments: Vec<Assignment<M>> = assignments.into_iter().collect();
         if assignments.is_empty() {
             return Err(Error::InvalidModel(format!(
                 "update of {} with no assignments",
