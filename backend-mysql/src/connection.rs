@@ -57,7 +57,14 @@ impl MysqlConnection {
     /// the server cannot be reached, refuses the login, or the session cannot
     /// be set up.
     pub fn connect(url: &str) -> Result<Self> {
-        let opts = mysql::Opts::from_url(url).map_err(|e| Error::Url(e.to_string()))?;
+        let redact = |e: Error| match e {
+            Error::Url(m) => Error::Url(athanor_core::redact_message(&m, url)),
+            Error::Connection { message } => Error::Connection {
+                message: athanor_core::redact_message(&message, url),
+            },
+            e => e,
+        };
+        let opts = mysql::Opts::from_url(url).map_err(|e| redact(Error::Url(e.to_string())))?;
         let opts = mysql::OptsBuilder::from_opts(opts)
             // The crate would otherwise reconnect over the unix socket after a
             // TCP connect to localhost, changing the session's user@host.
@@ -65,8 +72,8 @@ impl MysqlConnection {
             // UPDATE reports matched rows, as on the other backends.
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS)
             .stmt_cache_size(STATEMENT_CACHE);
-        let conn = mysql::Conn::new(opts).map_err(connect_error)?;
-        Self::setup(conn)
+        let conn = mysql::Conn::new(opts).map_err(|e| redact(connect_error(e)))?;
+        Self::setup(conn).map_err(redact)
     }
 
     fn setup(mut conn: mysql::Conn) -> Result<Self> {

@@ -47,7 +47,12 @@ impl PgConnection {
     /// Returns [`Error::Connection`] when the URL is malformed or the server
     /// cannot be reached or refuses the login.
     pub fn connect(url: &str) -> Result<Self> {
-        let client = Client::connect(url, NoTls).map_err(|e| connect_error(&e))?;
+        let client = Client::connect(url, NoTls).map_err(|e| match connect_error(&e) {
+            Error::Connection { message } => Error::Connection {
+                message: athanor_core::redact_message(&message, url),
+            },
+            other => other,
+        })?;
         Ok(PgConnection {
             client,
             statements: HashMap::new(),

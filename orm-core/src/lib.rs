@@ -30,6 +30,7 @@ mod render;
 mod schema;
 mod session;
 mod typed;
+mod url;
 mod value;
 mod write;
 
@@ -69,6 +70,7 @@ pub use typed::{
     avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper,
     CastTarget, IntoTyped, Numeric, Summable, TypedExpr,
 };
+pub use url::{redact_message, redact_url};
 #[cfg(feature = "uuid")]
 pub use uuid;
 pub use value::{ColumnType, Value, ValueRef};

@@ -184,3 +184,70 @@ pub fn bad_urls_and_unreachable_servers_are_clear_errors(_db: &Database) {
         Err(Error::Connection { .. })
     ));
 }
+
+pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &Database) {
+    // SQLAlchemy's convention: `sqlite:///:memory:` is in memory (no file
+    // named `/:memory:`), three slashes start a relative path, four an
+    // absolute one.
+    if db.backend() == "sqlite" {
+        let memory = Database::open("sqlite:///:memory:").unwrap();
+        drop(memory);
+        assert!(!std::path::Path::new("/:memory:").exists());
+        assert!(!std::path::Path::new(":memory:").exists());
+
+        let name = format!("athanor-url-{}.db", std::process::id());
+        let relative = std::path::Path::new("target").join(&name);
+        let _ = std::fs::remove_file(&relative);
+        Database::open(&format!("sqlite:///target/{name}")).unwrap();
+        assert!(relative.exists(), "sqlite:///target/x.db is relative");
+        std::fs::remove_file(&relative).unwrap();
+
+        let absolute = std::env::temp_dir().join(&name);
+        let _ = std::fs::remove_file(&absolute);
+        Database::open(&format!("sqlite:///{}", absolute.display())).unwrap();
+        assert!(absolute.exists(), "sqlite:////abs/x.db is absolute");
+        std::fs::remove_file(&absolute).unwrap();
+    }
+
+    // A password never shows in an error or in Debug output.
+    let secret = "s3cretpw";
+    let shown = |url: &str| {
+        let builder = format!("{:?}", Database::builder(url));
+        assert!(!builder.contains(secret), "{builder}");
+        let error = Database::open(url).map(|_| ()).unwrap_err();
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains(secret), "{text}");
+        error
+    };
+    assert!(matches!(shown("oracle://u:s3cretpw@h/db"), Error::Url(_)));
+    #[cfg(feature = "postgres")]
+    assert!(matches!(
+        shown("postgres://nobody:s3cretpw@127.0.0.1:1/none"),
+        Error::Connection { .. }
+    ));
+    #[cfg(feature = "mysql")]
+    {
+        assert!(matches!(
+            shown("mysql://nobody:s3cretpw@127.0.0.1:1/none"),
+            Error::Connection { .. }
+        ));
+        // A malformed option is a URL error that does not show the password.
+        assert!(matches!(
+            shown("mysql://nobody:s3cretpw@127.0.0.1:1/none?bogus=1"),
+            Error::Url(_)
+        ));
+    }
+    // A refused login on a reachable server.
+    let refused = match db.backend() {
+        "postgres" => std::env::var("ATHANOR_POSTGRES_URL")
+            .ok()
+            .map(|u| u.replacen("postgres://postgres@", "postgres://nobody:s3cretpw@", 1)),
+        "mysql" => std::env::var("ATHANOR_MYSQL_URL")
+            .ok()
+            .map(|u| u.replacen("athanor:athanor@", "athanor:s3cretpw@", 1)),
+        _ => None,
+    };
+    if let Some(url) = refused {
+        shown(&url);
+    }
+}

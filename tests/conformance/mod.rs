@@ -51,6 +51,7 @@ macro_rules! conformance_suite {
             errors::out_of_range_values_are_refused_not_truncated,
             errors::invalid_schema_is_reported,
             errors::bad_urls_and_unreachable_servers_are_clear_errors,
+            errors::urls_follow_the_sqlite_convention_and_never_show_passwords,
             filters::property_random_filter_matches_rust_evaluation,
             filters::property_group_by_matches_rust_aggregation,
             joins::inner_join_along_a_relationship_reads_pairs,

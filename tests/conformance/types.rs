@@ -155,7 +155,7 @@ pub fn sqlite_enforces_foreign_keys_on_every_pooled_connection(db: &Database) {
     let _ = std::fs::remove_file(&path);
     let file_db;
     let db = if db.backend() == "sqlite" {
-        file_db = Database::open(&format!("sqlite://{}", path.display())).unwrap();
+        file_db = Database::open(&format!("sqlite:///{}", path.display())).unwrap();
         &file_db
     } else {
         db
