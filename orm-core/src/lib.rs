@@ -57,7 +57,7 @@ pub use query::{
 };
 pub use related::Related;
 pub use relation::{foreign_key_column, BelongsTo, HasMany, ManyToMany, Orphans};
-pub use render::SqlWriter;
+pub use render::{SqlWriter, MAX_EXPR_DEPTH};
 #[cfg(feature = "decimal")]
 pub use rust_decimal;
 pub use schema::{

@@ -251,3 +251,56 @@ pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &Database)
         shown(&url);
     }
 }
+
+pub fn extreme_integers_as_floats_are_typed_errors_not_panics(db: &Database) {
+    let mut conn = setup(db);
+    let mut row = Everything {
+        l: i64::MIN,
+        ..Everything::zero()
+    };
+    row.insert(&mut conn).unwrap();
+    let q = conn.dialect().identifier_quote();
+    // Read as a float: beyond 2^53 an integer is not a float exactly.
+    let select_l = format!("SELECT {q}l{q} FROM {q}everything{q}");
+    let as_f64 = Raw::new(select_l.as_str()).fetch_all::<(f64,), _>(&mut conn);
+    assert!(matches!(as_f64, Err(Error::Conversion(_))), "{as_f64:?}");
+    let as_f32 = Raw::new(select_l.as_str()).fetch_all::<(f32,), _>(&mut conn);
+    assert!(matches!(as_f32, Err(Error::Conversion(_))), "{as_f32:?}");
+    // Bound where a float is expected: PostgreSQL knows the parameter's type
+    // and refuses the inexact conversion; the others compare numerically.
+    let bound = Raw::new(format!(
+        "SELECT {q}id{q} FROM {q}everything{q} WHERE {q}d{q} = ?"
+    ))
+    .bind(i64::MIN)
+    .fetch_all::<(i64,), _>(&mut conn);
+    match bound {
+        Ok(rows) => {
+            assert_ne!(db.backend(), "postgres");
+            assert!(rows.is_empty());
+        }
+        Err(Error::Conversion(c)) => assert_eq!(db.backend(), "postgres", "{c}"),
+        Err(other) => panic!("unexpected error {other}"),
+    }
+}
+
+pub fn a_filter_nested_ten_thousand_deep_is_a_typed_error(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("a").insert(&mut conn).unwrap();
+    let mut filter = Artist::NAME.eq("a");
+    for i in 0..10_000 {
+        filter = match i % 3 {
+            0 => !filter,
+            1 => filter.or(Artist::NAME.eq("b")),
+            _ => filter.and(Artist::NAME.ne("c")),
+        };
+    }
+    let err = Artist::query().filter(filter).all(&mut conn).unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    assert!(err.to_string().contains("nested"), "{err}");
+    // Nesting within the limit still runs.
+    let mut filter = Artist::NAME.eq("a");
+    for _ in 0..100 {
+        filter = !!filter;
+    }
+    assert_eq!(Artist::query().filter(filter).count(&mut conn).unwrap(), 1);
+}

@@ -52,6 +52,8 @@ macro_rules! conformance_suite {
             errors::invalid_schema_is_reported,
             errors::bad_urls_and_unreachable_servers_are_clear_errors,
             errors::urls_follow_the_sqlite_convention_and_never_show_passwords,
+            errors::extreme_integers_as_floats_are_typed_errors_not_panics,
+            errors::a_filter_nested_ten_thousand_deep_is_a_typed_error,
             filters::property_random_filter_matches_rust_evaluation,
             filters::property_group_by_matches_rust_aggregation,
             joins::inner_join_along_a_relationship_reads_pairs,
