@@ -196,6 +196,16 @@ impl Dialect for MysqlDialect {
         }
     }
 
+    // CAST(x AS SIGNED) saturates at i64::MAX with a warning, even in strict
+    // mode; DIV converts its result to BIGINT and fails with error 1690 when
+    // it does not fit, as PostgreSQL's and SQLite's integers do.
+    fn checked_cast(&self, target: CastTarget) -> Option<(&'static str, &'static str)> {
+        match target {
+            CastTarget::BigInt => Some(("(", " DIV 1)")),
+            CastTarget::Double => None,
+        }
+    }
+
     // DECIMAL holds 65 digits, but values are read into rust_decimal, which
     // holds 28.
     fn max_decimal_precision(&self) -> u8 {
@@ -235,6 +245,7 @@ mod tests {
             assert_eq!(d.column_type(ColumnType::Json, false), "JSON");
             assert_eq!(d.cast_type(CastTarget::BigInt), "SIGNED");
             assert_eq!(d.cast_type(CastTarget::Double), "DOUBLE");
+            assert_eq!(d.checked_cast(CastTarget::BigInt), Some(("(", " DIV 1)")));
             assert_eq!(d.integer_division(), " DIV ");
             assert_eq!(d.max_decimal_precision(), 28);
             assert_eq!(

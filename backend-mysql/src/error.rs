@@ -25,6 +25,8 @@ const ER_CHECK_CONSTRAINT_VIOLATED: u16 = 3819;
 const ER_CONSTRAINT_FAILED: u16 = 4025;
 /// `Out of range value for column 'x' at row 1`.
 const ER_WARN_DATA_OUT_OF_RANGE: u16 = 1264;
+/// `BIGINT value is out of range in '...'` (arithmetic, `DIV`).
+const ER_DATA_OUT_OF_RANGE: u16 = 1690;
 /// `Data truncated for column 'x' at row 1`.
 const WARN_DATA_TRUNCATED: u16 = 1265;
 /// `Incorrect integer value: 'abc' for column ...`.
@@ -140,6 +142,7 @@ pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Err
             constraint_error(ConstraintKind::Check, table, constraint, None, message)
         }
         ER_WARN_DATA_OUT_OF_RANGE
+        | ER_DATA_OUT_OF_RANGE
         | WARN_DATA_TRUNCATED
         | ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
         | ER_DATA_TOO_LONG
@@ -147,6 +150,7 @@ pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Err
             let (table, column) = column_of(&message);
             let expected = match code {
                 ER_WARN_DATA_OUT_OF_RANGE => "a value within the column's range",
+                ER_DATA_OUT_OF_RANGE => "a value within the type's range",
                 ER_DATA_TOO_LONG => "a value within the column's length",
                 _ => "a value of the column's type",
             };

@@ -155,6 +155,18 @@ pub trait Dialect: Send + Sync + 'static {
         }
     }
 
+    /// The text written before and after an expression to cast it to
+    /// `target`, when the backend's `CAST` saturates instead of failing on
+    /// overflow (MySQL's `CAST(x AS SIGNED)` turns a too-large sum into
+    /// `i64::MAX`). `None` writes `CAST(expr AS <cast_type>)`.
+    fn checked_cast(
+        &self,
+        target: crate::typed::CastTarget,
+    ) -> Option<(&'static str, &'static str)> {
+        let _ = target;
+        None
+    }
+
     /// Whether a bound decimal must be cast to a decimal type in SQL
     /// (MySQL takes an untyped parameter as text, and arithmetic on text is
     /// floating-point). The core then writes `CAST(? AS DECIMAL(65, scale))`.

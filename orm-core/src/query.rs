@@ -533,8 +533,10 @@ impl<M: Model, R: FromRow> Select<M, R> {
         match &counted {
             Some(stmt) => w.select(stmt)?,
             None => {
+                // The derived table's columns get names of their own: MySQL
+                // refuses two columns of the same name (a join's `id`s).
                 w.push("SELECT COUNT(*) FROM (");
-                w.select(&self.stmt)?;
+                w.select_with_column_aliases(&self.stmt)?;
                 w.push(") AS ").ident("athanor_counted");
             }
         }

@@ -6,7 +6,7 @@ use crate::dialect::{write_quoted, Dialect};
 use crate::error::{Error, Result};
 use crate::expr::{BinOp, Expr, Func, Order};
 use crate::query::{JoinKind, SelectStmt, TableRef};
-use crate::value::ValueRef;
+use crate::value::{Value, ValueRef};
 
 fn binary_operator(op: BinOp, dialect: &dyn Dialect) -> &'static str {
     match op {
@@ -37,6 +37,7 @@ pub struct SqlWriter<'a> {
     pub params: Vec<ValueRef<'a>>,
     dialect: &'static dyn Dialect,
     depth: usize,
+    alias_columns: bool,
 }
 
 impl<'a> SqlWriter<'a> {
@@ -47,6 +48,7 @@ impl<'a> SqlWriter<'a> {
             params: Vec::new(),
             dialect,
             depth: 0,
+            alias_columns: false,
         }
     }
 
@@ -133,7 +135,7 @@ impl<'a> SqlWriter<'a> {
                 Ok(())
             }
             Expr::Value(v) => {
-                self.param(v.as_ref());
+                self.value(v);
                 Ok(())
             }
             Expr::Binary { op, left, right } => self.binary(*op, left, right),
@@ -195,18 +197,36 @@ impl<'a> SqlWriter<'a> {
                 self.push("*");
                 Ok(())
             }
-            Expr::Cast { expr, target } => {
-                let ty = self.dialect.cast_type(*target);
-                self.wrapped("CAST(", expr, "")?;
-                self.push(" AS ").push(ty).push(")");
-                Ok(())
-            }
+            Expr::Cast { expr, target } => match self.dialect.checked_cast(*target) {
+                Some((before, after)) => self.wrapped(before, expr, after),
+                None => {
+                    let ty = self.dialect.cast_type(*target);
+                    self.wrapped("CAST(", expr, "")?;
+                    self.push(" AS ").push(ty).push(")");
+                    Ok(())
+                }
+            },
             Expr::Round { expr, digits } => {
                 self.wrapped("ROUND(", expr, "")?;
                 self.push(&format!(", {digits})"));
                 Ok(())
             }
         }
+    }
+
+    /// Binds a value; a decimal is cast to a decimal type where the backend
+    /// would otherwise take it as text and compute in floating point.
+    fn value(&mut self, v: &'a Value) {
+        #[cfg(feature = "decimal")]
+        if let Value::Decimal(d) = v {
+            if self.dialect.cast_decimal_parameters() {
+                self.push("CAST(");
+                self.param(v.as_ref());
+                self.push(&format!(" AS DECIMAL(65, {}))", d.scale()));
+                return;
+            }
+        }
+        self.param(v.as_ref());
     }
 
     /// Writes `before`, the expression, then `after`.
@@ -421,9 +441,19 @@ impl<'a> SqlWriter<'a> {
         self.select_with_limit(s, s.limit)
     }
 
+    /// Writes a SELECT statement whose selected columns are named `c1`,
+    /// `c2`, ... (`expr AS "c1"`), for use as a derived table, where every
+    /// column must have a distinct name.
+    pub fn select_with_column_aliases(&mut self, s: &'a SelectStmt) -> Result<()> {
+        self.alias_columns = true;
+        self.select_with_limit(s, s.limit)
+    }
+
     /// Writes a SELECT statement with `limit` in place of its own (so that
     /// `first()` and `one()` need not copy the statement).
     pub fn select_with_limit(&mut self, s: &'a SelectStmt, limit: Option<u64>) -> Result<()> {
+        // Only the outermost SELECT's columns are aliased, not its subqueries'.
+        let alias = std::mem::take(&mut self.alias_columns);
         self.push("SELECT ");
         if s.distinct {
             self.push("DISTINCT ");
@@ -431,7 +461,15 @@ impl<'a> SqlWriter<'a> {
         if s.columns.is_empty() {
             self.push("*");
         } else {
-            self.list(&s.columns, |w, c| w.expr(c))?;
+            let mut n = 0;
+            self.list(&s.columns, |w, c| {
+                w.expr(c)?;
+                if alias {
+                    n += 1;
+                    w.push(" AS ").ident(&format!("c{n}"));
+                }
+                Ok(())
+            })?;
         }
         self.push(" FROM ");
         self.table_ref(&s.from);
