@@ -140,6 +140,14 @@ impl Dialect for MysqlDialect {
         Some("18446744073709551615")
     }
 
+    // JSON_TABLE: MariaDB 10.6+, MySQL 8.0.4+.
+    fn integer_list_subquery(&self) -> Option<(&'static str, &'static str)> {
+        Some((
+            "(SELECT athanor_v FROM JSON_TABLE(",
+            ", '$[*]' COLUMNS (athanor_v BIGINT PATH '$')) AS athanor_list)",
+        ))
+    }
+
     fn max_parameters(&self) -> usize {
         65_535
     }

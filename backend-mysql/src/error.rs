@@ -27,6 +27,10 @@ const ER_CONSTRAINT_FAILED: u16 = 4025;
 const ER_WARN_DATA_OUT_OF_RANGE: u16 = 1264;
 /// `BIGINT value is out of range in '...'` (arithmetic, `DIV`).
 const ER_DATA_OUT_OF_RANGE: u16 = 1690;
+/// `Got a packet bigger than 'max_allowed_packet' bytes`.
+const ER_NET_PACKET_TOO_LARGE: u16 = 1153;
+/// `Result of ... was larger than max_allowed_packet (N) - truncated`.
+const ER_WARN_ALLOWED_PACKET_OVERFLOWED: u16 = 1301;
 /// `Data truncated for column 'x' at row 1`.
 const WARN_DATA_TRUNCATED: u16 = 1265;
 /// `Incorrect integer value: 'abc' for column ...`.
@@ -70,12 +74,16 @@ fn map_driver_error(d: mysql::DriverError) -> Error {
         D::ConnectTimeout
         | D::CouldNotConnect(_)
         | D::PacketOutOfSync
-        | D::PacketTooLarge
         | D::UnexpectedPacket
         | D::Timeout
         | D::SetupError
         | D::UnsupportedProtocol(_)
         | D::Protocol41NotSet => Error::Connection {
+            message: d.to_string(),
+        },
+        // The statement is larger than the server's max_allowed_packet.
+        D::PacketTooLarge => Error::TooLarge {
+            backend: "mysql",
             message: d.to_string(),
         },
         other => Error::Database {
@@ -161,6 +169,10 @@ pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Err
                 actual: message,
             })
         }
+        ER_NET_PACKET_TOO_LARGE | ER_WARN_ALLOWED_PACKET_OVERFLOWED => Error::TooLarge {
+            backend: "mysql",
+            message,
+        },
         ER_SERVER_SHUTDOWN
         | ER_CONNECTION_KILLED
         | ER_CLIENT_INTERACTION_TIMEOUT

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::connection::{Connection, Row};
 use crate::dialect::Dialect;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::value::ValueRef;
 
 thread_local! {
@@ -120,8 +120,26 @@ impl Conn {
         }
     }
 
+    /// Refuses more bound parameters than the backend takes in one
+    /// statement, before anything is sent.
+    fn check_parameters(&self, n: usize) -> Result<()> {
+        let max = self.dialect.max_parameters();
+        if n <= max {
+            return Ok(());
+        }
+        Err(Error::TooLarge {
+            backend: self.dialect.name(),
+            message: format!("{n} bound parameters; at most {max} per statement"),
+        })
+    }
+
     /// Runs a statement with bound parameters; returns the rows affected.
+    ///
+    /// # Failure
+    /// [`Error::TooLarge`] for more parameters than the backend's
+    /// [`Dialect::max_parameters`], before anything is sent.
     pub fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        self.check_parameters(params.len())?;
         record(sql);
         if !self.logging() {
             return self.inner.execute(sql, params);
@@ -139,6 +157,7 @@ impl Conn {
         params: &[ValueRef<'_>],
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
+        self.check_parameters(params.len())?;
         record(sql);
         if !self.logging() {
             return self.inner.query(sql, params, each);

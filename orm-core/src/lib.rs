@@ -46,7 +46,7 @@ pub use convert_extra::{decimal_from_f64, DEFAULT_DECIMAL};
 pub use dialect::{write_quoted, Dialect, KeyStrategy, UpsertStyle};
 pub use eager::{EagerSelect, Fetched, Load, Relation, Then};
 pub use error::{ConstraintKind, ConstraintViolation, ConversionError, Error, Result};
-pub use expr::{escape_like, BinOp, Column, Expr, Func, Order};
+pub use expr::{escape_like, BinOp, Column, Expr, Func, Order, LONG_IN_LIST};
 pub use key::KeyValue;
 pub use model::{
     Association, ColumnDef, DefaultValue, ForeignKeyDef, FromRow, IndexDef, Model,

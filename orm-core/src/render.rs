@@ -163,6 +163,12 @@ impl<'a> SqlWriter<'a> {
                 list,
                 negated,
             } => self.in_list(expr, list, *negated),
+            Expr::InIntegers {
+                expr,
+                values,
+                json,
+                negated,
+            } => self.in_integers(expr, values, json, *negated),
             Expr::InSubquery {
                 expr,
                 query,
@@ -294,6 +300,34 @@ impl<'a> SqlWriter<'a> {
             |w, item| if fold { w.lowered(item) } else { w.expr(item) },
         )?;
         self.push("))");
+        Ok(())
+    }
+
+    fn in_integers(
+        &mut self,
+        expr: &'a Expr,
+        values: &'a [i64],
+        json: &'a Value,
+        negated: bool,
+    ) -> Result<()> {
+        let Some((before, after)) = self.dialect.integer_list_subquery() else {
+            self.push("(");
+            self.expr(expr)?;
+            self.push(if negated { " NOT IN (" } else { " IN (" });
+            self.list(values, |w, v| {
+                w.param(ValueRef::I64(*v));
+                Ok(())
+            })?;
+            self.push("))");
+            return Ok(());
+        };
+        self.push("(");
+        self.expr(expr)?;
+        self.push(if negated { " NOT IN " } else { " IN " });
+        self.push(before);
+        self.param(json.as_ref());
+        self.push(after);
+        self.push(")");
         Ok(())
     }
 

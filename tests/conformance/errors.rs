@@ -304,3 +304,50 @@ pub fn a_filter_nested_ten_thousand_deep_is_a_typed_error(db: &Database) {
     }
     assert_eq!(Artist::query().filter(filter).count(&mut conn).unwrap(), 1);
 }
+
+pub fn long_in_lists_run_and_limits_are_typed_errors(db: &Database) {
+    let mut conn = setup(db);
+    let artists = seed(&mut conn);
+    // 70 000 integers: more than any backend's parameters per statement.
+    let mut ids: Vec<i64> = (1_000_000..1_070_000).collect();
+    ids.push(artists[1].id);
+    let found: Vec<String> = Artist::query()
+        .filter(Artist::ID.is_in(ids.clone()))
+        .select(Artist::NAME)
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(found, ["B"]);
+    let others = Artist::query()
+        .filter(Artist::ID.not_in(ids))
+        .count(&mut conn)
+        .unwrap();
+    assert_eq!(others, 2);
+
+    // More parameters than the backend takes in one statement: refused
+    // before sending, as what it is (PostgreSQL's client used to report a
+    // lost connection).
+    let max = conn.dialect().max_parameters();
+    let names: Vec<String> = (0..=max).map(|i| format!("n{i}")).collect();
+    let err = Artist::query()
+        .filter(Artist::NAME.is_in(names))
+        .count(&mut conn)
+        .unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err}");
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 3);
+
+    // MySQL: a statement larger than the server's max_allowed_packet.
+    if db.backend() == "mysql" {
+        let packet: Vec<(i64,)> = Raw::new("SELECT @@max_allowed_packet")
+            .fetch_all(&mut conn)
+            .unwrap();
+        let mut row = Everything {
+            bytes: vec![7; packet[0].0 as usize + 1],
+            ..Everything::zero()
+        };
+        let err = row.insert(&mut conn).unwrap_err();
+        assert!(matches!(err, Error::TooLarge { .. }), "{err}");
+        drop(conn);
+        let mut conn = db.connect().unwrap();
+        assert_eq!(Artist::query().count(&mut conn).unwrap(), 3);
+    }
+}
