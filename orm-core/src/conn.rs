@@ -120,26 +120,36 @@ impl Conn {
         }
     }
 
-    /// Refuses more bound parameters than the backend takes in one
-    /// statement, before anything is sent.
-    fn check_parameters(&self, n: usize) -> Result<()> {
+    /// Refuses, before anything is sent, more bound parameters than the
+    /// backend takes in one statement, and values the backends would store
+    /// or compare differently (NaN, infinities, years beyond 0 to 9999,
+    /// leap seconds).
+    fn check_parameters(&self, params: &[ValueRef<'_>]) -> Result<()> {
         let max = self.dialect.max_parameters();
-        if n <= max {
-            return Ok(());
+        if params.len() > max {
+            return Err(Error::TooLarge {
+                backend: self.dialect.name(),
+                message: format!(
+                    "{} bound parameters; at most {max} per statement",
+                    params.len()
+                ),
+            });
         }
-        Err(Error::TooLarge {
-            backend: self.dialect.name(),
-            message: format!("{n} bound parameters; at most {max} per statement"),
-        })
+        for p in params {
+            crate::portable::check_portable(p)?;
+        }
+        Ok(())
     }
 
     /// Runs a statement with bound parameters; returns the rows affected.
     ///
     /// # Failure
     /// [`Error::TooLarge`] for more parameters than the backend's
-    /// [`Dialect::max_parameters`], before anything is sent.
+    /// [`Dialect::max_parameters`], and [`Error::Conversion`] for a value
+    /// the backends would store differently (NaN, infinities, years beyond
+    /// 0 to 9999, leap seconds), before anything is sent.
     pub fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
-        self.check_parameters(params.len())?;
+        self.check_parameters(params)?;
         record(sql);
         if !self.logging() {
             return self.inner.execute(sql, params);
@@ -157,7 +167,7 @@ impl Conn {
         params: &[ValueRef<'_>],
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
-        self.check_parameters(params.len())?;
+        self.check_parameters(params)?;
         record(sql);
         if !self.logging() {
             return self.inner.query(sql, params, each);

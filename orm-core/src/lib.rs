@@ -22,6 +22,7 @@ mod expr;
 mod from_row;
 mod key;
 mod model;
+mod portable;
 mod query;
 pub mod raw;
 mod related;

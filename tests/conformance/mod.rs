@@ -128,6 +128,8 @@ macro_rules! conformance_suite {
             types::unicode_text_survives_any_server_charset,
             types::case_insensitive_columns_compare_and_stay_unique_ignoring_case,
             types::uuids_and_json_round_trip,
+            types::nan_infinities_and_negative_zero_are_the_same_everywhere,
+            types::dates_beyond_four_digit_years_and_leap_seconds_are_refused,
             values::every_type_round_trips_with_extremes_and_nulls,
             values::text_with_nul_bytes_round_trips_or_is_refused,
             values::property_any_value_round_trips,
