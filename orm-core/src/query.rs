@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
-use crate::typed::count_all;
 
 /// `k1 = v1 AND k2 = v2 ...` over the primary key of `table`.
 pub(crate) fn key_condition(table: &'static TableDef, key: Vec<crate::value::Value>) -> Expr {
@@ -522,23 +521,18 @@ impl<M: Model, R: FromRow> Select<M, R> {
             && self.stmt.offset.is_none()
             && !self.stmt.distinct
             && self.stmt.group_by.is_empty();
-        let counted = plain.then(|| {
-            let mut stmt = self.stmt.clone();
-            stmt.columns = count_all().exprs();
-            stmt.order_by.clear();
-            stmt
-        });
         let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
-        match &counted {
-            Some(stmt) => w.select(stmt)?,
-            None => {
-                // The derived table's columns get names of their own: MySQL
-                // refuses two columns of the same name (a join's `id`s).
-                w.push("SELECT COUNT(*) FROM (");
-                w.select_with_column_aliases(&self.stmt)?;
-                w.push(") AS ").ident("athanor_counted");
-            }
+        if plain {
+            // Written from the statement itself, not a copy of it.
+            w.push("SELECT COUNT(*)");
+            w.from_clause(&self.stmt)?;
+        } else {
+            // The derived table's columns get names of their own: MySQL
+            // refuses two columns of the same name (a join's `id`s).
+            w.push("SELECT COUNT(*) FROM (");
+            w.select_with_column_aliases(&self.stmt)?;
+            w.push(") AS ").ident("athanor_counted");
         }
         let mut n = 0i64;
         conn.query(&w.sql, &w.params, &mut |row| {

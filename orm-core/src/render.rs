@@ -505,6 +505,14 @@ impl<'a> SqlWriter<'a> {
                 Ok(())
             })?;
         }
+        self.from_clause(s)?;
+        self.order_by(&s.order_by)?;
+        self.limit_offset(limit, s.offset);
+        Ok(())
+    }
+
+    /// Writes ` FROM ...` with the joins, `WHERE`, `GROUP BY` and `HAVING` of `s`.
+    pub fn from_clause(&mut self, s: &'a SelectStmt) -> Result<()> {
         self.push(" FROM ");
         self.table_ref(&s.from);
         for j in &s.joins {
@@ -528,8 +536,6 @@ impl<'a> SqlWriter<'a> {
             self.push(" HAVING ");
             self.expr(h)?;
         }
-        self.order_by(&s.order_by)?;
-        self.limit_offset(limit, s.offset);
         Ok(())
     }
 

@@ -294,9 +294,20 @@ pub fn a_filter_nested_ten_thousand_deep_is_a_typed_error(db: &Database) {
             _ => filter.and(Artist::NAME.ne("c")),
         };
     }
-    let err = Artist::query().filter(filter).all(&mut conn).unwrap_err();
+    let query = Artist::query().filter(filter);
+    let err = query.all(&mut conn).unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     assert!(err.to_string().contains("nested"), "{err}");
+    for err in [
+        query.count(&mut conn).unwrap_err(),
+        query.exists(&mut conn).unwrap_err(),
+        query.delete(&mut conn).unwrap_err(),
+        query
+            .update(&mut conn, [Artist::NAME.set("x")])
+            .unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    }
     // Nesting within the limit still runs.
     let mut filter = Artist::NAME.eq("a");
     for _ in 0..100 {
