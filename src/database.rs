@@ -15,15 +15,25 @@ enum Target {
     Mysql(String),
 }
 
+/// Reads a URL. SQLite follows SQLAlchemy's convention: after `sqlite://`,
+/// a third slash starts a relative path and a fourth an absolute one
+/// (`sqlite:///x.db` is `x.db`, `sqlite:////abs/x.db` is `/abs/x.db`);
+/// `sqlite://relative/x.db` is relative too. `sqlite::memory:`,
+/// `sqlite:///:memory:` and `sqlite://` are in memory.
 fn parse_url(url: &str) -> Result<Target> {
     let (scheme, rest) = url.split_once(':').ok_or_else(|| {
         Error::Url(format!(
-            "`{url}` has no scheme (sqlite:, postgres:, mysql:)"
+            "`{}` has no scheme (sqlite:, postgres:, mysql:)",
+            athanor_core::redact_url(url)
         ))
     })?;
     match scheme {
         "sqlite" => {
-            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let path = match rest.strip_prefix("//") {
+                // `sqlite:///x.db`: the third slash only separates the (empty) host.
+                Some(after) => after.strip_prefix('/').unwrap_or(after),
+                None => rest,
+            };
             match path {
                 ":memory:" | "memory:" | "" => Ok(Target::SqliteMemory),
                 p => Ok(Target::SqliteFile(p.to_owned())),
@@ -32,7 +42,8 @@ fn parse_url(url: &str) -> Result<Target> {
         "postgres" | "postgresql" => Ok(Target::Postgres(url.to_owned())),
         "mysql" | "mariadb" => Ok(Target::Mysql(format!("mysql:{rest}"))),
         other => Err(Error::Url(format!(
-            "unknown scheme `{other}` in `{url}`; expected sqlite, postgres, postgresql, mysql or mariadb"
+            "unknown scheme `{other}` in `{}`; expected sqlite, postgres, postgresql, mysql or mariadb",
+            athanor_core::redact_url(url)
         ))),
     }
 }
@@ -43,7 +54,8 @@ fn parse_url(url: &str) -> Result<Target> {
 )]
 fn feature_missing(feature: &str, url: &str) -> Error {
     Error::Url(format!(
-        "`{url}` needs the `{feature}` feature of athanor, which this build does not enable"
+        "`{}` needs the `{feature}` feature of athanor, which this build does not enable",
+        athanor_core::redact_url(url)
     ))
 }
 
@@ -69,7 +81,8 @@ fn connect(target: &Target) -> Result<Conn> {
     Ok(Conn::new(conn))
 }
 
-/// A database chosen by URL: `sqlite::memory:`, `sqlite://path/to/file.db`,
+/// A database chosen by URL: `sqlite::memory:`, `sqlite:///relative/file.db`,
+/// `sqlite:////absolute/file.db`,
 /// `postgres://user:pass@host:port/db`, `mysql://user:pass@host:port/db`
 /// (or `mariadb://`). It hands out pooled connections, each checked to still
 /// answer before it is handed out; it is `Send + Sync`, so one `Database`
@@ -92,11 +105,21 @@ impl std::fmt::Debug for Database {
 }
 
 /// Settings for [`Database::open`], made by [`Database::builder`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DatabaseBuilder {
     url: String,
     max_connections: usize,
     timeout: Duration,
+}
+
+impl std::fmt::Debug for DatabaseBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseBuilder")
+            .field("url", &athanor_core::redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl DatabaseBuilder {
@@ -230,6 +253,24 @@ mod tests {
             Target::Mysql("mysql://u:p@h:3306/db".into())
         );
         assert!(matches!(parse_url("oracle://x"), Err(Error::Url(_))));
+        // SQLAlchemy's convention: three slashes relative, four absolute.
+        assert_eq!(
+            parse_url("sqlite:///:memory:").unwrap(),
+            Target::SqliteMemory
+        );
+        assert_eq!(parse_url("sqlite://").unwrap(), Target::SqliteMemory);
+        assert_eq!(
+            parse_url("sqlite:///x.db").unwrap(),
+            Target::SqliteFile("x.db".into())
+        );
+        assert_eq!(
+            parse_url("sqlite:////abs/x.db").unwrap(),
+            Target::SqliteFile("/abs/x.db".into())
+        );
+        assert_eq!(
+            parse_url("sqlite:x.db").unwrap(),
+            Target::SqliteFile("x.db".into())
+        );
         assert!(matches!(parse_url("nothing"), Err(Error::Url(_))));
     }
 }

@@ -36,6 +36,8 @@ pub struct MysqlConnection {
     conn: mysql::Conn,
     dialect: &'static MysqlDialect,
     last_insert_id: u64,
+    /// The server's `max_allowed_packet`: the largest packet it accepts.
+    max_packet: usize,
 }
 
 impl std::fmt::Debug for MysqlConnection {
@@ -57,7 +59,14 @@ impl MysqlConnection {
     /// the server cannot be reached, refuses the login, or the session cannot
     /// be set up.
     pub fn connect(url: &str) -> Result<Self> {
-        let opts = mysql::Opts::from_url(url).map_err(|e| Error::Url(e.to_string()))?;
+        let redact = |e: Error| match e {
+            Error::Url(m) => Error::Url(athanor_core::redact_message(&m, url)),
+            Error::Connection { message } => Error::Connection {
+                message: athanor_core::redact_message(&message, url),
+            },
+            e => e,
+        };
+        let opts = mysql::Opts::from_url(url).map_err(|e| redact(Error::Url(e.to_string())))?;
         let opts = mysql::OptsBuilder::from_opts(opts)
             // The crate would otherwise reconnect over the unix socket after a
             // TCP connect to localhost, changing the session's user@host.
@@ -65,17 +74,19 @@ impl MysqlConnection {
             // UPDATE reports matched rows, as on the other backends.
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS)
             .stmt_cache_size(STATEMENT_CACHE);
-        let conn = mysql::Conn::new(opts).map_err(connect_error)?;
-        Self::setup(conn)
+        let conn = mysql::Conn::new(opts).map_err(|e| redact(connect_error(e)))?;
+        Self::setup(conn).map_err(redact)
     }
 
     fn setup(mut conn: mysql::Conn) -> Result<Self> {
-        let version: Option<String> = conn
-            .query_first("SELECT VERSION()")
+        let server: Option<(String, u64)> = conn
+            .query_first("SELECT VERSION(), @@max_allowed_packet")
             .map_err(connect_error)?;
-        let dialect = match version {
-            Some(v) if v.contains("MariaDB") => &MARIADB,
-            _ => &MYSQL,
+        let (version, max_packet) = server.unwrap_or_default();
+        let dialect = if version.contains("MariaDB") {
+            &MARIADB
+        } else {
+            &MYSQL
         };
         // The collation differs between the servers, so the session is set
         // up here rather than by the crate's `init` statements (which run
@@ -93,7 +104,46 @@ impl MysqlConnection {
             conn,
             dialect,
             last_insert_id: 0,
+            max_packet: usize::try_from(max_packet).unwrap_or(usize::MAX),
         })
+    }
+
+    /// Refuses, before sending, a statement the server would refuse for its
+    /// size: the server answers a packet above `max_allowed_packet` by
+    /// closing the connection, which would look like a lost connection.
+    fn check_packet_size(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<()> {
+        // The driver sends one packet up to this size, and beyond it each
+        // text or binary value in packets of its own (the server then
+        // limits each value to max_allowed_packet).
+        const ONE_PACKET: usize = 0xFF_FFFF;
+        let max = self.max_packet;
+        if max == 0 {
+            return Ok(());
+        }
+        let len = |p: &ValueRef<'_>| match p {
+            ValueRef::Text(s) => s.len(),
+            ValueRef::Bytes(b) => b.len(),
+            _ => 0,
+        };
+        // Each value: its bytes, a length prefix and a type (at most 11).
+        let total: usize = params.iter().map(|p| len(p) + 11).sum::<usize>() + 16;
+        let largest = params.iter().map(len).max().unwrap_or(0);
+        let too_large = if sql.len() >= max {
+            Some(sql.len())
+        } else if total <= ONE_PACKET {
+            (total > max).then_some(total)
+        } else {
+            (largest >= max).then_some(largest)
+        };
+        match too_large {
+            None => Ok(()),
+            Some(size) => Err(Error::TooLarge {
+                backend: "mysql",
+                message: format!(
+                    "a packet of {size} bytes; the server's max_allowed_packet is {max}"
+                ),
+            }),
+        }
     }
 
     /// The dialect variant this server speaks ([`MARIADB`] or [`MYSQL`]).
@@ -536,6 +586,7 @@ impl Connection for MysqlConnection {
     }
 
     fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        self.check_packet_size(sql, params)?;
         let (affected, id) = run!(self, sql, params, |r, mariadb| {
             let counts = (r.affected_rows(), insert_id(r));
             drain(r, mariadb).map(|()| counts)
@@ -550,6 +601,7 @@ impl Connection for MysqlConnection {
         params: &[ValueRef<'_>],
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
+        self.check_packet_size(sql, params)?;
         run!(self, sql, params, |r, mariadb| {
             next_set(r, mariadb, each)?;
             drain(r, mariadb)
@@ -557,6 +609,7 @@ impl Connection for MysqlConnection {
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.check_packet_size(sql, &[])?;
         let mariadb = self.dialect.is_mariadb();
         let mut r = self
             .conn

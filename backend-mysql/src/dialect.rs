@@ -159,6 +159,14 @@ impl Dialect for MysqlDialect {
         Some("18446744073709551615")
     }
 
+    // JSON_TABLE: MariaDB 10.6+, MySQL 8.0.4+.
+    fn integer_list_subquery(&self) -> Option<(&'static str, &'static str)> {
+        Some((
+            "(SELECT athanor_v FROM JSON_TABLE(",
+            ", '$[*]' COLUMNS (athanor_v BIGINT PATH '$')) AS athanor_list)",
+        ))
+    }
+
     fn max_parameters(&self) -> usize {
         65_535
     }
@@ -215,6 +223,16 @@ impl Dialect for MysqlDialect {
         }
     }
 
+    // CAST(x AS SIGNED) saturates at i64::MAX with a warning, even in strict
+    // mode; DIV converts its result to BIGINT and fails with error 1690 when
+    // it does not fit, as PostgreSQL's and SQLite's integers do.
+    fn checked_cast(&self, target: CastTarget) -> Option<(&'static str, &'static str)> {
+        match target {
+            CastTarget::BigInt => Some(("(", " DIV 1)")),
+            CastTarget::Double => None,
+        }
+    }
+
     // DECIMAL holds 65 digits, but values are read into rust_decimal, which
     // holds 28.
     fn max_decimal_precision(&self) -> u8 {
@@ -254,6 +272,7 @@ mod tests {
             assert_eq!(d.column_type(ColumnType::Json, false), "JSON");
             assert_eq!(d.cast_type(CastTarget::BigInt), "SIGNED");
             assert_eq!(d.cast_type(CastTarget::Double), "DOUBLE");
+            assert_eq!(d.checked_cast(CastTarget::BigInt), Some(("(", " DIV 1)")));
             assert_eq!(d.integer_division(), " DIV ");
             assert_eq!(d.max_decimal_precision(), 28);
             assert_eq!(

@@ -25,6 +25,12 @@ const ER_CHECK_CONSTRAINT_VIOLATED: u16 = 3819;
 const ER_CONSTRAINT_FAILED: u16 = 4025;
 /// `Out of range value for column 'x' at row 1`.
 const ER_WARN_DATA_OUT_OF_RANGE: u16 = 1264;
+/// `BIGINT value is out of range in '...'` (arithmetic, `DIV`).
+const ER_DATA_OUT_OF_RANGE: u16 = 1690;
+/// `Got a packet bigger than 'max_allowed_packet' bytes`.
+const ER_NET_PACKET_TOO_LARGE: u16 = 1153;
+/// `Result of ... was larger than max_allowed_packet (N) - truncated`.
+const ER_WARN_ALLOWED_PACKET_OVERFLOWED: u16 = 1301;
 /// `Data truncated for column 'x' at row 1`.
 const WARN_DATA_TRUNCATED: u16 = 1265;
 /// `Incorrect integer value: 'abc' for column ...`.
@@ -78,12 +84,16 @@ fn map_driver_error(d: mysql::DriverError) -> Error {
         D::ConnectTimeout
         | D::CouldNotConnect(_)
         | D::PacketOutOfSync
-        | D::PacketTooLarge
         | D::UnexpectedPacket
         | D::Timeout
         | D::SetupError
         | D::UnsupportedProtocol(_)
         | D::Protocol41NotSet => Error::Connection {
+            message: d.to_string(),
+        },
+        // The statement is larger than the server's max_allowed_packet.
+        D::PacketTooLarge => Error::TooLarge {
+            backend: "mysql",
             message: d.to_string(),
         },
         other => Error::Database {
@@ -158,6 +168,7 @@ pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Err
             constraint_error(ConstraintKind::Check, table, constraint, None, message)
         }
         ER_WARN_DATA_OUT_OF_RANGE
+        | ER_DATA_OUT_OF_RANGE
         | WARN_DATA_TRUNCATED
         | ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
         | ER_DATA_TOO_LONG
@@ -165,6 +176,7 @@ pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Err
             let (table, column) = column_of(&message);
             let expected = match code {
                 ER_WARN_DATA_OUT_OF_RANGE => "a value within the column's range",
+                ER_DATA_OUT_OF_RANGE => "a value within the type's range",
                 ER_DATA_TOO_LONG => "a value within the column's length",
                 _ => "a value of the column's type",
             };
@@ -182,6 +194,10 @@ pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Err
         ER_STATEMENT_TIMEOUT | ER_QUERY_TIMEOUT => {
             transient(TransientKind::StatementTimeout, code, message)
         }
+        ER_NET_PACKET_TOO_LARGE | ER_WARN_ALLOWED_PACKET_OVERFLOWED => Error::TooLarge {
+            backend: "mysql",
+            message,
+        },
         ER_SERVER_SHUTDOWN
         | ER_CONNECTION_KILLED
         | ER_CLIENT_INTERACTION_TIMEOUT

@@ -47,7 +47,12 @@ impl PgConnection {
     /// Returns [`Error::Connection`] when the URL is malformed or the server
     /// cannot be reached or refuses the login.
     pub fn connect(url: &str) -> Result<Self> {
-        let client = Client::connect(url, NoTls).map_err(|e| connect_error(&e))?;
+        let client = Client::connect(url, NoTls).map_err(|e| match connect_error(&e) {
+            Error::Connection { message } => Error::Connection {
+                message: athanor_core::redact_message(&message, url),
+            },
+            other => other,
+        })?;
         Ok(PgConnection {
             client,
             statements: HashMap::new(),
@@ -238,8 +243,8 @@ impl ToSql for Bound<'_> {
 const JSONB_VERSION: u8 = 1;
 
 /// Integers up to 2^53 (f64) and 2^24 (f32) convert to floats exactly.
-const EXACT_F64_INT: i64 = 1 << 53;
-const EXACT_F32_INT: i64 = 1 << 24;
+const EXACT_F64_INT: u64 = 1 << 53;
+const EXACT_F32_INT: u64 = 1 << 24;
 
 /// Converts each value to the type the server expects for its parameter,
 /// before anything is sent, so a value that does not fit is a typed
@@ -296,8 +301,8 @@ fn convert<'a>(value: ValueRef<'a>, ty: &Type) -> std::result::Result<Bound<'a>,
             Type::INT2 => i16::try_from(n).map(Bound::I16).map_err(|_| Refusal::Range),
             Type::INT4 => i32::try_from(n).map(Bound::I32).map_err(|_| Refusal::Range),
             Type::INT8 => Ok(Bound::I64(n)),
-            Type::FLOAT4 if n.abs() <= EXACT_F32_INT => Ok(Bound::F32(n as f32)),
-            Type::FLOAT8 if n.abs() <= EXACT_F64_INT => Ok(Bound::F64(n as f64)),
+            Type::FLOAT4 if n.unsigned_abs() <= EXACT_F32_INT => Ok(Bound::F32(n as f32)),
+            Type::FLOAT8 if n.unsigned_abs() <= EXACT_F64_INT => Ok(Bound::F64(n as f64)),
             Type::FLOAT4 | Type::FLOAT8 => Err(Refusal::Range),
             #[cfg(feature = "decimal")]
             Type::NUMERIC => Ok(Bound::Decimal(n.into())),

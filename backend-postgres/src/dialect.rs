@@ -130,6 +130,14 @@ impl Dialect for PgDialect {
         }
     }
 
+    // The parameter is text (CAST), unpacked by the JSON functions.
+    fn integer_list_subquery(&self) -> Option<(&'static str, &'static str)> {
+        Some((
+            "(SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(",
+            " AS TEXT) AS JSON)))",
+        ))
+    }
+
     fn max_parameters(&self) -> usize {
         65_535
     }

@@ -83,6 +83,10 @@ impl Dialect for SqliteDialect {
         Some("-1")
     }
 
+    fn integer_list_subquery(&self) -> Option<(&'static str, &'static str)> {
+        Some(("(SELECT value FROM json_each(", "))"))
+    }
+
     fn max_parameters(&self) -> usize {
         32_766
     }

@@ -70,6 +70,11 @@ pub fn map_error(e: rusqlite::Error) -> Error {
                     // A STRICT table refused a value of the wrong type.
                     Error::Conversion(ConversionError::new("the column's type", message))
                 }
+                // SUM() of integers beyond i64 (PostgreSQL and MySQL report
+                // the same as an out-of-range value).
+                rusqlite::ErrorCode::Unknown if message == "integer overflow" => Error::Conversion(
+                    ConversionError::new("a value within the type's range", message),
+                ),
                 _ => Error::Database {
                     code: Some(code.extended_code.to_string()),
                     message,

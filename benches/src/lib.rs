@@ -245,7 +245,7 @@ impl Fixture {
     fn open_at(backend: Backend, sqlite_path: &Path, remove_on_drop: bool) -> Fixture {
         let (url, sqlite_path) = match backend {
             Backend::Sqlite => (
-                format!("sqlite://{}", sqlite_path.display()),
+                format!("sqlite:///{}", sqlite_path.display()),
                 Some(sqlite_path.to_owned()),
             ),
             b => (b.server_url(), None),

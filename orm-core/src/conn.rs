@@ -161,13 +161,39 @@ impl Conn {
         r
     }
 
+    /// Refuses, before anything is sent, more bound parameters than the
+    /// backend takes in one statement, and values the backends would store
+    /// or compare differently (NaN, infinities, years beyond 0 to 9999,
+    /// leap seconds).
+    fn check_parameters(&self, params: &[ValueRef<'_>]) -> Result<()> {
+        let max = self.dialect.max_parameters();
+        if params.len() > max {
+            return Err(Error::TooLarge {
+                backend: self.dialect.name(),
+                message: format!(
+                    "{} bound parameters; at most {max} per statement",
+                    params.len()
+                ),
+            });
+        }
+        for p in params {
+            crate::portable::check_portable(p)?;
+        }
+        Ok(())
+    }
+
     /// Runs a statement with bound parameters; returns the rows affected.
     ///
     /// # Failure
     /// [`Error::TransactionFailed`] when an earlier statement of the open
-    /// transaction failed (roll back, or back to a savepoint, first).
+    /// transaction failed (roll back, or back to a savepoint, first);
+    /// [`Error::TooLarge`] for more parameters than the backend's
+    /// [`Dialect::max_parameters`], and [`Error::Conversion`] for a value
+    /// the backends would store differently (NaN, infinities, years beyond
+    /// 0 to 9999, leap seconds), before anything is sent.
     pub fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
         self.check_failed()?;
+        self.check_parameters(params)?;
         record(sql);
         let r = if !self.logging() {
             self.inner.execute(sql, params)
@@ -192,6 +218,7 @@ impl Conn {
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
         self.check_failed()?;
+        self.check_parameters(params)?;
         record(sql);
         let r = if !self.logging() {
             self.inner.query(sql, params, each)

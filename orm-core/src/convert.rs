@@ -86,7 +86,7 @@ integer_sql_type!(i32, I32, Integer, "i32");
 integer_sql_type!(i64, I64, BigInt, "i64");
 
 /// Integers beyond 2^53 do not fit an f64 exactly; below that they convert losslessly.
-const EXACT_F64_INT: i64 = 1 << 53;
+const EXACT_F64_INT: u64 = 1 << 53;
 
 impl SqlType for f64 {
     const COLUMN_TYPE: ColumnType = ColumnType::Double;
@@ -95,11 +95,13 @@ impl SqlType for f64 {
         ValueRef::F64(*self)
     }
     fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
+        // `+ 0.0` turns -0.0 into 0.0 (and changes nothing else): MySQL and
+        // SQLite store -0.0 as 0.0, PostgreSQL keeps the sign.
         match value {
-            ValueRef::F64(v) => Ok(v),
-            ValueRef::F32(v) => Ok(v.into()),
+            ValueRef::F64(v) => Ok(v + 0.0),
+            ValueRef::F32(v) => Ok(f64::from(v) + 0.0),
             v => match v.as_i64() {
-                Some(n) if n.abs() <= EXACT_F64_INT => Ok(n as f64),
+                Some(n) if n.unsigned_abs() <= EXACT_F64_INT => Ok(n as f64),
                 _ => mismatch("f64", v),
             },
         }
@@ -114,11 +116,11 @@ impl SqlType for f32 {
     }
     fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError> {
         match value {
-            ValueRef::F32(v) => Ok(v),
+            ValueRef::F32(v) => Ok(v + 0.0),
             // SQLite keeps every float as f64; accept it when it is an f32 exactly.
-            ValueRef::F64(v) if v.is_nan() || (v as f32) as f64 == v => Ok(v as f32),
+            ValueRef::F64(v) if v.is_nan() || (v as f32) as f64 == v => Ok(v as f32 + 0.0),
             v => match v.as_i64() {
-                Some(n) if n.abs() <= (1 << 24) => Ok(n as f32),
+                Some(n) if n.unsigned_abs() <= 1 << 24 => Ok(n as f32),
                 _ => mismatch("f32", v),
             },
         }

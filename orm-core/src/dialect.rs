@@ -173,6 +173,27 @@ pub trait Dialect: Send + Sync + 'static {
         }
     }
 
+    /// A subquery yielding the integers of a JSON array (`[1,2,3]`) bound
+    /// as one text parameter: the text written before and after its
+    /// placeholder. The core writes `x IN <subquery>` for integer lists
+    /// longer than [`LONG_IN_LIST`](crate::LONG_IN_LIST); `None` binds one
+    /// parameter per value.
+    fn integer_list_subquery(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+
+    /// The text written before and after an expression to cast it to
+    /// `target`, when the backend's `CAST` saturates instead of failing on
+    /// overflow (MySQL's `CAST(x AS SIGNED)` turns a too-large sum into
+    /// `i64::MAX`). `None` writes `CAST(expr AS <cast_type>)`.
+    fn checked_cast(
+        &self,
+        target: crate::typed::CastTarget,
+    ) -> Option<(&'static str, &'static str)> {
+        let _ = target;
+        None
+    }
+
     /// Whether a bound decimal must be cast to a decimal type in SQL
     /// (MySQL takes an untyped parameter as text, and arithmetic on text is
     /// floating-point). The core then writes `CAST(? AS DECIMAL(65, scale))`.

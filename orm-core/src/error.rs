@@ -185,6 +185,17 @@ pub enum Error {
         /// What was asked for.
         capability: String,
     },
+    /// A statement goes beyond a limit of the backend: more bound parameters
+    /// than one statement may carry, or more bytes than the server takes in
+    /// one packet. Not a connection problem: the same statement fails the
+    /// same way again.
+    #[error("statement too large for {backend}: {message}")]
+    TooLarge {
+        /// The backend's name.
+        backend: &'static str,
+        /// Which limit, and by how much.
+        message: String,
+    },
     /// The database URL is malformed or names a backend that is not enabled.
     #[error("invalid database url: {0}")]
     Url(String),

@@ -60,6 +60,35 @@ pub enum Func {
     Concat,
 }
 
+/// The length above which an `is_in`/`not_in` list of integers is bound as
+/// one parameter ([`Expr::InIntegers`]) instead of one parameter per value.
+pub const LONG_IN_LIST: usize = 1000;
+
+/// The values of `list` when every one is a bound integer.
+fn integers(list: &[Expr]) -> Option<Vec<i64>> {
+    list.iter()
+        .map(|e| match e {
+            Expr::Value(v) => v.as_ref().as_i64(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `[1,2,3]`.
+fn json_array(values: &[i64]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(values.len() * 8 + 2);
+    out.push('[');
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{v}");
+    }
+    out.push(']');
+    out
+}
+
 /// A SQL expression: what filters, selections, orderings and assignments are made of.
 ///
 /// Built from typed [`Column`] handles, so the values compared with a column
@@ -104,6 +133,19 @@ pub enum Expr {
         expr: Box<Expr>,
         /// The candidates.
         list: Vec<Expr>,
+        /// `NOT IN` when set.
+        negated: bool,
+    },
+    /// `x [NOT] IN (integers...)` for a list longer than [`LONG_IN_LIST`]:
+    /// the integers are bound as one parameter, a JSON array the database
+    /// unpacks, so the list stays under any parameter limit.
+    InIntegers {
+        /// The tested expression.
+        expr: Box<Expr>,
+        /// The integers.
+        values: Vec<i64>,
+        /// The same integers as a JSON array (`[1,2,3]`), the bound text.
+        json: Value,
         /// `NOT IN` when set.
         negated: bool,
     },
@@ -420,9 +462,20 @@ impl<M: crate::model::Model, T: SqlType> Column<M, T> {
         values: impl IntoIterator<Item = O>,
         negated: bool,
     ) -> Expr {
+        let list: Vec<Expr> = values.into_iter().map(|v| v.into_operand()).collect();
+        if list.len() > LONG_IN_LIST {
+            if let Some(values) = integers(&list) {
+                return Expr::InIntegers {
+                    expr: self.expr().boxed(),
+                    json: Value::Text(json_array(&values)),
+                    values,
+                    negated,
+                };
+            }
+        }
         Expr::InList {
             expr: self.expr().boxed(),
-            list: values.into_iter().map(|v| v.into_operand()).collect(),
+            list,
             negated,
         }
     }

@@ -22,6 +22,7 @@ mod expr;
 mod from_row;
 mod key;
 mod model;
+mod portable;
 mod query;
 pub mod raw;
 mod related;
@@ -31,6 +32,7 @@ mod retry;
 mod schema;
 mod session;
 mod typed;
+mod url;
 mod value;
 mod write;
 
@@ -48,7 +50,7 @@ pub use eager::{EagerSelect, Fetched, Load, Relation, Then};
 pub use error::{
     ConstraintKind, ConstraintViolation, ConversionError, Error, Result, TransientKind,
 };
-pub use expr::{escape_like, BinOp, Column, Expr, Func, Order};
+pub use expr::{escape_like, BinOp, Column, Expr, Func, Order, LONG_IN_LIST};
 pub use key::KeyValue;
 pub use model::{
     Association, ColumnDef, DefaultValue, ForeignKeyDef, FromRow, IndexDef, Model,
@@ -60,7 +62,7 @@ pub use query::{
 };
 pub use related::Related;
 pub use relation::{foreign_key_column, BelongsTo, HasMany, ManyToMany, Orphans};
-pub use render::SqlWriter;
+pub use render::{SqlWriter, MAX_EXPR_DEPTH};
 pub use retry::{retry_transaction, RetryPolicy};
 #[cfg(feature = "decimal")]
 pub use rust_decimal;
@@ -74,6 +76,7 @@ pub use typed::{
     avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper,
     CastTarget, IntoTyped, Numeric, Summable, TypedExpr,
 };
+pub use url::{redact_message, redact_url};
 #[cfg(feature = "uuid")]
 pub use uuid;
 pub use value::{ColumnType, Value, ValueRef};

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
-use crate::typed::count_all;
 
 /// `k1 = v1 AND k2 = v2 ...` over the primary key of `table`.
 pub(crate) fn key_condition(table: &'static TableDef, key: Vec<crate::value::Value>) -> Expr {
@@ -220,20 +219,46 @@ pub trait JoinPath {
     fn on(&self) -> std::result::Result<Expr, String>;
 }
 
-/// `SET column = value` in an update.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+/// `SET column = value` in an update of model `M`: an assignment to another
+/// model's column does not compile (`Select<M>::update` takes `Assignment<M>`).
+pub struct Assignment<M> {
     /// The assigned column's name.
     pub column: &'static str,
     /// The new value.
     pub value: Expr,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> std::fmt::Debug for Assignment<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assignment")
+            .field("column", &self.column)
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
+impl<M> PartialEq for Assignment<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.column == other.column && self.value == other.value
+    }
+}
+
+impl<M> Clone for Assignment<M> {
+    fn clone(&self) -> Self {
+        Assignment {
+            column: self.column,
+            value: self.value.clone(),
+            _model: PhantomData,
+        }
+    }
 }
 
 impl<M: Model, T: SqlType> Column<M, T> {
     /// `SET column = value` (a value of the column's type, or an expression
     /// over columns: `Item::PRICE.set(Item::PRICE * 2)`). A computed value
     /// for a decimal column is rounded to the column's scale on every backend.
-    pub fn set<O: IntoOperand<T::Base>>(self, value: O) -> Assignment {
+    pub fn set<O: IntoOperand<T::Base>>(self, value: O) -> Assignment<M> {
         let value = match (value.into_operand(), M::TABLE.columns[self.index()].ty) {
             (e @ Expr::Value(_), _) => e,
             (e, crate::value::ColumnType::Decimal(_, scale)) => Expr::Round {
@@ -245,16 +270,18 @@ impl<M: Model, T: SqlType> Column<M, T> {
         Assignment {
             column: self.name(),
             value,
+            _model: PhantomData,
         }
     }
 }
 
 impl<M: Model, T: SqlType> Column<M, Option<T>> {
     /// `SET column = NULL` (only for nullable columns).
-    pub fn set_null(self) -> Assignment {
+    pub fn set_null(self) -> Assignment<M> {
         Assignment {
             column: self.name(),
             value: Expr::Value(crate::value::Value::Null),
+            _model: PhantomData,
         }
     }
 }
@@ -592,21 +619,18 @@ impl<M: Model, R: FromRow> Select<M, R> {
             && self.stmt.offset.is_none()
             && !self.stmt.distinct
             && self.stmt.group_by.is_empty();
-        let counted = plain.then(|| {
-            let mut stmt = self.stmt.clone();
-            stmt.columns = count_all().exprs();
-            stmt.order_by.clear();
-            stmt
-        });
         let conn = ex.conn()?;
         let mut w = SqlWriter::new(conn.dialect());
-        match &counted {
-            Some(stmt) => w.select(stmt)?,
-            None => {
-                w.push("SELECT COUNT(*) FROM (");
-                w.select(&self.stmt)?;
-                w.push(") AS ").ident("athanor_counted");
-            }
+        if plain {
+            // Written from the statement itself, not a copy of it.
+            w.push("SELECT COUNT(*)");
+            w.from_clause(&self.stmt)?;
+        } else {
+            // The derived table's columns get names of their own: MySQL
+            // refuses two columns of the same name (a join's `id`s).
+            w.push("SELECT COUNT(*) FROM (");
+            w.select_with_column_aliases(&self.stmt)?;
+            w.push(") AS ").ident("athanor_counted");
         }
         let mut n = 0i64;
         conn.query(&w.sql, &w.params, &mut |row| {
@@ -650,11 +674,11 @@ impl<M: Model, R: FromRow> Select<M, R> {
     pub fn update<E: Executor + ?Sized>(
         &self,
         ex: &mut E,
-        assignments: impl IntoIterator<Item = Assignment>,
+        assignments: impl IntoIterator<Item = Assignment<M>>,
     ) -> Result<u64> {
         self.check()?;
         self.no_joins("update")?;
-        let assignments: Vec<Assignment> = assignments.into_iter().collect();
+        let assignments: Vec<Assignment<M>> = assignments.into_iter().collect();
         if assignments.is_empty() {
             return Err(Error::InvalidModel(format!(
                 "update of {} with no assignments",

@@ -3,10 +3,10 @@
 //! All SQL is written here, once; a [`Dialect`] only answers what differs.
 
 use crate::dialect::{write_quoted, Dialect};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::{BinOp, Expr, Func, Order};
 use crate::query::{JoinKind, SelectStmt, TableRef};
-use crate::value::ValueRef;
+use crate::value::{Value, ValueRef};
 
 fn binary_operator(op: BinOp, dialect: &dyn Dialect) -> &'static str {
     match op {
@@ -24,6 +24,11 @@ fn binary_operator(op: BinOp, dialect: &dyn Dialect) -> &'static str {
     }
 }
 
+/// How deep expressions may nest (subqueries included) before rendering
+/// stops with an error instead of overflowing the stack. Databases refuse
+/// far less: SQLite's own limit is 1000.
+pub const MAX_EXPR_DEPTH: usize = 256;
+
 /// SQL text being written, with its parameters.
 pub struct SqlWriter<'a> {
     /// The SQL so far.
@@ -31,6 +36,8 @@ pub struct SqlWriter<'a> {
     /// The parameters bound so far, in placeholder order.
     pub params: Vec<ValueRef<'a>>,
     dialect: &'static dyn Dialect,
+    depth: usize,
+    alias_columns: bool,
 }
 
 impl<'a> SqlWriter<'a> {
@@ -40,6 +47,8 @@ impl<'a> SqlWriter<'a> {
             sql: String::with_capacity(128),
             params: Vec::new(),
             dialect,
+            depth: 0,
+            alias_columns: false,
         }
     }
 
@@ -100,151 +109,253 @@ impl<'a> SqlWriter<'a> {
     }
 
     /// Writes an expression.
+    ///
+    /// # Failure
+    /// [`Error::Unsupported`] when expressions nest deeper than
+    /// [`MAX_EXPR_DEPTH`].
     pub fn expr(&mut self, e: &'a Expr) -> Result<()> {
+        if self.depth >= MAX_EXPR_DEPTH {
+            return Err(Error::Unsupported {
+                backend: "athanor",
+                capability: format!("expressions nested more than {MAX_EXPR_DEPTH} deep"),
+            });
+        }
+        self.depth += 1;
+        let written = self.expr_inner(e);
+        self.depth -= 1;
+        written
+    }
+
+    // Each arm that recurses is a function of its own, so that one level of
+    // nesting costs a small stack frame even in debug builds.
+    fn expr_inner(&mut self, e: &'a Expr) -> Result<()> {
         match e {
             Expr::Column { table, name } => {
                 self.qualified(table, name);
+                Ok(())
             }
             Expr::Value(v) => {
-                self.param(v.as_ref());
+                self.value(v);
+                Ok(())
             }
-            Expr::Binary { op, left, right } if self.folds(left, right) => {
-                // One side is a case-insensitive column: compare both lowered.
-                self.push("(");
-                self.lowered(left)?;
-                self.push(binary_operator(*op, self.dialect));
-                self.lowered(right)?;
-                self.push(")");
-            }
+            Expr::Binary { op, left, right } => self.binary(*op, left, right),
             Expr::Folded(inner) => {
                 if self.dialect.collations_decide_case() {
-                    self.expr(inner)?;
+                    self.expr(inner)
                 } else {
-                    self.lowered(inner)?;
+                    self.lowered(inner)
                 }
             }
-            Expr::Binary { op, left, right } => {
-                self.push("(");
-                self.expr(left)?;
-                self.push(binary_operator(*op, self.dialect));
-                self.expr(right)?;
-                self.push(")");
-            }
-            Expr::And(items) | Expr::Or(items) => {
-                let is_and = matches!(e, Expr::And(_));
-                if items.is_empty() {
-                    self.push(if is_and { "(1 = 1)" } else { "(1 = 0)" });
-                    return Ok(());
-                }
-                self.push("(");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.push(if is_and { " AND " } else { " OR " });
-                    }
-                    self.expr(item)?;
-                }
-                self.push(")");
-            }
-            Expr::Not(inner) => {
-                self.push("(NOT ");
-                self.expr(inner)?;
-                self.push(")");
-            }
-            Expr::IsNull { expr, negated } => {
-                self.push("(");
-                self.expr(expr)?;
-                self.push(if *negated {
+            Expr::And(items) => self.junction(items, true),
+            Expr::Or(items) => self.junction(items, false),
+            Expr::Not(inner) => self.wrapped("(NOT ", inner, ")"),
+            Expr::IsNull { expr, negated } => self.wrapped(
+                "(",
+                expr,
+                if *negated {
                     " IS NOT NULL)"
                 } else {
                     " IS NULL)"
-                });
-            }
+                },
+            ),
             Expr::InList {
                 expr,
                 list,
                 negated,
-            } => {
-                if list.is_empty() {
-                    // `IN ()` is not valid SQL; the empty set is false (NOT IN: true).
-                    self.push(if *negated { "(1 = 1)" } else { "(1 = 0)" });
-                    return Ok(());
-                }
-                let fold =
-                    matches!(**expr, Expr::Folded(_)) && !self.dialect.collations_decide_case();
-                self.push("(");
-                self.expr(expr)?;
-                self.push(if *negated { " NOT IN (" } else { " IN (" });
-                self.list(
-                    list,
-                    |w, item| if fold { w.lowered(item) } else { w.expr(item) },
-                )?;
-                self.push("))");
-            }
+            } => self.in_list(expr, list, *negated),
+            Expr::InIntegers {
+                expr,
+                values,
+                json,
+                negated,
+            } => self.in_integers(expr, values, json, *negated),
             Expr::InSubquery {
                 expr,
                 query,
                 negated,
-            } => {
-                self.push("(");
-                self.expr(expr)?;
-                self.push(if *negated { " NOT IN (" } else { " IN (" });
-                self.select(query)?;
-                self.push("))");
-            }
+            } => self.in_subquery(expr, query, *negated),
             Expr::Exists { query, negated } => {
                 self.push(if *negated {
                     "(NOT EXISTS ("
                 } else {
                     "(EXISTS ("
                 });
-                self.select(query)?;
-                self.push("))");
+                self.subquery(query, "))")
             }
             Expr::Subquery(query) => {
                 self.push("(");
-                self.select(query)?;
-                self.push(")");
+                self.subquery(query, ")")
             }
             Expr::Between {
                 expr,
                 low,
                 high,
                 negated,
-            } => {
-                self.push("(");
-                self.expr(expr)?;
-                self.push(if *negated {
-                    " NOT BETWEEN "
-                } else {
-                    " BETWEEN "
-                });
-                self.expr(low)?;
-                self.push(" AND ");
-                self.expr(high)?;
-                self.push(")");
-            }
+            } => self.between(expr, low, high, *negated),
             Expr::Like {
                 expr,
                 pattern,
                 negated,
                 case_insensitive,
-            } => self.like(expr, pattern, *negated, *case_insensitive)?,
-            Expr::Call { func, args } => self.call(*func, args)?,
+            } => self.like(expr, pattern, *negated, *case_insensitive),
+            Expr::Call { func, args } => self.call(*func, args),
             Expr::Star => {
                 self.push("*");
+                Ok(())
             }
-            Expr::Cast { expr, target } => {
-                self.push("CAST(");
-                self.expr(expr)?;
-                let ty = self.dialect.cast_type(*target);
-                self.push(" AS ").push(ty).push(")");
-            }
+            Expr::Cast { expr, target } => match self.dialect.checked_cast(*target) {
+                Some((before, after)) => self.wrapped(before, expr, after),
+                None => {
+                    let ty = self.dialect.cast_type(*target);
+                    self.wrapped("CAST(", expr, "")?;
+                    self.push(" AS ").push(ty).push(")");
+                    Ok(())
+                }
+            },
             Expr::Round { expr, digits } => {
-                self.push("ROUND(");
-                self.expr(expr)?;
+                self.wrapped("ROUND(", expr, "")?;
                 self.push(&format!(", {digits})"));
+                Ok(())
             }
         }
+    }
+
+    /// Binds a value; a decimal is cast to a decimal type where the backend
+    /// would otherwise take it as text and compute in floating point.
+    fn value(&mut self, v: &'a Value) {
+        #[cfg(feature = "decimal")]
+        if let Value::Decimal(d) = v {
+            if self.dialect.cast_decimal_parameters() {
+                self.push("CAST(");
+                self.param(v.as_ref());
+                self.push(&format!(" AS DECIMAL(65, {}))", d.scale()));
+                return;
+            }
+        }
+        self.param(v.as_ref());
+    }
+
+    /// Writes `before`, the expression, then `after`.
+    fn wrapped(&mut self, before: &str, e: &'a Expr, after: &str) -> Result<()> {
+        self.push(before);
+        self.expr(e)?;
+        self.push(after);
+        Ok(())
+    }
+
+    /// Writes a subquery, then `after`.
+    fn subquery(&mut self, query: &'a SelectStmt, after: &str) -> Result<()> {
+        self.select(query)?;
+        self.push(after);
+        Ok(())
+    }
+
+    fn binary(&mut self, op: BinOp, left: &'a Expr, right: &'a Expr) -> Result<()> {
+        // One side is a case-insensitive column: compare both lowered.
+        let folds = self.folds(left, right);
+        self.push("(");
+        if folds {
+            self.lowered(left)?;
+        } else {
+            self.expr(left)?;
+        }
+        self.push(binary_operator(op, self.dialect));
+        if folds {
+            self.lowered(right)?;
+        } else {
+            self.expr(right)?;
+        }
+        self.push(")");
+        Ok(())
+    }
+
+    fn junction(&mut self, items: &'a [Expr], is_and: bool) -> Result<()> {
+        if items.is_empty() {
+            self.push(if is_and { "(1 = 1)" } else { "(1 = 0)" });
+            return Ok(());
+        }
+        self.push("(");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.push(if is_and { " AND " } else { " OR " });
+            }
+            self.expr(item)?;
+        }
+        self.push(")");
+        Ok(())
+    }
+
+    fn in_list(&mut self, expr: &'a Expr, list: &'a [Expr], negated: bool) -> Result<()> {
+        if list.is_empty() {
+            // `IN ()` is not valid SQL; the empty set is false (NOT IN: true).
+            self.push(if negated { "(1 = 1)" } else { "(1 = 0)" });
+            return Ok(());
+        }
+        let fold = matches!(*expr, Expr::Folded(_)) && !self.dialect.collations_decide_case();
+        self.push("(");
+        self.expr(expr)?;
+        self.push(if negated { " NOT IN (" } else { " IN (" });
+        self.list(
+            list,
+            |w, item| if fold { w.lowered(item) } else { w.expr(item) },
+        )?;
+        self.push("))");
+        Ok(())
+    }
+
+    fn in_integers(
+        &mut self,
+        expr: &'a Expr,
+        values: &'a [i64],
+        json: &'a Value,
+        negated: bool,
+    ) -> Result<()> {
+        let Some((before, after)) = self.dialect.integer_list_subquery() else {
+            self.push("(");
+            self.expr(expr)?;
+            self.push(if negated { " NOT IN (" } else { " IN (" });
+            self.list(values, |w, v| {
+                w.param(ValueRef::I64(*v));
+                Ok(())
+            })?;
+            self.push("))");
+            return Ok(());
+        };
+        self.push("(");
+        self.expr(expr)?;
+        self.push(if negated { " NOT IN " } else { " IN " });
+        self.push(before);
+        self.param(json.as_ref());
+        self.push(after);
+        self.push(")");
+        Ok(())
+    }
+
+    fn in_subquery(&mut self, expr: &'a Expr, query: &'a SelectStmt, negated: bool) -> Result<()> {
+        self.push("(");
+        self.expr(expr)?;
+        self.push(if negated { " NOT IN (" } else { " IN (" });
+        self.subquery(query, "))")
+    }
+
+    fn between(
+        &mut self,
+        expr: &'a Expr,
+        low: &'a Expr,
+        high: &'a Expr,
+        negated: bool,
+    ) -> Result<()> {
+        self.push("(");
+        self.expr(expr)?;
+        self.push(if negated {
+            " NOT BETWEEN "
+        } else {
+            " BETWEEN "
+        });
+        self.expr(low)?;
+        self.push(" AND ");
+        self.expr(high)?;
+        self.push(")");
         Ok(())
     }
 
@@ -364,9 +475,19 @@ impl<'a> SqlWriter<'a> {
         self.select_with_limit(s, s.limit)
     }
 
+    /// Writes a SELECT statement whose selected columns are named `c1`,
+    /// `c2`, ... (`expr AS "c1"`), for use as a derived table, where every
+    /// column must have a distinct name.
+    pub fn select_with_column_aliases(&mut self, s: &'a SelectStmt) -> Result<()> {
+        self.alias_columns = true;
+        self.select_with_limit(s, s.limit)
+    }
+
     /// Writes a SELECT statement with `limit` in place of its own (so that
     /// `first()` and `one()` need not copy the statement).
     pub fn select_with_limit(&mut self, s: &'a SelectStmt, limit: Option<u64>) -> Result<()> {
+        // Only the outermost SELECT's columns are aliased, not its subqueries'.
+        let alias = std::mem::take(&mut self.alias_columns);
         self.push("SELECT ");
         if s.distinct {
             self.push("DISTINCT ");
@@ -374,8 +495,35 @@ impl<'a> SqlWriter<'a> {
         if s.columns.is_empty() {
             self.push("*");
         } else {
-            self.list(&s.columns, |w, c| w.expr(c))?;
+            let mut n = 0;
+            self.list(&s.columns, |w, c| {
+                w.expr(c)?;
+                if alias {
+                    n += 1;
+                    w.push(" AS ").ident(&format!("c{n}"));
+                }
+                Ok(())
+            })?;
         }
+        self.from_clause(s)?;
+        self.order_by(&s.order_by)?;
+        self.limit_offset(limit, s.offset);
+        if let Some(lock) = s.lock {
+            match self.dialect.row_lock_clause(lock) {
+                Some(clause) => self.sql.push_str(&clause),
+                None => {
+                    return Err(crate::Error::Unsupported {
+                        backend: self.dialect.name(),
+                        capability: format!("the row lock {lock:?}"),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes ` FROM ...` with the joins, `WHERE`, `GROUP BY` and `HAVING` of `s`.
+    pub fn from_clause(&mut self, s: &'a SelectStmt) -> Result<()> {
         self.push(" FROM ");
         self.table_ref(&s.from);
         for j in &s.joins {
@@ -398,19 +546,6 @@ impl<'a> SqlWriter<'a> {
         if let Some(h) = &s.having {
             self.push(" HAVING ");
             self.expr(h)?;
-        }
-        self.order_by(&s.order_by)?;
-        self.limit_offset(limit, s.offset);
-        if let Some(lock) = s.lock {
-            match self.dialect.row_lock_clause(lock) {
-                Some(clause) => self.sql.push_str(&clause),
-                None => {
-                    return Err(crate::Error::Unsupported {
-                        backend: self.dialect.name(),
-                        capability: format!("the row lock {lock:?}"),
-                    })
-                }
-            }
         }
         Ok(())
     }

@@ -88,6 +88,7 @@ pub(crate) fn checked_value<'a, M: Model>(
 ) -> Result<ValueRef<'a>> {
     let value = model.value_at(index);
     let column = &table.columns[index];
+    crate::portable::check_portable(&value).map_err(|e| e.at(table.name, column.name))?;
     match (column.ty, value) {
         (ColumnType::Varchar(max), ValueRef::Text(s)) => {
             let len = s.chars().count();

@@ -29,7 +29,8 @@ fn schema_name(test: &str) -> String {
 /// A PostgreSQL database whose search path is a schema of this test's own.
 pub fn postgres(test: &str) -> Database {
     let base = server_url("ATHANOR_POSTGRES_URL");
-    let admin = Database::open(&base).unwrap_or_else(|e| panic!("PostgreSQL at {base}: {e}"));
+    let admin = Database::open(&base)
+        .unwrap_or_else(|e| panic!("PostgreSQL at {}: {e}", athanor::redact_url(&base)));
     let schema = schema_name(test);
     {
         let mut conn = admin.connect().expect("admin connection");
@@ -42,13 +43,15 @@ pub fn postgres(test: &str) -> Database {
     }
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    Database::open(&url).unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"))
+    Database::open(&url)
+        .unwrap_or_else(|e| panic!("PostgreSQL at {}: {e}", athanor::redact_url(&url)))
 }
 
 /// A MySQL/MariaDB database of this test's own.
 pub fn mysql(test: &str) -> Database {
     let base = server_url("ATHANOR_MYSQL_URL");
-    let admin = Database::open(&base).unwrap_or_else(|e| panic!("MySQL at {base}: {e}"));
+    let admin = Database::open(&base)
+        .unwrap_or_else(|e| panic!("MySQL at {}: {e}", athanor::redact_url(&base)));
     let name = schema_name(test);
     {
         let mut conn = admin.connect().expect("admin connection");
@@ -65,5 +68,5 @@ pub fn mysql(test: &str) -> Database {
         .map(|(_, q)| format!("?{q}"))
         .unwrap_or_default();
     let url = format!("{prefix}/{name}{query}");
-    Database::open(&url).unwrap_or_else(|e| panic!("MySQL at {url}: {e}"))
+    Database::open(&url).unwrap_or_else(|e| panic!("MySQL at {}: {e}", athanor::redact_url(&url)))
 }

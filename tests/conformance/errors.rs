@@ -184,3 +184,181 @@ pub fn bad_urls_and_unreachable_servers_are_clear_errors(_db: &Database) {
         Err(Error::Connection { .. })
     ));
 }
+
+pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &Database) {
+    // SQLAlchemy's convention: `sqlite:///:memory:` is in memory (no file
+    // named `/:memory:`), three slashes start a relative path, four an
+    // absolute one.
+    if db.backend() == "sqlite" {
+        let memory = Database::open("sqlite:///:memory:").unwrap();
+        drop(memory);
+        assert!(!std::path::Path::new("/:memory:").exists());
+        assert!(!std::path::Path::new(":memory:").exists());
+
+        let name = format!("athanor-url-{}.db", std::process::id());
+        let relative = std::path::Path::new("target").join(&name);
+        let _ = std::fs::remove_file(&relative);
+        Database::open(&format!("sqlite:///target/{name}")).unwrap();
+        assert!(relative.exists(), "sqlite:///target/x.db is relative");
+        std::fs::remove_file(&relative).unwrap();
+
+        let absolute = std::env::temp_dir().join(&name);
+        let _ = std::fs::remove_file(&absolute);
+        Database::open(&format!("sqlite:///{}", absolute.display())).unwrap();
+        assert!(absolute.exists(), "sqlite:////abs/x.db is absolute");
+        std::fs::remove_file(&absolute).unwrap();
+    }
+
+    // A password never shows in an error or in Debug output.
+    let secret = "s3cretpw";
+    let shown = |url: &str| {
+        let builder = format!("{:?}", Database::builder(url));
+        assert!(!builder.contains(secret), "{builder}");
+        let error = Database::open(url).map(|_| ()).unwrap_err();
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains(secret), "{text}");
+        error
+    };
+    assert!(matches!(shown("oracle://u:s3cretpw@h/db"), Error::Url(_)));
+    #[cfg(feature = "postgres")]
+    assert!(matches!(
+        shown("postgres://nobody:s3cretpw@127.0.0.1:1/none"),
+        Error::Connection { .. }
+    ));
+    #[cfg(feature = "mysql")]
+    {
+        assert!(matches!(
+            shown("mysql://nobody:s3cretpw@127.0.0.1:1/none"),
+            Error::Connection { .. }
+        ));
+        // A malformed option is a URL error that does not show the password.
+        assert!(matches!(
+            shown("mysql://nobody:s3cretpw@127.0.0.1:1/none?bogus=1"),
+            Error::Url(_)
+        ));
+    }
+    // A refused login on a reachable server.
+    let refused = match db.backend() {
+        "postgres" => std::env::var("ATHANOR_POSTGRES_URL")
+            .ok()
+            .map(|u| u.replacen("postgres://postgres@", "postgres://nobody:s3cretpw@", 1)),
+        "mysql" => std::env::var("ATHANOR_MYSQL_URL")
+            .ok()
+            .map(|u| u.replacen("athanor:athanor@", "athanor:s3cretpw@", 1)),
+        _ => None,
+    };
+    if let Some(url) = refused {
+        shown(&url);
+    }
+}
+
+pub fn extreme_integers_as_floats_are_typed_errors_not_panics(db: &Database) {
+    let mut conn = setup(db);
+    let mut row = Everything {
+        l: i64::MIN,
+        ..Everything::zero()
+    };
+    row.insert(&mut conn).unwrap();
+    let q = conn.dialect().identifier_quote();
+    // Read as a float: beyond 2^53 an integer is not a float exactly.
+    let select_l = format!("SELECT {q}l{q} FROM {q}everything{q}");
+    let as_f64 = Raw::new(select_l.as_str()).fetch_all::<(f64,), _>(&mut conn);
+    assert!(matches!(as_f64, Err(Error::Conversion(_))), "{as_f64:?}");
+    let as_f32 = Raw::new(select_l.as_str()).fetch_all::<(f32,), _>(&mut conn);
+    assert!(matches!(as_f32, Err(Error::Conversion(_))), "{as_f32:?}");
+    // Bound where a float is expected: PostgreSQL knows the parameter's type
+    // and refuses the inexact conversion; the others compare numerically.
+    let bound = Raw::new(format!(
+        "SELECT {q}id{q} FROM {q}everything{q} WHERE {q}d{q} = ?"
+    ))
+    .bind(i64::MIN)
+    .fetch_all::<(i64,), _>(&mut conn);
+    match bound {
+        Ok(rows) => {
+            assert_ne!(db.backend(), "postgres");
+            assert!(rows.is_empty());
+        }
+        Err(Error::Conversion(c)) => assert_eq!(db.backend(), "postgres", "{c}"),
+        Err(other) => panic!("unexpected error {other}"),
+    }
+}
+
+pub fn a_filter_nested_ten_thousand_deep_is_a_typed_error(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("a").insert(&mut conn).unwrap();
+    let mut filter = Artist::NAME.eq("a");
+    for i in 0..10_000 {
+        filter = match i % 3 {
+            0 => !filter,
+            1 => filter.or(Artist::NAME.eq("b")),
+            _ => filter.and(Artist::NAME.ne("c")),
+        };
+    }
+    let query = Artist::query().filter(filter);
+    let err = query.all(&mut conn).unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    assert!(err.to_string().contains("nested"), "{err}");
+    for err in [
+        query.count(&mut conn).unwrap_err(),
+        query.exists(&mut conn).unwrap_err(),
+        query.delete(&mut conn).unwrap_err(),
+        query
+            .update(&mut conn, [Artist::NAME.set("x")])
+            .unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    }
+    // Nesting within the limit still runs.
+    let mut filter = Artist::NAME.eq("a");
+    for _ in 0..100 {
+        filter = !!filter;
+    }
+    assert_eq!(Artist::query().filter(filter).count(&mut conn).unwrap(), 1);
+}
+
+pub fn long_in_lists_run_and_limits_are_typed_errors(db: &Database) {
+    let mut conn = setup(db);
+    let artists = seed(&mut conn);
+    // 70 000 integers: more than any backend's parameters per statement.
+    let mut ids: Vec<i64> = (1_000_000..1_070_000).collect();
+    ids.push(artists[1].id);
+    let found: Vec<String> = Artist::query()
+        .filter(Artist::ID.is_in(ids.clone()))
+        .select(Artist::NAME)
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(found, ["B"]);
+    let others = Artist::query()
+        .filter(Artist::ID.not_in(ids))
+        .count(&mut conn)
+        .unwrap();
+    assert_eq!(others, 2);
+
+    // More parameters than the backend takes in one statement: refused
+    // before sending, as what it is (PostgreSQL's client used to report a
+    // lost connection).
+    let max = conn.dialect().max_parameters();
+    let names: Vec<String> = (0..=max).map(|i| format!("n{i}")).collect();
+    let err = Artist::query()
+        .filter(Artist::NAME.is_in(names))
+        .count(&mut conn)
+        .unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err}");
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 3);
+
+    // MySQL: a statement larger than the server's max_allowed_packet.
+    if db.backend() == "mysql" {
+        let packet: Vec<(i64,)> = Raw::new("SELECT @@max_allowed_packet")
+            .fetch_all(&mut conn)
+            .unwrap();
+        let mut row = Everything {
+            bytes: vec![7; packet[0].0 as usize + 1],
+            ..Everything::zero()
+        };
+        let err = row.insert(&mut conn).unwrap_err();
+        assert!(matches!(err, Error::TooLarge { .. }), "{err}");
+        drop(conn);
+        let mut conn = db.connect().unwrap();
+        assert_eq!(Artist::query().count(&mut conn).unwrap(), 3);
+    }
+}

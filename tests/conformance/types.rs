@@ -155,7 +155,7 @@ pub fn sqlite_enforces_foreign_keys_on_every_pooled_connection(db: &Database) {
     let _ = std::fs::remove_file(&path);
     let file_db;
     let db = if db.backend() == "sqlite" {
-        file_db = Database::open(&format!("sqlite://{}", path.display())).unwrap();
+        file_db = Database::open(&format!("sqlite:///{}", path.display())).unwrap();
         &file_db
     } else {
         db
@@ -288,4 +288,107 @@ pub fn uuids_and_json_round_trip(db: &Database) {
         .count(&mut conn)
         .unwrap();
     assert_eq!(children, 2);
+}
+
+fn refused_at(result: Result<(), Error>, table: &str, column: &str) {
+    match result {
+        Err(Error::Conversion(c)) => {
+            assert_eq!(c.table.as_deref(), Some(table), "{c}");
+            assert_eq!(c.column.as_deref(), Some(column), "{c}");
+        }
+        other => panic!("expected a conversion error on {table}.{column}, got {other:?}"),
+    }
+}
+
+pub fn nan_infinities_and_negative_zero_are_the_same_everywhere(db: &Database) {
+    use super::models::{setup as setup_models, Everything};
+    let mut conn = setup_models(db);
+    // NaN and the infinities: MySQL refuses them, SQLite stores NaN as NULL,
+    // PostgreSQL stores them. Refused everywhere, naming the column.
+    for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut row = Everything {
+            d: v,
+            ..Everything::zero()
+        };
+        refused_at(row.insert(&mut conn), "everything", "d");
+        let mut row = Everything {
+            od: Some(v),
+            ..Everything::zero()
+        };
+        refused_at(row.insert(&mut conn), "everything", "od");
+        let mut row = Everything {
+            f: v as f32,
+            ..Everything::zero()
+        };
+        refused_at(row.insert(&mut conn), "everything", "f");
+        // Compared in a filter: refused too (PostgreSQL's NaN equals NaN).
+        let err = Everything::query()
+            .filter(Everything::D.eq(v))
+            .count(&mut conn)
+            .unwrap_err();
+        assert!(matches!(err, Error::Conversion(_)), "{err}");
+    }
+    assert_eq!(Everything::query().count(&mut conn).unwrap(), 0);
+    // -0.0 reads back as 0.0 everywhere (PostgreSQL used to keep the sign).
+    let mut row = Everything {
+        d: -0.0,
+        f: -0.0,
+        od: Some(-0.0),
+        ..Everything::zero()
+    };
+    row.insert(&mut conn).unwrap();
+    let back = Everything::get(&mut conn, row.id).unwrap();
+    assert!(back.d == 0.0 && back.d.is_sign_positive(), "{}", back.d);
+    assert!(back.f == 0.0 && back.f.is_sign_positive(), "{}", back.f);
+    assert!(back.od.is_some_and(|d| d == 0.0 && d.is_sign_positive()));
+    let zeros = Everything::query()
+        .filter(Everything::D.eq(0.0))
+        .filter(Everything::OD.eq(-0.0))
+        .count(&mut conn)
+        .unwrap();
+    assert_eq!(zeros, 1);
+}
+
+pub fn dates_beyond_four_digit_years_and_leap_seconds_are_refused(db: &Database) {
+    let mut conn = setup(db);
+    let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    let noon = NaiveTime::from_hms_opt(12, 0, 0).unwrap();
+    // Years 0 to 9999 are stored, compared and sorted the same everywhere.
+    let mut rows: Vec<Typed> = [9999, 0, 999, 2026]
+        .into_iter()
+        .map(|y| typed("1", d(y, 6, 1), d(y, 6, 1).and_time(noon)))
+        .collect();
+    Typed::insert_many(&mut conn, &mut rows).unwrap();
+    let days: Vec<NaiveDate> = Typed::query()
+        .filter(Typed::DAY.gt(d(1000, 1, 1)))
+        .select(Typed::DAY)
+        .order_by(Typed::DAY.asc())
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(days, [d(2026, 6, 1), d(9999, 6, 1)]);
+    // Beyond them, MySQL refuses, SQLite compares text ("+10000-..." sorts
+    // first) and PostgreSQL stores: refused everywhere, naming the column.
+    for y in [-1, 10_000] {
+        let mut row = typed("1", d(2026, 6, 1), d(2026, 6, 1).and_time(noon));
+        row.maybe_day = Some(d(y, 6, 1));
+        refused_at(row.insert(&mut conn), "typed_values", "maybe_day");
+        let mut row = typed("1", d(2026, 6, 1), d(y, 6, 1).and_time(noon));
+        row.instant = d(2026, 6, 1).and_time(noon).and_utc();
+        refused_at(row.insert(&mut conn), "typed_values", "at");
+        let err = Typed::query()
+            .filter(Typed::DAY.lt(d(y, 1, 1)))
+            .count(&mut conn)
+            .unwrap_err();
+        assert!(matches!(err, Error::Conversion(_)), "{err}");
+    }
+    // A leap second: MySQL clamped it to 23:59:59.999999, SQLite kept
+    // 23:59:60.5, PostgreSQL refused it as a database error.
+    let leap = NaiveTime::from_hms_nano_opt(23, 59, 59, 1_500_000_000).unwrap();
+    let mut row = typed("1", d(2016, 12, 31), d(2016, 12, 31).and_time(noon));
+    row.time = leap;
+    refused_at(row.insert(&mut conn), "typed_values", "time");
+    let mut row = typed("1", d(2016, 12, 31), d(2016, 12, 31).and_time(noon));
+    row.instant = d(2016, 12, 31).and_time(leap).and_utc();
+    refused_at(row.insert(&mut conn), "typed_values", "instant");
+    assert_eq!(Typed::query().count(&mut conn).unwrap(), 4);
 }
