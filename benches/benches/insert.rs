@@ -19,7 +19,6 @@ use athanor::raw::Raw;
 use athanor::Model;
 use athanor_benches::{new_users, seed, Backend, Fixture, RawConn, User};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use postgres::fallible_iterator::FallibleIterator;
 
 const SIZES: [usize; 3] = [1, 100, 1_000];
 
@@ -106,12 +105,12 @@ fn pg_insert(client: &mut postgres::Client, stmt: &postgres::Statement, users: &
         params.push(&u.name);
         params.push(&u.hair_color);
     }
-    let mut keys = Vec::with_capacity(users.len());
-    let mut rows = client.query_raw(stmt, params).expect("insert");
-    while let Some(row) = rows.next().expect("row") {
-        keys.push(row.try_get::<_, i64>(0).expect("key"));
-    }
-    drop(rows);
+    let keys = client
+        .query(stmt, &params)
+        .expect("insert")
+        .iter()
+        .map(|row| row.try_get::<_, i64>(0).expect("key"))
+        .collect();
     fill_keys(users, keys);
 }
 
