@@ -185,6 +185,32 @@ pub fn insert_rows<M: Model>(conn: &mut Conn, rows: &mut [M]) -> Result<()> {
     })
 }
 
+/// Inserts `rows` without reading generated keys back: no `RETURNING`, no
+/// last-insert-id. Rows whose auto key is set keep it (and the key's sequence
+/// is moved past them, as [`insert_rows`] does); the others get one from the
+/// database, which `rows` does not learn.
+pub fn insert_rows_without_keys<M: Model>(conn: &mut Conn, rows: &[M]) -> Result<()> {
+    let table = M::TABLE;
+    let Some(auto) = table.auto_key else {
+        let all: Vec<&M> = rows.iter().collect();
+        return insert_refs(conn, &all, true, None);
+    };
+    let (explicit, generated): (Vec<&M>, Vec<&M>) = rows.iter().partition(|r| !r.auto_key_unset());
+    if explicit.is_empty() {
+        return insert_refs(conn, &generated, false, None);
+    }
+    atomically(conn, true, |conn| {
+        insert_refs(conn, &explicit, true, None)?;
+        if let Some(sql) = conn
+            .dialect()
+            .sync_key_sequence_sql(table.name, table.columns[auto].name)
+        {
+            conn.execute_batch(&sql).map_err(|e| e.in_table(table))?;
+        }
+        insert_refs(conn, &generated, false, None)
+    })
+}
+
 /// Inserts `rows` (or `rows[only]`), writing the auto key when
 /// `explicit_keys`, else filling generated keys back.
 fn insert_subset<M: Model>(
@@ -199,10 +225,15 @@ fn insert_subset<M: Model>(
             Some(ix) => ix.iter().map(|&i| &rows[i]).collect(),
             None => rows.iter().collect(),
         };
-        insert_refs(conn, &refs, explicit_keys, &mut |pos, key| {
-            keys.push((only.map_or(pos, |ix| ix[pos]), key));
-            Ok(())
-        })?;
+        insert_refs(
+            conn,
+            &refs,
+            explicit_keys,
+            Some(&mut |pos, key| {
+                keys.push((only.map_or(pos, |ix| ix[pos]), key));
+                Ok(())
+            }),
+        )?;
     }
     for (i, key) in keys {
         rows[i].set_auto_key(key)?;
@@ -211,19 +242,20 @@ fn insert_subset<M: Model>(
 }
 
 /// Inserts `rows` in chunks under the parameter limit; reports each row's
-/// generated key (by position in `rows`) when the auto key is not written.
+/// generated key (by position in `rows`) to `on_key` when the auto key is not
+/// written. Without `on_key`, generated keys are not read back at all.
 fn insert_refs<M: Model>(
     conn: &mut Conn,
     rows: &[&M],
     explicit_keys: bool,
-    on_key: &mut dyn FnMut(usize, i64) -> Result<()>,
+    mut on_key: Option<&mut dyn FnMut(usize, i64) -> Result<()>>,
 ) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let table = M::TABLE;
     let columns = insert_columns(table, explicit_keys);
-    let wants_keys = table.auto_key.is_some() && !explicit_keys;
+    let wants_keys = on_key.is_some() && table.auto_key.is_some() && !explicit_keys;
     // A table of nothing but its generated key takes one row per statement.
     let chunk = match columns.len() {
         0 => 1,
@@ -233,9 +265,17 @@ fn insert_refs<M: Model>(
     atomically(conn, chunks > 1, |conn| {
         for (c, part) in rows.chunks(chunk).enumerate() {
             let base = c * chunk;
-            insert_chunk(conn, table, part, &columns, wants_keys, &mut |pos, key| {
-                on_key(base + pos, key)
-            })?;
+            insert_chunk(
+                conn,
+                table,
+                part,
+                &columns,
+                wants_keys,
+                &mut |pos, key| match on_key.as_mut() {
+                    Some(f) => f(base + pos, key),
+                    None => Ok(()),
+                },
+            )?;
         }
         Ok(())
     })
