@@ -29,6 +29,7 @@ mod relation;
 mod render;
 mod schema;
 mod session;
+mod sql_cache;
 mod typed;
 mod value;
 mod write;

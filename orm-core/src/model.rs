@@ -3,7 +3,6 @@
 use crate::conn::Executor;
 use crate::connection::Row;
 use crate::error::{Error, Result};
-use crate::expr::{BinOp, Expr};
 use crate::key::KeyValue;
 use crate::query::Select;
 use crate::value::{ColumnType, ValueRef};
@@ -218,23 +217,7 @@ pub trait Model: FromRow + 'static {
     fn find<E: Executor + ?Sized>(ex: &mut E, key: Self::Key) -> Result<Option<Self>> {
         let mut values = Vec::with_capacity(Self::Key::LEN);
         key.push_values(&mut values);
-        let table = Self::TABLE;
-        let condition = Expr::And(
-            table
-                .primary_key
-                .iter()
-                .zip(values)
-                .map(|(&i, v)| Expr::Binary {
-                    op: BinOp::Eq,
-                    left: Box::new(Expr::Column {
-                        table: table.name,
-                        name: table.columns[i].name,
-                    }),
-                    right: Box::new(Expr::Value(v.to_owned())),
-                })
-                .collect(),
-        );
-        Self::query().filter(condition).one_or_none(ex)
+        crate::query::find_by_key::<Self, E>(ex, &values)
     }
 
     /// The row with primary key `key`; [`Error::NoRows`] when there is none.

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::expr::Column;
 use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
+use crate::sql_cache::{cached_sql, Kind};
 use crate::value::{ColumnType, ValueRef};
 
 /// Any column of model `M`, whatever its type: for lists of columns
@@ -290,27 +291,60 @@ fn insert_chunk<M: Model>(
     on_key: &mut dyn FnMut(usize, i64) -> Result<()>,
 ) -> Result<()> {
     let dialect = conn.dialect();
-    let mut w = SqlWriter::new(dialect);
-    if columns.is_empty() {
-        w.push("INSERT INTO ")
-            .ident(table.name)
-            .push(dialect.default_values());
-    } else {
-        w.params.reserve(rows.len() * columns.len());
-        write_insert_head(&mut w, table, columns);
-        for (n, row) in rows.iter().enumerate() {
-            if n > 0 {
-                w.push(", ");
-            }
-            write_values_row(&mut w, *row, columns)?;
-        }
-    }
     let key_column = table.auto_key.map(|i| table.columns[i].name);
-    match (wants_keys, dialect.key_strategy(), key_column) {
-        (true, KeyStrategy::Returning, Some(key)) => {
+    let returning = match (wants_keys, dialect.key_strategy(), key_column) {
+        (true, KeyStrategy::Returning, Some(key)) => Some(key),
+        _ => None,
+    };
+    let render = || -> Result<SqlWriter<'_>> {
+        let mut w = SqlWriter::new(dialect);
+        if columns.is_empty() {
+            w.push("INSERT INTO ")
+                .ident(table.name)
+                .push(dialect.default_values());
+        } else {
+            w.params.reserve(rows.len() * columns.len());
+            write_insert_head(&mut w, table, columns);
+            for (n, row) in rows.iter().enumerate() {
+                if n > 0 {
+                    w.push(", ");
+                }
+                write_values_row(&mut w, *row, columns)?;
+            }
+        }
+        if let Some(key) = returning {
             w.push(" RETURNING ").ident(key);
+        }
+        Ok(w)
+    };
+    let cached;
+    let fresh;
+    let (sql, params): (&str, Vec<ValueRef<'_>>) = match rows {
+        // One row: the text depends only on the table, the dialect and which
+        // columns are written, so it is rendered once.
+        [row] => {
+            let kind = Kind::InsertOne {
+                explicit_key: columns.len() == table.columns.len(),
+                returning: returning.is_some(),
+            };
+            let sql = cached_sql(table, dialect, kind, || render().map(|w| w.sql))?;
+            let params = columns
+                .iter()
+                .map(|&i| checked_value(table, i, *row))
+                .collect::<Result<Vec<_>>>()?;
+            cached = sql;
+            (&cached, params)
+        }
+        _ => {
+            let w = render()?;
+            fresh = w.sql;
+            (&fresh, w.params)
+        }
+    };
+    match (wants_keys, dialect.key_strategy(), key_column) {
+        (true, KeyStrategy::Returning, Some(_)) => {
             let mut keys = Vec::with_capacity(rows.len());
-            conn.query(&w.sql, &w.params, &mut |row| {
+            conn.query(sql, &params, &mut |row| {
                 keys.push(i64::from_row(row, 0)?);
                 Ok(())
             })
@@ -322,16 +356,14 @@ fn insert_chunk<M: Model>(
             }
         }
         (true, KeyStrategy::LastInsertIdFirst, Some(_)) => {
-            conn.execute(&w.sql, &w.params)
-                .map_err(|e| e.in_table(table))?;
+            conn.execute(sql, &params).map_err(|e| e.in_table(table))?;
             let first = conn.last_insert_id()?;
             for pos in 0..rows.len() {
                 on_key(pos, first + pos as i64)?;
             }
         }
         _ => {
-            conn.execute(&w.sql, &w.params)
-                .map_err(|e| e.in_table(table))?;
+            conn.execute(sql, &params).map_err(|e| e.in_table(table))?;
         }
     }
     Ok(())
