@@ -236,6 +236,15 @@ impl Row for MyRow<'_> {
         self.0.len()
     }
 
+    #[inline]
+    fn get_int(&self, index: usize) -> Option<i64> {
+        // `decode` reads a binary-protocol integer as it is, whatever the column.
+        match self.0.as_ref(index)? {
+            MyValue::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {
         let (Some(value), Some(column)) = (self.0.as_ref(index), self.0.columns_ref().get(index))
         else {

@@ -462,6 +462,36 @@ impl Row for PgRow<'_> {
         self.0.len()
     }
 
+    #[inline]
+    fn get_int(&self, index: usize) -> Option<i64> {
+        let row = self.0;
+        match *row.columns().get(index)?.type_() {
+            Type::INT8 => row.try_get::<_, Option<i64>>(index).ok().flatten(),
+            Type::INT4 => row
+                .try_get::<_, Option<i32>>(index)
+                .ok()
+                .flatten()
+                .map(i64::from),
+            Type::INT2 => row
+                .try_get::<_, Option<i16>>(index)
+                .ok()
+                .flatten()
+                .map(i64::from),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_text(&self, index: usize) -> Option<&str> {
+        let row = self.0;
+        match *row.columns().get(index)?.type_() {
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                row.try_get::<_, Option<&str>>(index).ok().flatten()
+            }
+            _ => None,
+        }
+    }
+
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {
         let row = self.0;
         let Some(column) = row.columns().get(index) else {
