@@ -17,6 +17,10 @@
 #   ATHANOR_BENCH_BACKENDS=sqlite scripts/bench.sh   only SQLite (no server needed, but
 #                                             the servers are started anyway)
 #   ATHANOR_BENCH_MEMORY=0 scripts/bench.sh   skip the memory check
+#   ATHANOR_BENCH_CPU=1 taskset -c 0 scripts/bench.sh
+#                                             a quieter run: the servers (and this
+#                                             script) on CPU 0, the benchmark
+#                                             processes pinned to CPU 1
 #
 # A flag `!` in the table marks a ratio above 1.25 at N = 1 or above 1.10 at
 # larger N: the budget athanor aims for against the raw driver used well.
@@ -32,7 +36,12 @@ CRITERION_DIR="$TARGET_DIR/criterion"
 STAMP="$(mktemp)"
 trap 'rm -f "$STAMP"' EXIT
 
-scripts/with-servers.sh cargo bench -p athanor-benches "$@"
+PIN=()
+if [[ -n "${ATHANOR_BENCH_CPU:-}" ]]; then
+    PIN=(taskset -c "$ATHANOR_BENCH_CPU")
+fi
+
+scripts/with-servers.sh "${PIN[@]}" cargo bench -p athanor-benches "$@"
 
 echo
 echo "== athanor against the raw driver: criterion medians =="
@@ -41,7 +50,7 @@ import json, os, sys
 
 root, stamp = sys.argv[1], sys.argv[2]
 since = os.path.getmtime(stamp)
-WORKLOADS = ["trivial", "medium", "insert", "associations"]
+WORKLOADS = ["trivial", "medium", "insert", "insert_no_keys", "associations"]
 BACKENDS = ["sqlite", "postgres", "mysql"]
 
 results = {}  # (workload, backend, n) -> {function: median ns}
@@ -105,5 +114,5 @@ PY
 if [[ "${ATHANOR_BENCH_MEMORY:-1}" != 0 ]]; then
     echo
     echo "== memory =="
-    scripts/with-servers.sh cargo run --release -q -p athanor-benches --bin bench_memory
+    scripts/with-servers.sh "${PIN[@]}" cargo run --release -q -p athanor-benches --bin bench_memory
 fi

@@ -85,7 +85,8 @@ fn connect(target: &Target) -> Result<Conn> {
 /// `sqlite:////absolute/file.db`,
 /// `postgres://user:pass@host:port/db`, `mysql://user:pass@host:port/db`
 /// (or `mariadb://`). It hands out pooled connections, each checked to still
-/// answer before it is handed out; it is `Send + Sync`, so one `Database`
+/// answer before it is handed out when it sat idle in the pool for longer
+/// than [`DatabaseBuilder::validate_idle_after`]; it is `Send + Sync`, so one `Database`
 /// serves every thread. With the `pool` feature the pool is r2d2's.
 ///
 /// An in-memory SQLite database lives in one connection, so it is handed out
@@ -104,12 +105,17 @@ impl std::fmt::Debug for Database {
     }
 }
 
+/// How long a pooled connection may sit idle before it is checked for
+/// liveness at checkout, unless [`DatabaseBuilder::validate_idle_after`] says otherwise.
+const DEFAULT_VALIDATE_IDLE_AFTER: Duration = Duration::from_secs(2);
+
 /// Settings for [`Database::open`], made by [`Database::builder`].
 #[derive(Clone)]
 pub struct DatabaseBuilder {
     url: String,
     max_connections: usize,
     timeout: Duration,
+    validate_idle_after: Duration,
 }
 
 impl std::fmt::Debug for DatabaseBuilder {
@@ -137,6 +143,17 @@ impl DatabaseBuilder {
         self
     }
 
+    /// How long a connection may sit idle in the pool before it is checked
+    /// for liveness (a round trip to the server) as it is handed out again
+    /// (default 2 s). A connection returned more recently is handed out
+    /// unchecked: if the server dropped it meanwhile, the first statement on
+    /// it fails with [`Error::Connection`]. `Duration::ZERO` checks every
+    /// connection at every checkout.
+    pub fn validate_idle_after(mut self, idle: Duration) -> Self {
+        self.validate_idle_after = idle;
+        self
+    }
+
     /// Opens the database and checks that it answers.
     ///
     /// # Failure
@@ -156,7 +173,10 @@ impl DatabaseBuilder {
             first,
             max,
             self.timeout,
-            target != Target::SqliteMemory,
+            crate::pool::Liveness {
+                check: target != Target::SqliteMemory,
+                idle_after: self.validate_idle_after,
+            },
         )?;
         Ok(Database {
             target,
@@ -178,6 +198,7 @@ impl Database {
             url: url.to_owned(),
             max_connections: 16,
             timeout: Duration::from_secs(30),
+            validate_idle_after: DEFAULT_VALIDATE_IDLE_AFTER,
         }
     }
 

@@ -1,9 +1,9 @@
 //! The connection pool behind [`Database`](crate::Database): r2d2's with the
-//! `pool` feature, otherwise a small one of our own. Both check a connection
-//! still answers before handing it out and time out with
-//! [`Error::PoolTimeout`].
+//! `pool` feature, otherwise a small one of our own. Both check that a
+//! connection idle for longer than the liveness policy allows still answers
+//! before handing it out, and time out with [`Error::PoolTimeout`].
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[cfg(not(feature = "pool"))]
 use athanor_core::Error;
@@ -12,25 +12,53 @@ use athanor_core::{Conn, Executor, Result};
 /// Opens a new connection.
 pub(crate) type Connector = Box<dyn Fn() -> Result<Conn> + Send + Sync>;
 
+/// When a connection is checked for liveness as it is handed out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Liveness {
+    /// Whether connections are checked at all (an in-memory SQLite
+    /// database cannot lose its connection).
+    pub(crate) check: bool,
+    /// Connections returned to the pool less than this long ago are handed
+    /// out unchecked; `Duration::ZERO` checks every time.
+    pub(crate) idle_after: Duration,
+}
+
+impl Liveness {
+    /// Whether a connection returned to the pool at `returned` needs a
+    /// liveness check before it is handed out again.
+    fn needs_check(&self, returned: Instant) -> bool {
+        self.check && (self.idle_after.is_zero() || returned.elapsed() >= self.idle_after)
+    }
+}
+
 #[cfg(feature = "pool")]
 mod imp {
     use super::*;
 
     pub(crate) struct Manager {
         connect: Connector,
-        check: bool,
+        liveness: Liveness,
+    }
+
+    /// A pooled connection with the time it was last returned to the pool.
+    pub(crate) struct Timed {
+        conn: Conn,
+        returned: Instant,
     }
 
     impl r2d2::ManageConnection for Manager {
-        type Connection = Conn;
+        type Connection = Timed;
         type Error = athanor_core::Error;
 
-        fn connect(&self) -> Result<Conn> {
-            (self.connect)()
+        fn connect(&self) -> Result<Timed> {
+            Ok(Timed {
+                conn: (self.connect)()?,
+                returned: Instant::now(),
+            })
         }
 
-        fn is_valid(&self, conn: &mut Conn) -> Result<()> {
-            if !self.check || conn.is_valid() {
+        fn is_valid(&self, timed: &mut Timed) -> Result<()> {
+            if !self.liveness.needs_check(timed.returned) || timed.conn.is_valid() {
                 Ok(())
             } else {
                 Err(athanor_core::Error::Connection {
@@ -39,10 +67,12 @@ mod imp {
             }
         }
 
-        fn has_broken(&self, conn: &mut Conn) -> bool {
+        fn has_broken(&self, timed: &mut Timed) -> bool {
+            // r2d2 asks as the connection comes back: it was in use until now.
+            timed.returned = Instant::now();
             // A connection returned inside a transaction is rolled back, or
             // dropped when even that fails.
-            conn.reset().is_err()
+            timed.conn.reset().is_err()
         }
     }
 
@@ -54,8 +84,9 @@ mod imp {
             first: Conn,
             max: usize,
             timeout: Duration,
-            check: bool,
+            liveness: Liveness,
         ) -> Result<Self> {
+            let check = liveness.check;
             let mut builder = r2d2::Pool::builder()
                 .max_size(u32::try_from(max).unwrap_or(u32::MAX))
                 .connection_timeout(timeout)
@@ -79,14 +110,14 @@ mod imp {
                         None => connect_next(),
                     }
                 });
-                let pool = builder.build(Manager { connect, check }).map_err(|e| {
+                let pool = builder.build(Manager { connect, liveness }).map_err(|e| {
                     athanor_core::Error::Connection {
                         message: e.to_string(),
                     }
                 })?;
                 return Ok(Pool(pool));
             }
-            Ok(Pool(builder.build_unchecked(Manager { connect, check })))
+            Ok(Pool(builder.build_unchecked(Manager { connect, liveness })))
         }
 
         pub(crate) fn get(&self, timeout: Option<Duration>) -> Result<PooledConn<'_>> {
@@ -113,10 +144,10 @@ mod imp {
 
     impl PooledConn<'_> {
         pub(super) fn conn_mut(&mut self) -> &mut Conn {
-            &mut self.0
+            &mut self.0.conn
         }
         pub(super) fn conn_ref(&self) -> &Conn {
-            &self.0
+            &self.0.conn
         }
     }
 }
@@ -127,7 +158,8 @@ mod imp {
     use std::sync::{Condvar, Mutex, MutexGuard};
 
     struct Idle {
-        conns: Vec<Conn>,
+        /// Idle connections, each with the time it was returned.
+        conns: Vec<(Conn, Instant)>,
         out: usize,
     }
 
@@ -137,7 +169,7 @@ mod imp {
         returned: Condvar,
         max: usize,
         timeout: Duration,
-        check: bool,
+        liveness: Liveness,
     }
 
     impl Pool {
@@ -146,18 +178,18 @@ mod imp {
             first: Conn,
             max: usize,
             timeout: Duration,
-            check: bool,
+            liveness: Liveness,
         ) -> Result<Self> {
             Ok(Pool {
                 connect,
                 idle: Mutex::new(Idle {
-                    conns: vec![first],
+                    conns: vec![(first, Instant::now())],
                     out: 0,
                 }),
                 returned: Condvar::new(),
                 max,
                 timeout,
-                check,
+                liveness,
             })
         }
 
@@ -167,13 +199,13 @@ mod imp {
         }
 
         pub(crate) fn get(&self, timeout: Option<Duration>) -> Result<PooledConn<'_>> {
-            let deadline = std::time::Instant::now() + timeout.unwrap_or(self.timeout);
+            let deadline = Instant::now() + timeout.unwrap_or(self.timeout);
             let mut idle = self.lock();
             loop {
-                while let Some(mut conn) = idle.conns.pop() {
+                while let Some((mut conn, returned)) = idle.conns.pop() {
                     idle.out += 1;
                     drop(idle);
-                    if !self.check || conn.is_valid() {
+                    if !self.liveness.needs_check(returned) || conn.is_valid() {
                         return Ok(PooledConn {
                             pool: self,
                             conn: Some(conn),
@@ -197,7 +229,7 @@ mod imp {
                         }
                     };
                 }
-                let now = std::time::Instant::now();
+                let now = Instant::now();
                 if now >= deadline {
                     return Err(Error::PoolTimeout);
                 }
@@ -220,7 +252,7 @@ mod imp {
             let mut idle = self.lock();
             idle.out -= 1;
             if reusable {
-                idle.conns.push(conn);
+                idle.conns.push((conn, Instant::now()));
             }
             drop(idle);
             self.returned.notify_one();
@@ -281,5 +313,91 @@ impl std::ops::DerefMut for PooledConn<'_> {
 impl Executor for PooledConn<'_> {
     fn conn(&mut self) -> Result<&mut Conn> {
         Ok(self.conn_mut())
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use athanor_core::{Connection, Dialect, Row, ValueRef};
+
+    use super::*;
+
+    /// A connection that answers everything and counts its liveness checks.
+    struct Probe(Arc<AtomicUsize>);
+
+    impl Connection for Probe {
+        fn dialect(&self) -> &'static dyn Dialect {
+            &athanor_sqlite::SQLITE
+        }
+        fn execute(&mut self, _: &str, _: &[ValueRef<'_>]) -> Result<u64> {
+            Ok(0)
+        }
+        fn query(
+            &mut self,
+            _: &str,
+            _: &[ValueRef<'_>],
+            _: &mut dyn FnMut(&dyn Row) -> Result<()>,
+        ) -> Result<()> {
+            Ok(())
+        }
+        fn execute_batch(&mut self, _: &str) -> Result<()> {
+            Ok(())
+        }
+        fn last_insert_id(&mut self) -> Result<i64> {
+            Ok(0)
+        }
+        fn is_valid(&mut self) -> bool {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            true
+        }
+    }
+
+    fn pool(idle_after: Duration) -> (Pool, Arc<AtomicUsize>) {
+        let checks = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&checks);
+        let connect: Connector = Box::new(move || Ok(Conn::new(Box::new(Probe(counter.clone())))));
+        let first = connect().expect("probe");
+        let liveness = Liveness {
+            check: true,
+            idle_after,
+        };
+        let pool = Pool::new(connect, first, 2, Duration::from_secs(5), liveness).expect("pool");
+        (pool, checks)
+    }
+
+    fn checkouts(pool: &Pool, n: usize) {
+        for _ in 0..n {
+            drop(pool.get(None).expect("checkout"));
+        }
+    }
+
+    #[test]
+    fn recently_returned_connections_skip_the_liveness_check() {
+        let (pool, checks) = pool(Duration::from_secs(60));
+        checkouts(&pool, 3);
+        assert_eq!(checks.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn zero_idle_time_checks_at_every_checkout() {
+        let (pool, checks) = pool(Duration::ZERO);
+        checkouts(&pool, 3);
+        assert_eq!(checks.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn connections_idle_for_longer_are_checked() {
+        let (pool, checks) = pool(Duration::from_millis(50));
+        checkouts(&pool, 1);
+        assert_eq!(checks.load(Ordering::SeqCst), 0);
+        std::thread::sleep(Duration::from_millis(120));
+        checkouts(&pool, 1);
+        assert_eq!(checks.load(Ordering::SeqCst), 1);
+        // Just returned: not checked again.
+        checkouts(&pool, 1);
+        assert_eq!(checks.load(Ordering::SeqCst), 1);
     }
 }

@@ -286,6 +286,40 @@ impl Row for MyRow<'_> {
         self.0.len()
     }
 
+    #[inline]
+    fn get_int(&self, index: usize) -> Option<i64> {
+        // `decode` reads a binary-protocol integer as it is, whatever the column.
+        match self.0.as_ref(index)? {
+            MyValue::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_text(&self, index: usize) -> Option<&str> {
+        use MyType::*;
+        let (MyValue::Bytes(b), Some(column)) =
+            (self.0.as_ref(index)?, self.0.columns_ref().get(index))
+        else {
+            return None;
+        };
+        // The types `decode_bytes` reads as text unless the character set is binary.
+        match column.column_type() {
+            MYSQL_TYPE_VARCHAR
+            | MYSQL_TYPE_VAR_STRING
+            | MYSQL_TYPE_STRING
+            | MYSQL_TYPE_TINY_BLOB
+            | MYSQL_TYPE_MEDIUM_BLOB
+            | MYSQL_TYPE_LONG_BLOB
+            | MYSQL_TYPE_BLOB
+                if column.character_set() != BINARY_CHARSET =>
+            {
+                std::str::from_utf8(b).ok()
+            }
+            _ => None,
+        }
+    }
+
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {
         let (Some(value), Some(column)) = (self.0.as_ref(index), self.0.columns_ref().get(index))
         else {

@@ -1,21 +1,20 @@
 //! The PostgreSQL connection: cached prepared statements, values bound by the
 //! parameter types the server reports, rows read in place.
 
-use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::time::Duration;
 
 use athanor_core::{Connection, ConversionError, Dialect, Error, Result, Row, ValueRef};
 use bytes::BytesMut;
-use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 
 use crate::dialect::POSTGRES;
 use crate::error::{connect_error, is_aborted_transaction, is_stale_plan, map_error};
+use crate::statements::StatementCache;
 
-/// How many prepared statements each connection keeps; the cache is emptied
-/// when full.
+/// How many prepared statements each connection keeps; when full, the least
+/// recently used one is closed to make room.
 const STATEMENT_CACHE: usize = 512;
 
 /// How long [`Connection::is_valid`] waits for the server.
@@ -27,7 +26,7 @@ type EachRow<'r, 'f> = &'r mut (dyn FnMut(&dyn Row) -> Result<()> + 'f);
 /// A connection to a PostgreSQL database.
 pub struct PgConnection {
     client: Client,
-    statements: HashMap<String, Statement>,
+    statements: StatementCache<Statement>,
 }
 
 impl std::fmt::Debug for PgConnection {
@@ -55,7 +54,7 @@ impl PgConnection {
         })?;
         Ok(PgConnection {
             client,
-            statements: HashMap::new(),
+            statements: StatementCache::new(STATEMENT_CACHE),
         })
     }
 
@@ -67,13 +66,10 @@ impl PgConnection {
     /// The prepared statement for `sql`, from the cache or prepared now.
     fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
         if let Some(stmt) = self.statements.get(sql) {
-            return Ok(stmt.clone());
+            return Ok(stmt);
         }
         let stmt = self.client.prepare(sql)?;
-        if self.statements.len() >= STATEMENT_CACHE {
-            self.statements.clear();
-        }
-        self.statements.insert(sql.to_owned(), stmt.clone());
+        self.statements.insert(sql, stmt.clone());
         Ok(stmt)
     }
 
@@ -115,12 +111,11 @@ impl PgConnection {
 
 /// Why running a prepared statement failed.
 enum Failure {
-    /// The server refused the statement before any row came back.
+    /// The server refused the statement or failed while running it (rows
+    /// are read in full before any is handed out, so none was).
     Start(postgres::Error),
     /// A value does not fit its parameter.
     Bind(Error),
-    /// Reading the rows failed.
-    Rows(postgres::Error),
     /// The row callback failed.
     Callback(Error),
 }
@@ -128,30 +123,33 @@ enum Failure {
 impl Failure {
     fn into_error(self) -> Error {
         match self {
-            Failure::Start(e) | Failure::Rows(e) => map_error(e),
+            Failure::Start(e) => map_error(e),
             Failure::Bind(e) | Failure::Callback(e) => e,
         }
     }
 }
 
+/// Runs `stmt` with `bound` in one call to the driver: rows are read in one
+/// go (`Client::query`), not one runtime round per row as `query_raw`'s
+/// iterator does, and statements without a row callback only count the rows
+/// affected (`Client::execute`).
 fn run_statement(
     client: &mut Client,
     stmt: &Statement,
     bound: &[Bound<'_>],
     each: Option<EachRow<'_, '_>>,
 ) -> Result<u64, Failure> {
-    let mut rows = client
-        .query_raw(stmt, bound.iter())
-        .map_err(Failure::Start)?;
+    let params: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as _).collect();
     match each {
         Some(each) => {
-            while let Some(row) = rows.next().map_err(Failure::Rows)? {
-                each(&PgRow(&row)).map_err(Failure::Callback)?;
+            let rows = client.query(stmt, &params).map_err(Failure::Start)?;
+            for row in &rows {
+                each(&PgRow(row)).map_err(Failure::Callback)?;
             }
+            Ok(rows.len() as u64)
         }
-        None => while rows.next().map_err(Failure::Rows)?.is_some() {},
+        None => client.execute(stmt, &params).map_err(Failure::Start),
     }
-    Ok(rows.rows_affected().unwrap_or(0))
 }
 
 /// A value converted to the type of the parameter it is bound to.
@@ -467,6 +465,36 @@ fn read_raw<'a>(
 impl Row for PgRow<'_> {
     fn len(&self) -> usize {
         self.0.len()
+    }
+
+    #[inline]
+    fn get_int(&self, index: usize) -> Option<i64> {
+        let row = self.0;
+        match *row.columns().get(index)?.type_() {
+            Type::INT8 => row.try_get::<_, Option<i64>>(index).ok().flatten(),
+            Type::INT4 => row
+                .try_get::<_, Option<i32>>(index)
+                .ok()
+                .flatten()
+                .map(i64::from),
+            Type::INT2 => row
+                .try_get::<_, Option<i16>>(index)
+                .ok()
+                .flatten()
+                .map(i64::from),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_text(&self, index: usize) -> Option<&str> {
+        let row = self.0;
+        match *row.columns().get(index)?.type_() {
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                row.try_get::<_, Option<&str>>(index).ok().flatten()
+            }
+            _ => None,
+        }
     }
 
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {

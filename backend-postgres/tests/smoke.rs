@@ -6,7 +6,7 @@ use athanor_postgres::{PgConnection, POSTGRES};
 
 mod common;
 
-use common::{connect, fresh_table, rows};
+use common::{connect, fresh_table, one, rows};
 
 #[test]
 fn dialect_answers() {
@@ -379,6 +379,50 @@ fn callback_error_stops_the_query_and_the_connection_goes_on() {
     let got = rows(&mut conn, "SELECT $1::int + 1", &[ValueRef::I64(41)]).expect("next query");
     assert_eq!(got, vec![vec![Value::I32(42)]]);
     assert!(conn.is_valid());
+}
+
+#[test]
+fn statement_cache_evicts_least_recently_used_and_keeps_working() {
+    let mut conn = connect();
+    let hot = "SELECT $1::int + 0";
+    for i in 1..=700 {
+        // 700 distinct statements, more than the cache holds (512), with
+        // one statement used between each: it stays cached, the others go.
+        let got = one(
+            &mut conn,
+            &format!("SELECT $1::int + {i}"),
+            &[ValueRef::I64(1)],
+        )
+        .expect("cold statement");
+        assert_eq!(got, Value::I32(1 + i));
+        assert_eq!(
+            one(&mut conn, hot, &[ValueRef::I64(7)]).expect("hot statement"),
+            Value::I32(7)
+        );
+    }
+    // Evicted statements are closed on the server too.
+    let prepared = one(
+        &mut conn,
+        "SELECT COUNT(*) FROM pg_prepared_statements",
+        &[],
+    )
+    .expect("count prepared statements");
+    let Value::I64(prepared) = prepared else {
+        panic!("count is {prepared:?}")
+    };
+    assert!(
+        prepared <= 513,
+        "{prepared} statements prepared on the server"
+    );
+    assert!(
+        format!("{conn:?}").contains("cached_statements: 512"),
+        "{conn:?}"
+    );
+    // An evicted statement is prepared again when it comes back.
+    assert_eq!(
+        one(&mut conn, "SELECT $1::int + 1", &[ValueRef::I64(1)]).expect("again"),
+        Value::I32(2)
+    );
 }
 
 #[test]

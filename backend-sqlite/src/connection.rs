@@ -203,6 +203,22 @@ impl Row for SqliteRow<'_, '_> {
             SqliteRef::Blob(b) => ValueRef::Bytes(b),
         })
     }
+
+    #[inline]
+    fn get_int(&self, index: usize) -> Option<i64> {
+        match self.0.get_ref(index) {
+            Ok(SqliteRef::Integer(i)) => Some(i),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_text(&self, index: usize) -> Option<&str> {
+        match self.0.get_ref(index) {
+            Ok(SqliteRef::Text(t)) => std::str::from_utf8(t).ok(),
+            _ => None,
+        }
+    }
 }
 
 impl Connection for SqliteConnection {

@@ -23,7 +23,6 @@ use std::collections::HashMap;
 use athanor::{Model, Related};
 use athanor_benches::{read, seed, Backend, Comment, Fixture, Post, RawConn, User, USERS_SQL};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use postgres::fallible_iterator::FallibleIterator;
 
 const USERS: usize = 100;
 const POSTS_PER_USER: usize = 10;
@@ -122,30 +121,29 @@ struct PgStmts {
 }
 
 fn pg_load(client: &mut postgres::Client, s: &PgStmts) -> Vec<User> {
-    let mut users = Vec::new();
-    let mut rows = client
-        .query_raw(&s.users, std::iter::empty::<&dyn postgres::types::ToSql>())
-        .expect("users");
-    while let Some(row) = rows.next().expect("row") {
-        users.push(read::pg_user(&row).expect("user"));
-    }
-    drop(rows);
-    let mut posts = Vec::new();
-    let mut rows = client
-        .query_raw(&s.posts, users.iter().map(|u| u.id))
-        .expect("posts");
-    while let Some(row) = rows.next().expect("row") {
-        posts.push(read::pg_post(&row, 0).expect("post"));
-    }
-    drop(rows);
-    let mut comments = Vec::new();
-    let mut rows = client
-        .query_raw(&s.comments, posts.iter().map(|p| p.id))
-        .expect("comments");
-    while let Some(row) = rows.next().expect("row") {
-        comments.push(read::pg_comment(&row).expect("comment"));
-    }
-    drop(rows);
+    use postgres::types::ToSql;
+    // Each query's rows in one call (`query_raw`'s iterator costs a runtime
+    // round per row).
+    let users: Vec<User> = client
+        .query(&s.users, &[])
+        .expect("users")
+        .iter()
+        .map(|row| read::pg_user(row).expect("user"))
+        .collect();
+    let ids: Vec<&(dyn ToSql + Sync)> = users.iter().map(|u| &u.id as _).collect();
+    let posts: Vec<Post> = client
+        .query(&s.posts, &ids)
+        .expect("posts")
+        .iter()
+        .map(|row| read::pg_post(row, 0).expect("post"))
+        .collect();
+    let ids: Vec<&(dyn ToSql + Sync)> = posts.iter().map(|p| &p.id as _).collect();
+    let comments: Vec<Comment> = client
+        .query(&s.comments, &ids)
+        .expect("comments")
+        .iter()
+        .map(|row| read::pg_comment(row).expect("comment"))
+        .collect();
     assemble(users, posts, comments)
 }
 

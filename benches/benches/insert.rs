@@ -7,6 +7,11 @@
 //! PostgreSQL) or from the first generated id (MySQL), as athanor gets them,
 //! and are written into the same `User`s.
 //!
+//! Insert without keys (workload `insert_no_keys`): the same rows, but the
+//! generated keys are not wanted. athanor: `User::insert_many_without_keys`.
+//! Raw: the same multi-row `INSERT` without `RETURNING`, run with the
+//! driver's execute; no last-insert-id.
+//!
 //! Only the insert is timed (criterion's `iter_custom`): building the rows
 //! and dropping them are not, and neither is the `DELETE` that empties the
 //! table whenever it would pass `MAX_ROWS`.
@@ -19,7 +24,6 @@ use athanor::raw::Raw;
 use athanor::Model;
 use athanor_benches::{new_users, seed, Backend, Fixture, RawConn, User};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use postgres::fallible_iterator::FallibleIterator;
 
 const SIZES: [usize; 3] = [1, 100, 1_000];
 
@@ -51,7 +55,6 @@ fn timed<S>(
         insert(state, &mut users);
         total += start.elapsed();
         held += n;
-        debug_assert!(users.iter().all(|u| u.id != 0));
         drop(users);
     }
     total
@@ -106,12 +109,12 @@ fn pg_insert(client: &mut postgres::Client, stmt: &postgres::Statement, users: &
         params.push(&u.name);
         params.push(&u.hair_color);
     }
-    let mut keys = Vec::with_capacity(users.len());
-    let mut rows = client.query_raw(stmt, params).expect("insert");
-    while let Some(row) = rows.next().expect("row") {
-        keys.push(row.try_get::<_, i64>(0).expect("key"));
-    }
-    drop(rows);
+    let keys = client
+        .query(stmt, &params)
+        .expect("insert")
+        .iter()
+        .map(|row| row.try_get::<_, i64>(0).expect("key"))
+        .collect();
     fill_keys(users, keys);
 }
 
@@ -151,7 +154,10 @@ fn insert(c: &mut Criterion) {
                         |conn| {
                             Raw::new("DELETE FROM users").execute(conn).expect("delete");
                         },
-                        |conn, users| User::insert_many(conn, users).expect("athanor insert"),
+                        |conn, users| {
+                            User::insert_many(conn, users).expect("athanor insert");
+                            debug_assert!(users.iter().all(|u| u.id != 0));
+                        },
                     )
                 })
             });
@@ -223,5 +229,118 @@ fn insert(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, insert);
+fn sqlite_insert_no_keys(stmt: &mut rusqlite::Statement<'_>, users: &mut [User]) {
+    for (i, u) in users.iter().enumerate() {
+        stmt.raw_bind_parameter(2 * i + 1, &u.name).expect("bind");
+        stmt.raw_bind_parameter(2 * i + 2, &u.hair_color)
+            .expect("bind");
+    }
+    stmt.raw_execute().expect("insert");
+}
+
+fn pg_insert_no_keys(client: &mut postgres::Client, stmt: &postgres::Statement, users: &[User]) {
+    use postgres::types::ToSql;
+    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(2 * users.len());
+    for u in users.iter() {
+        params.push(&u.name);
+        params.push(&u.hair_color);
+    }
+    client.execute(stmt, &params).expect("insert");
+}
+
+fn mysql_insert_no_keys(conn: &mut mysql::Conn, stmt: &mysql::Statement, users: &[User]) {
+    use mysql::prelude::Queryable;
+    let mut params = Vec::with_capacity(2 * users.len());
+    for u in users.iter() {
+        params.push(mysql::Value::from(&u.name));
+        params.push(mysql::Value::from(&u.hair_color));
+    }
+    conn.exec_drop(stmt, mysql::Params::Positional(params))
+        .expect("insert");
+}
+
+fn insert_no_keys(c: &mut Criterion) {
+    for backend in Backend::selected() {
+        let fx = Fixture::open(backend);
+        let mut conn = fx.connect();
+        let mut raw = fx.raw();
+        let mut g = common::group(c, "insert_no_keys", backend.name());
+        for n in SIZES {
+            seed::clear(&mut conn);
+            User::insert_many_without_keys(&mut conn, &rows(n)).expect("athanor insert");
+            g.bench_with_input(BenchmarkId::new("athanor", n), &n, |b, &n| {
+                b.iter_custom(|iters| {
+                    timed(
+                        iters,
+                        n,
+                        &mut conn,
+                        |conn| {
+                            Raw::new("DELETE FROM users").execute(conn).expect("delete");
+                        },
+                        |conn, users| {
+                            User::insert_many_without_keys(conn, users).expect("athanor insert")
+                        },
+                    )
+                })
+            });
+            match &mut raw {
+                RawConn::Sqlite(client) => {
+                    let client = &*client;
+                    let mut stmt = client
+                        .prepare(&insert_sql(n, |_| "?".into(), ""))
+                        .expect("prepare");
+                    g.bench_with_input(BenchmarkId::new("raw", n), &n, |b, &n| {
+                        b.iter_custom(|iters| {
+                            timed(
+                                iters,
+                                n,
+                                &mut stmt,
+                                |_| {
+                                    client.execute("DELETE FROM users", []).expect("delete");
+                                },
+                                sqlite_insert_no_keys,
+                            )
+                        })
+                    });
+                }
+                RawConn::Postgres(client) => {
+                    let stmt = client
+                        .prepare(&insert_sql(n, |k| format!("${k}"), ""))
+                        .expect("prepare");
+                    g.bench_with_input(BenchmarkId::new("raw", n), &n, |b, &n| {
+                        b.iter_custom(|iters| {
+                            timed(
+                                iters,
+                                n,
+                                client,
+                                |client| client.batch_execute("DELETE FROM users").expect("delete"),
+                                |client, users| pg_insert_no_keys(client, &stmt, users),
+                            )
+                        })
+                    });
+                }
+                RawConn::Mysql(client) => {
+                    use mysql::prelude::Queryable;
+                    let stmt = client
+                        .prep(insert_sql(n, |_| "?".into(), ""))
+                        .expect("prepare");
+                    g.bench_with_input(BenchmarkId::new("raw", n), &n, |b, &n| {
+                        b.iter_custom(|iters| {
+                            timed(
+                                iters,
+                                n,
+                                client,
+                                |client| client.query_drop("DELETE FROM users").expect("delete"),
+                                |client, users| mysql_insert_no_keys(client, &stmt, users),
+                            )
+                        })
+                    });
+                }
+            }
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, insert, insert_no_keys);
 criterion_main!(benches);

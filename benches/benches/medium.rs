@@ -14,7 +14,6 @@ use athanor::DbConn;
 use athanor_benches::{read, seed, Backend, Fixture, Post, RawConn, User};
 use athanor_benches::{MEDIUM_SQL, MEDIUM_SQL_PG};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use postgres::fallible_iterator::FallibleIterator;
 
 const SIZES: [usize; 3] = [1, 100, 10_000];
 
@@ -43,16 +42,14 @@ fn sqlite_medium(stmt: &mut rusqlite::Statement<'_>) -> Joined {
 }
 
 fn pg_medium(client: &mut postgres::Client, stmt: &postgres::Statement) -> Joined {
-    let mut rows = client
-        .query_raw(stmt, std::iter::once("black"))
-        .expect("query");
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().expect("row") {
-        let user = read::pg_user(&row).expect("user");
+    let rows = client.query(stmt, &[&"black"]).expect("query");
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let user = read::pg_user(row).expect("user");
         let post = row
             .try_get::<_, Option<i64>>(3)
             .expect("post id")
-            .map(|_| read::pg_post(&row, 3).expect("post"));
+            .map(|_| read::pg_post(row, 3).expect("post"));
         out.push((user, post));
     }
     out

@@ -2,14 +2,13 @@
 //!
 //! athanor: `User::query().all(&mut conn)`. Raw: `SELECT id, name,
 //! hair_color FROM users`, prepared once outside the timed loop, columns read
-//! by index into the same `User`.
+//! by index into the same `User` (PostgreSQL: all rows in one `Client::query`).
 
 mod common;
 
 use athanor::Model;
 use athanor_benches::{read, seed, Backend, Fixture, RawConn, User, USERS_SQL};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use postgres::fallible_iterator::FallibleIterator;
 
 const SIZES: [usize; 3] = [1, 100, 10_000];
 
@@ -23,14 +22,11 @@ fn sqlite_users(stmt: &mut rusqlite::Statement<'_>) -> Vec<User> {
 }
 
 fn pg_users(client: &mut postgres::Client, stmt: &postgres::Statement) -> Vec<User> {
-    let mut rows = client
-        .query_raw(stmt, std::iter::empty::<&dyn postgres::types::ToSql>())
-        .expect("query");
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().expect("row") {
-        out.push(read::pg_user(&row).expect("user"));
-    }
-    out
+    // All rows in one call: `query_raw`'s iterator costs a runtime round per row.
+    let rows = client.query(stmt, &[]).expect("query");
+    rows.iter()
+        .map(|row| read::pg_user(row).expect("user"))
+        .collect()
 }
 
 fn mysql_users(conn: &mut mysql::Conn, stmt: &mysql::Statement) -> Vec<User> {

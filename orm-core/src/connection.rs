@@ -22,6 +22,28 @@ pub trait Row {
     /// Fails when the index is out of range or the driver cannot decode the
     /// value's type.
     fn get(&self, index: usize) -> Result<ValueRef<'_>>;
+
+    /// The value at `index` when the driver holds it as an integer, `None`
+    /// for anything else (NULL, another type, an index out of range).
+    ///
+    /// A fast path for reading integer fields: the answer comes back in
+    /// registers, without building [`get`](Row::get)'s `Result`. Whenever it
+    /// answers, it must give the integer `get` gives as [`ValueRef::I64`]
+    /// (or a narrower integer variant); readers fall back to `get` on `None`.
+    /// The default always answers `None`.
+    fn get_int(&self, index: usize) -> Option<i64> {
+        let _ = index;
+        None
+    }
+
+    /// The value at `index` when the driver holds it as text (valid UTF-8),
+    /// `None` for anything else. A fast path like [`get_int`](Row::get_int):
+    /// whenever it answers, it must give the text `get` gives as
+    /// [`ValueRef::Text`]. The default always answers `None`.
+    fn get_text(&self, index: usize) -> Option<&str> {
+        let _ = index;
+        None
+    }
 }
 
 /// What a backend implements to talk to its database: run statements with

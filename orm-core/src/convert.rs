@@ -1,5 +1,6 @@
 //! Conversions between Rust types and SQL values.
 
+use crate::connection::Row;
 use crate::error::ConversionError;
 use crate::value::{ColumnType, Value, ValueRef};
 
@@ -25,6 +26,33 @@ pub trait SqlType: Sized {
     /// Returns a [`ConversionError`] when the database value has another type,
     /// is out of range, or is NULL for a non-`Option` type.
     fn from_value_ref(value: ValueRef<'_>) -> Result<Self, ConversionError>;
+
+    /// Reads the value at `index` of `row` through the row's fast paths
+    /// ([`Row::get_int`], [`Row::get_text`]) when they answer; `None` sends
+    /// the reader to [`from_value_ref`](SqlType::from_value_ref) of
+    /// [`Row::get`]. Answers only what `from_value_ref` would give for the same
+    /// value. The default never answers.
+    fn read_fast(row: &dyn Row, index: usize) -> Option<Self> {
+        let _ = (row, index);
+        None
+    }
+
+    /// Reads the value at `index` of `row`: the fast path, else
+    /// [`from_value_ref`](SqlType::from_value_ref) of [`Row::get`].
+    ///
+    /// # Failure
+    /// The outer error is the row's (index out of range, undecodable value);
+    /// the inner one is the conversion's, for the caller to locate.
+    #[inline]
+    fn read_column(
+        row: &dyn Row,
+        index: usize,
+    ) -> crate::error::Result<Result<Self, ConversionError>> {
+        match Self::read_fast(row, index) {
+            Some(v) => Ok(Ok(v)),
+            None => Ok(Self::from_value_ref(row.get(index)?)),
+        }
+    }
 
     /// Copies the value into an owned [`Value`].
     fn to_value(&self) -> Value {
@@ -76,6 +104,11 @@ macro_rules! integer_sql_type {
                     Some(n) => <$t>::try_from(n).or_else(|_| out_of_range($name, n)),
                     None => mismatch($name, value),
                 }
+            }
+            #[inline]
+            fn read_fast(row: &dyn Row, index: usize) -> Option<Self> {
+                // Out of range: `from_value_ref` reports it.
+                row.get_int(index).and_then(|n| <$t>::try_from(n).ok())
             }
         }
     };
@@ -143,6 +176,10 @@ impl SqlType for String {
             v => mismatch("text", v),
         }
     }
+    #[inline]
+    fn read_fast(row: &dyn Row, index: usize) -> Option<Self> {
+        row.get_text(index).map(str::to_owned)
+    }
 }
 
 impl SqlType for Vec<u8> {
@@ -175,6 +212,10 @@ impl<T: SqlType> SqlType for Option<T> {
             ValueRef::Null => Ok(None),
             v => T::from_value_ref(v).map(Some),
         }
+    }
+    #[inline]
+    fn read_fast(row: &dyn Row, index: usize) -> Option<Self> {
+        T::read_fast(row, index).map(Some)
     }
 }
 

@@ -68,19 +68,46 @@ fn key_of(v: ValueRef<'_>) -> Option<Key> {
     }
 }
 
+/// The positions of the parents holding one key: nearly always one (a
+/// primary key), so that case allocates nothing.
+#[derive(Debug)]
+enum Positions {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl Positions {
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Positions::One(p) => std::slice::from_ref(p),
+            Positions::Many(ps) => ps,
+        }
+    }
+
+    fn push(&mut self, p: usize) {
+        match self {
+            Positions::One(first) => *self = Positions::Many(vec![*first, p]),
+            Positions::Many(ps) => ps.push(p),
+        }
+    }
+}
+
 /// The distinct keys among `values`, each with the positions holding it.
 fn group_keys<'a>(
-    values: impl Iterator<Item = ValueRef<'a>>,
-) -> (Vec<ValueRef<'a>>, KeyMap<Vec<usize>>) {
-    let mut distinct = Vec::new();
-    let mut positions: KeyMap<Vec<usize>> = KeyMap::default();
+    values: impl ExactSizeIterator<Item = ValueRef<'a>>,
+) -> (Vec<ValueRef<'a>>, KeyMap<Positions>) {
+    let mut distinct = Vec::with_capacity(values.len());
+    let mut positions: KeyMap<Positions> =
+        KeyMap::with_capacity_and_hasher(values.len(), Default::default());
     for (i, v) in values.enumerate() {
         let Some(k) = key_of(v) else { continue };
-        let entry = positions.entry(k).or_default();
-        if entry.is_empty() {
-            distinct.push(v);
+        match positions.entry(k) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().push(i),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(Positions::One(i));
+                distinct.push(v);
+            }
         }
-        entry.push(i);
     }
     (distinct, positions)
 }
@@ -118,22 +145,37 @@ pub trait Load<P>: Send + Sync {
 
 fn distribute<P, R: Relation<P>>(rel: &R, parents: &mut [P], fetched: Fetched<R::Target>) {
     let Fetched { targets, links } = fetched;
-    let mut uses = vec![0usize; targets.len()];
-    for &(_, t) in &links {
-        uses[t] += 1;
+    // Each parent's list is allocated once, at its final size.
+    let mut counts = vec![0usize; parents.len()];
+    for &(p, _) in &links {
+        counts[p] += 1;
     }
-    let mut slots: Vec<Option<R::Target>> = targets.into_iter().map(Some).collect();
-    let mut per_parent: Vec<Vec<R::Target>> = parents.iter().map(|_| Vec::new()).collect();
-    for (p, t) in links {
-        uses[t] -= 1;
-        // The last parent to use a target takes it; others get a copy.
-        let value = if uses[t] == 0 {
-            slots[t].take()
-        } else {
-            slots[t].clone()
-        };
-        if let Some(v) = value {
-            per_parent[p].push(v);
+    let mut per_parent: Vec<Vec<R::Target>> =
+        counts.iter().map(|&n| Vec::with_capacity(n)).collect();
+    let one_each = links.len() == targets.len() && links.iter().enumerate().all(|(i, l)| l.1 == i);
+    if one_each {
+        // Every target goes to one parent, in order (a one-to-many load):
+        // move them, no bookkeeping.
+        for ((p, _), target) in links.into_iter().zip(targets) {
+            per_parent[p].push(target);
+        }
+    } else {
+        let mut uses = vec![0usize; targets.len()];
+        for &(_, t) in &links {
+            uses[t] += 1;
+        }
+        let mut slots: Vec<Option<R::Target>> = targets.into_iter().map(Some).collect();
+        for (p, t) in links {
+            uses[t] -= 1;
+            // The last parent to use a target takes it; others get a copy.
+            let value = if uses[t] == 0 {
+                slots[t].take()
+            } else {
+                slots[t].clone()
+            };
+            if let Some(v) = value {
+                per_parent[p].push(v);
+            }
         }
     }
     for (parent, items) in parents.iter_mut().zip(per_parent) {
@@ -271,7 +313,7 @@ impl<P: Model, C: Model + Clone> Relation<P> for HasMany<P, C> {
             &mut |row| {
                 let child = C::from_row(row, 0)?;
                 if let Some(ps) = key_of(child.value_at(fk)).and_then(|k| positions.get(&k)) {
-                    for &p in ps {
+                    for &p in ps.as_slice() {
                         links.push((p, targets.len()));
                     }
                 }
@@ -306,7 +348,7 @@ impl<C: Model, P: Model + Clone> Relation<C> for BelongsTo<C, P> {
             &mut |row| {
                 let parent = P::from_row(row, 0)?;
                 if let Some(cs) = key_of(parent.value_at(pk)).and_then(|k| positions.get(&k)) {
-                    for &c in cs {
+                    for &c in cs.as_slice() {
                         links.push((c, targets.len()));
                     }
                 }
@@ -369,7 +411,7 @@ impl<L: Model, R: Model + Clone, A: Model> Relation<L> for ManyToMany<L, R, A> {
                     None => return Ok(()),
                 };
                 if let Some(ls) = owner.and_then(|k| positions.get(&k)) {
-                    for &l in ls {
+                    for &l in ls.as_slice() {
                         links.push((l, index));
                     }
                 }

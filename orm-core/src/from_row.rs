@@ -11,7 +11,7 @@ macro_rules! scalar_from_row {
         impl FromRow for $t {
             const WIDTH: usize = 1;
             fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
-                <$t as SqlType>::from_value_ref(row.get(offset)?).map_err(Error::from)
+                <$t as SqlType>::read_column(row, offset)?.map_err(Error::from)
             }
         }
     )*};

@@ -31,6 +31,7 @@ mod render;
 mod retry;
 mod schema;
 mod session;
+mod sql_cache;
 mod typed;
 mod url;
 mod value;

@@ -214,13 +214,26 @@ pub trait Model: FromRow + 'static {
         write::insert_rows(ex.conn()?, rows)
     }
 
+    /// Inserts all `rows` as [`insert_many`](Model::insert_many) does, but
+    /// does not read generated keys back: no `RETURNING` clause, no
+    /// last-insert-id, and `rows` stay as they are (an unset auto key stays
+    /// unset in the structs; the database assigns one all the same). For bulk
+    /// loads whose keys the caller does not need, this is the cheaper form.
+    /// Rows that carry an explicit key keep it. Either every row is inserted
+    /// or none is.
+    ///
+    /// # Failure
+    /// As [`insert_many`](Model::insert_many): constraint violations and
+    /// values that do not fit their columns are errors, and nothing is inserted.
+    fn insert_many_without_keys<E: Executor + ?Sized>(ex: &mut E, rows: &[Self]) -> Result<()> {
+        write::insert_rows_without_keys(ex.conn()?, rows)
+    }
+
     /// The row with primary key `key`, if there is one.
     fn find<E: Executor + ?Sized>(ex: &mut E, key: Self::Key) -> Result<Option<Self>> {
         let mut values = Vec::with_capacity(Self::Key::LEN);
         key.push_values(&mut values);
-        let condition =
-            crate::query::key_condition(Self::TABLE, values.iter().map(|v| v.to_owned()).collect());
-        Self::query().filter(condition).one_or_none(ex)
+        crate::query::find_by_key::<Self, E>(ex, &values)
     }
 
     /// The row with primary key `key`; [`Error::NoRows`] when there is none.

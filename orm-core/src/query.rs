@@ -5,9 +5,11 @@ use std::marker::PhantomData;
 use crate::conn::Executor;
 use crate::convert::{IntoOperand, SqlType};
 use crate::error::{Error, Result};
-use crate::expr::{Column, Expr, Order};
+use crate::expr::{BinOp, Column, Expr, Order};
 use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
+use crate::sql_cache::{cached_sql, Kind};
+use crate::value::ValueRef;
 
 /// `k1 = v1 AND k2 = v2 ...` over the primary key of `table`.
 pub(crate) fn key_condition(table: &'static TableDef, key: Vec<crate::value::Value>) -> Expr {
@@ -17,7 +19,7 @@ pub(crate) fn key_condition(table: &'static TableDef, key: Vec<crate::value::Val
             .iter()
             .zip(key)
             .map(|(&i, v)| Expr::Binary {
-                op: crate::expr::BinOp::Eq,
+                op: BinOp::Eq,
                 left: Box::new(Expr::Column {
                     table: table.name,
                     name: table.columns[i].name,
@@ -171,6 +173,44 @@ pub fn model_columns(table: &'static TableDef, qualifier: &'static str) -> Vec<E
         .collect()
 }
 
+/// The row of `M` whose primary key is `key` (values in key-column order),
+/// if there is one; [`Error::MultipleRows`] if several match (a key the
+/// database does not enforce). The SQL is rendered once per model and
+/// dialect.
+pub(crate) fn find_by_key<M: Model, E: Executor + ?Sized>(
+    ex: &mut E,
+    key: &[ValueRef<'_>],
+) -> Result<Option<M>> {
+    let table = M::TABLE;
+    let conn = ex.conn()?;
+    let dialect = conn.dialect();
+    let sql = cached_sql(table, dialect, Kind::FindByKey, || {
+        let condition = key_condition(table, key.iter().map(|v| v.to_owned()).collect());
+        let select = Select::<M>::new().filter(condition);
+        let mut w = SqlWriter::new(dialect);
+        // Two rows are enough to know there is more than one.
+        w.select_with_limit(&select.stmt, Some(2))?;
+        debug_assert_eq!(w.params.len(), key.len());
+        Ok(w.sql)
+    })?;
+    let mut out = None;
+    let mut seen = 0;
+    conn.query(&sql, key, &mut |row| {
+        seen += 1;
+        if seen == 1 {
+            out = Some(M::from_row(row, 0)?);
+        }
+        Ok(())
+    })
+    .map_err(|e| e.in_table(table))?;
+    if seen > 1 {
+        return Err(Error::MultipleRows {
+            table: table.name.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
 /// What can be selected: a column, a [`TypedExpr`](crate::TypedExpr), or a
 /// tuple of those. `Output` is what each row reads into.
 pub trait Selection {
@@ -292,6 +332,9 @@ pub struct Select<M, R = M> {
     stmt: SelectStmt,
     /// A mistake found while building (reported when the query runs).
     invalid: Option<String>,
+    /// Whether the selected columns are still `M`'s own, as [`Select::new`]
+    /// made them (with no joins, they are exactly `M`'s columns).
+    model_columns: bool,
     _marker: PhantomData<fn() -> (M, R)>,
 }
 
@@ -313,6 +356,7 @@ impl<M: Model> Select<M, M> {
         Select {
             stmt,
             invalid: None,
+            model_columns: true,
             _marker: PhantomData,
         }
     }
@@ -435,6 +479,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
         Select {
             stmt,
             invalid: self.invalid,
+            model_columns: false,
             _marker: PhantomData,
         }
     }
@@ -451,6 +496,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
         Select {
             stmt: self.stmt,
             invalid: self.invalid,
+            model_columns: self.model_columns,
             _marker: PhantomData,
         }
     }
@@ -479,6 +525,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
         Select {
             stmt: self.stmt,
             invalid: self.invalid,
+            model_columns: self.model_columns,
             _marker: PhantomData,
         }
     }
@@ -544,18 +591,50 @@ impl<M: Model, R: FromRow> Select<M, R> {
     ) -> Result<usize> {
         self.check()?;
         let conn = ex.conn()?;
-        let mut w = SqlWriter::new(conn.dialect());
-        w.select_with_limit(&self.stmt, limit)?;
         let mut seen = 0;
-        conn.query(&w.sql, &w.params, &mut |row| {
+        let mut on_row = |row: &dyn crate::Row| {
             seen += 1;
             if seen <= cap {
                 each(R::from_row(row, 0)?)?;
             }
             Ok(())
-        })
+        };
+        if let Some(kind) = self.cacheable(limit) {
+            // Every column of every row: the same text on every call.
+            let dialect = conn.dialect();
+            let sql = cached_sql(M::TABLE, dialect, kind, || {
+                let mut w = SqlWriter::new(dialect);
+                w.select_with_limit(&self.stmt, limit)?;
+                Ok(w.sql)
+            })?;
+            conn.query(&sql, &[], &mut on_row)
+        } else {
+            let mut w = SqlWriter::new(conn.dialect());
+            w.select_with_limit(&self.stmt, limit)?;
+            conn.query(&w.sql, &w.params, &mut on_row)
+        }
         .map_err(|e| e.in_table(M::TABLE))?;
         Ok(seen)
+    }
+
+    /// The cache kind of this query run with `limit`, when its SQL is one of
+    /// the cached per-model statements: `M`'s columns from `M`'s table, no
+    /// alias, no join, filter, grouping, order or offset, and no limit or the
+    /// limit `first` (1) or `one` (2) adds.
+    fn cacheable(&self, limit: Option<u64>) -> Option<Kind> {
+        let s = &self.stmt;
+        let plain = self.model_columns
+            && !s.distinct
+            && s.from.alias.is_none()
+            && s.joins.is_empty()
+            && s.filter.is_none()
+            && s.group_by.is_empty()
+            && s.having.is_none()
+            && s.order_by.is_empty()
+            && s.offset.is_none()
+            && s.lock.is_none()
+            && matches!(limit, None | Some(1) | Some(2));
+        plain.then_some(Kind::SelectAll { limit })
     }
 
     /// Every matching row.

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::expr::Column;
 use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
+use crate::sql_cache::{cached_sql, Kind};
 use crate::value::{ColumnType, ValueRef};
 
 /// Any column of model `M`, whatever its type: for lists of columns
@@ -186,6 +187,32 @@ pub fn insert_rows<M: Model>(conn: &mut Conn, rows: &mut [M]) -> Result<()> {
     })
 }
 
+/// Inserts `rows` without reading generated keys back: no `RETURNING`, no
+/// last-insert-id. Rows whose auto key is set keep it (and the key's sequence
+/// is moved past them, as [`insert_rows`] does); the others get one from the
+/// database, which `rows` does not learn.
+pub fn insert_rows_without_keys<M: Model>(conn: &mut Conn, rows: &[M]) -> Result<()> {
+    let table = M::TABLE;
+    let Some(auto) = table.auto_key else {
+        let all: Vec<&M> = rows.iter().collect();
+        return insert_refs(conn, &all, true, None);
+    };
+    let (explicit, generated): (Vec<&M>, Vec<&M>) = rows.iter().partition(|r| !r.auto_key_unset());
+    if explicit.is_empty() {
+        return insert_refs(conn, &generated, false, None);
+    }
+    atomically(conn, true, |conn| {
+        insert_refs(conn, &explicit, true, None)?;
+        if let Some(sql) = conn
+            .dialect()
+            .sync_key_sequence_sql(table.name, table.columns[auto].name)
+        {
+            conn.execute_batch(&sql).map_err(|e| e.in_table(table))?;
+        }
+        insert_refs(conn, &generated, false, None)
+    })
+}
+
 /// Inserts `rows` (or `rows[only]`), writing the auto key when
 /// `explicit_keys`, else filling generated keys back.
 fn insert_subset<M: Model>(
@@ -200,10 +227,15 @@ fn insert_subset<M: Model>(
             Some(ix) => ix.iter().map(|&i| &rows[i]).collect(),
             None => rows.iter().collect(),
         };
-        insert_refs(conn, &refs, explicit_keys, &mut |pos, key| {
-            keys.push((only.map_or(pos, |ix| ix[pos]), key));
-            Ok(())
-        })?;
+        insert_refs(
+            conn,
+            &refs,
+            explicit_keys,
+            Some(&mut |pos, key| {
+                keys.push((only.map_or(pos, |ix| ix[pos]), key));
+                Ok(())
+            }),
+        )?;
     }
     for (i, key) in keys {
         rows[i].set_auto_key(key)?;
@@ -212,19 +244,20 @@ fn insert_subset<M: Model>(
 }
 
 /// Inserts `rows` in chunks under the parameter limit; reports each row's
-/// generated key (by position in `rows`) when the auto key is not written.
+/// generated key (by position in `rows`) to `on_key` when the auto key is not
+/// written. Without `on_key`, generated keys are not read back at all.
 fn insert_refs<M: Model>(
     conn: &mut Conn,
     rows: &[&M],
     explicit_keys: bool,
-    on_key: &mut dyn FnMut(usize, i64) -> Result<()>,
+    mut on_key: Option<&mut dyn FnMut(usize, i64) -> Result<()>>,
 ) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let table = M::TABLE;
     let columns = insert_columns(table, explicit_keys);
-    let wants_keys = table.auto_key.is_some() && !explicit_keys;
+    let wants_keys = on_key.is_some() && table.auto_key.is_some() && !explicit_keys;
     // A table of nothing but its generated key takes one row per statement.
     let chunk = match columns.len() {
         0 => 1,
@@ -234,9 +267,17 @@ fn insert_refs<M: Model>(
     atomically(conn, chunks > 1, |conn| {
         for (c, part) in rows.chunks(chunk).enumerate() {
             let base = c * chunk;
-            insert_chunk(conn, table, part, &columns, wants_keys, &mut |pos, key| {
-                on_key(base + pos, key)
-            })?;
+            insert_chunk(
+                conn,
+                table,
+                part,
+                &columns,
+                wants_keys,
+                &mut |pos, key| match on_key.as_mut() {
+                    Some(f) => f(base + pos, key),
+                    None => Ok(()),
+                },
+            )?;
         }
         Ok(())
     })
@@ -251,27 +292,60 @@ fn insert_chunk<M: Model>(
     on_key: &mut dyn FnMut(usize, i64) -> Result<()>,
 ) -> Result<()> {
     let dialect = conn.dialect();
-    let mut w = SqlWriter::new(dialect);
-    if columns.is_empty() {
-        w.push("INSERT INTO ")
-            .ident(table.name)
-            .push(dialect.default_values());
-    } else {
-        w.params.reserve(rows.len() * columns.len());
-        write_insert_head(&mut w, table, columns);
-        for (n, row) in rows.iter().enumerate() {
-            if n > 0 {
-                w.push(", ");
-            }
-            write_values_row(&mut w, *row, columns)?;
-        }
-    }
     let key_column = table.auto_key.map(|i| table.columns[i].name);
-    match (wants_keys, dialect.key_strategy(), key_column) {
-        (true, KeyStrategy::Returning, Some(key)) => {
+    let returning = match (wants_keys, dialect.key_strategy(), key_column) {
+        (true, KeyStrategy::Returning, Some(key)) => Some(key),
+        _ => None,
+    };
+    let render = || -> Result<SqlWriter<'_>> {
+        let mut w = SqlWriter::new(dialect);
+        if columns.is_empty() {
+            w.push("INSERT INTO ")
+                .ident(table.name)
+                .push(dialect.default_values());
+        } else {
+            w.params.reserve(rows.len() * columns.len());
+            write_insert_head(&mut w, table, columns);
+            for (n, row) in rows.iter().enumerate() {
+                if n > 0 {
+                    w.push(", ");
+                }
+                write_values_row(&mut w, *row, columns)?;
+            }
+        }
+        if let Some(key) = returning {
             w.push(" RETURNING ").ident(key);
+        }
+        Ok(w)
+    };
+    let cached;
+    let fresh;
+    let (sql, params): (&str, Vec<ValueRef<'_>>) = match rows {
+        // One row: the text depends only on the table, the dialect and which
+        // columns are written, so it is rendered once.
+        [row] => {
+            let kind = Kind::InsertOne {
+                explicit_key: columns.len() == table.columns.len(),
+                returning: returning.is_some(),
+            };
+            let sql = cached_sql(table, dialect, kind, || render().map(|w| w.sql))?;
+            let params = columns
+                .iter()
+                .map(|&i| checked_value(table, i, *row))
+                .collect::<Result<Vec<_>>>()?;
+            cached = sql;
+            (&cached, params)
+        }
+        _ => {
+            let w = render()?;
+            fresh = w.sql;
+            (&fresh, w.params)
+        }
+    };
+    match (wants_keys, dialect.key_strategy(), key_column) {
+        (true, KeyStrategy::Returning, Some(_)) => {
             let mut keys = Vec::with_capacity(rows.len());
-            conn.query(&w.sql, &w.params, &mut |row| {
+            conn.query(sql, &params, &mut |row| {
                 keys.push(i64::from_row(row, 0)?);
                 Ok(())
             })
@@ -283,16 +357,14 @@ fn insert_chunk<M: Model>(
             }
         }
         (true, KeyStrategy::LastInsertIdFirst, Some(_)) => {
-            conn.execute(&w.sql, &w.params)
-                .map_err(|e| e.in_table(table))?;
+            conn.execute(sql, &params).map_err(|e| e.in_table(table))?;
             let first = conn.last_insert_id()?;
             for pos in 0..rows.len() {
                 on_key(pos, first + pos as i64)?;
             }
         }
         _ => {
-            conn.execute(&w.sql, &w.params)
-                .map_err(|e| e.in_table(table))?;
+            conn.execute(sql, &params).map_err(|e| e.in_table(table))?;
         }
     }
     Ok(())

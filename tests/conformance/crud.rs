@@ -74,6 +74,77 @@ pub fn insert_many_over_the_parameter_limit_is_chunked_atomically(db: &Database)
     assert_eq!(Album::query().count(&mut conn).unwrap(), 0);
 }
 
+pub fn insert_many_without_keys_reads_no_keys_back(db: &Database) {
+    let mut conn = setup(db);
+    let rows: Vec<Artist> = (0..50).map(|i| Artist::new(&format!("n{i}"))).collect();
+    let (result, statements) =
+        capture_statements(|| Artist::insert_many_without_keys(&mut conn, &rows));
+    result.unwrap();
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    assert!(
+        !statements[0].to_uppercase().contains("RETURNING"),
+        "{}",
+        statements[0]
+    );
+    // The structs are left as they were; the rows are all there.
+    assert!(rows.iter().all(|r| r.id == 0));
+    let mut stored = Artist::query()
+        .order_by(Artist::ID.asc())
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(stored.len(), 50);
+    for (i, row) in stored.iter().enumerate() {
+        assert_eq!(row.name, format!("n{i}"));
+    }
+    stored.dedup_by_key(|r| r.id);
+    assert_eq!(stored.len(), 50);
+    // Generated keys keep working after it.
+    let mut next = Artist::new("next");
+    next.insert(&mut conn).unwrap();
+    assert!(next.id > stored[49].id);
+}
+
+pub fn insert_many_without_keys_keeps_explicit_keys_and_is_atomic(db: &Database) {
+    let mut conn = setup(db);
+    let mixed = vec![
+        Artist::new("g1"),
+        Artist {
+            id: 100,
+            ..Artist::new("hundred")
+        },
+        Artist::new("g2"),
+    ];
+    Artist::insert_many_without_keys(&mut conn, &mixed).unwrap();
+    assert_eq!(Artist::get(&mut conn, 100).unwrap().name, "hundred");
+    let generated: Vec<i64> = Artist::query()
+        .filter(Artist::NAME.ne("hundred"))
+        .all(&mut conn)
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(generated.len(), 2);
+    assert!(generated.iter().all(|&id| id > 100), "{generated:?}");
+    let mut next = Artist::new("after");
+    next.insert(&mut conn).unwrap();
+    assert!(next.id > 100);
+
+    // A failing row in a later chunk (4 columns a row: 80 000 parameters)
+    // leaves nothing behind.
+    let a = Artist::query().first(&mut conn).unwrap().unwrap();
+    let mut bad: Vec<Album> = (0..20_000)
+        .map(|i| Album::new(&format!("t{i}"), a.id))
+        .collect();
+    bad[19_999].artist_id = a.id + 1000;
+    let err = Album::insert_many_without_keys(&mut conn, &bad).unwrap_err();
+    assert_eq!(
+        err.constraint_kind(),
+        Some(ConstraintKind::ForeignKey),
+        "{err}"
+    );
+    assert_eq!(Album::query().count(&mut conn).unwrap(), 0);
+}
+
 pub fn find_returns_none_and_get_errors_for_a_missing_key(db: &Database) {
     let mut conn = setup(db);
     assert_eq!(Artist::find(&mut conn, 42).unwrap(), None);

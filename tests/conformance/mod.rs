@@ -35,6 +35,8 @@ macro_rules! conformance_suite {
             crud::insert_fills_generated_key,
             crud::insert_many_is_one_statement_and_fills_every_key,
             crud::insert_many_over_the_parameter_limit_is_chunked_atomically,
+            crud::insert_many_without_keys_reads_no_keys_back,
+            crud::insert_many_without_keys_keeps_explicit_keys_and_is_atomic,
             crud::find_returns_none_and_get_errors_for_a_missing_key,
             crud::update_writes_all_columns,
             crud::update_columns_writes_only_those,
