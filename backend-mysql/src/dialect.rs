@@ -133,11 +133,13 @@ impl Dialect for MysqlDialect {
         )
     }
 
-    // MariaDB has no FOR SHARE; LOCK IN SHARE MODE is understood by both.
+    // MariaDB has no FOR SHARE; MySQL 8 takes NOWAIT and SKIP LOCKED only
+    // after FOR SHARE.
     fn row_lock_clause(&self, lock: RowLock) -> Option<String> {
         let mode = match lock.mode {
             LockMode::Update => " FOR UPDATE",
-            LockMode::Share => " LOCK IN SHARE MODE",
+            LockMode::Share if self.mariadb => " LOCK IN SHARE MODE",
+            LockMode::Share => " FOR SHARE",
         };
         Some(format!("{mode}{}", lock.wait.sql()))
     }

@@ -32,7 +32,7 @@ impl SqliteConnection {
     /// Opens (creating if needed) the database file at `path`, in WAL
     /// journal mode: readers do not block the writer nor the writer readers,
     /// so several threads can use one file (writers still take turns, each
-    /// waiting up to the 5 s busy timeout).
+    /// waiting up to [`BUSY_TIMEOUT`]).
     pub fn open(path: &str) -> Result<Self> {
         Self::open_with_journal_mode(path, "WAL")
     }

@@ -26,6 +26,13 @@ impl Dialect for SqliteDialect {
         "BEGIN IMMEDIATE"
     }
 
+    // A session that begins by reading must not lock writers out: DEFERRED
+    // takes the write lock at its first write (or fails with a retryable
+    // Busy when another writer got there first).
+    fn begin_read_sql(&self) -> &'static str {
+        "BEGIN DEFERRED"
+    }
+
     // SQLite's transactions are serializable whatever the level asked for.
     fn begin_isolated_sql(&self, _isolation: Isolation) -> String {
         self.begin_sql().to_owned()

@@ -81,6 +81,16 @@ struct Failure {
     /// savepoint at or above it clears the failure.
     depth: usize,
     cause: String,
+    transient: Option<crate::error::TransientKind>,
+}
+
+impl Failure {
+    fn error(&self) -> Error {
+        Error::TransactionFailed {
+            cause: self.cause.clone(),
+            transient: self.transient,
+        }
+    }
 }
 
 impl fmt::Debug for Conn {
@@ -141,9 +151,7 @@ impl Conn {
     /// commit part of the work. The same answer everywhere.
     fn check_failed(&self) -> Result<()> {
         match &self.failed {
-            Some(f) => Err(Error::TransactionFailed {
-                cause: f.cause.clone(),
-            }),
+            Some(f) => Err(f.error()),
             None => Ok(()),
         }
     }
@@ -155,6 +163,7 @@ impl Conn {
                 self.failed = Some(Failure {
                     depth: self.depth,
                     cause: e.to_string(),
+                    transient: e.transient_kind(),
                 });
             }
         }
@@ -324,11 +333,23 @@ impl Conn {
     }
 
     pub(crate) fn begin(&mut self) -> Result<()> {
+        self.begin_with(self.dialect.begin_sql())
+    }
+
+    /// Begins a transaction that may only read, or a savepoint: SQLite then
+    /// begins DEFERRED, so a reader does not take the write lock.
+    pub(crate) fn begin_reading(&mut self) -> Result<()> {
+        self.begin_with(self.dialect.begin_read_sql())
+    }
+
+    fn begin_with(&mut self, begin: &str) -> Result<()> {
         self.check_failed()?;
         if self.depth == 0 {
-            self.batch(self.dialect.begin_sql())?;
+            self.batch(begin)?;
         } else {
-            self.batch(&format!("SAVEPOINT athanor_sp{}", self.depth))?;
+            let r = self.batch(&format!("SAVEPOINT athanor_sp{}", self.depth));
+            // PostgreSQL aborts the transaction when a SAVEPOINT fails.
+            self.note(r)?;
         }
         self.depth += 1;
         Ok(())
@@ -339,31 +360,31 @@ impl Conn {
     /// # Failure
     /// [`Error::TransactionFailed`] when a statement inside it failed: a
     /// transaction is then rolled back; a savepoint is rolled back and the
-    /// enclosing level is failed in its turn.
+    /// enclosing level is failed in its turn. A COMMIT that fails leaving
+    /// the transaction open (SQLite busy) keeps it open, to retry or roll back.
     pub(crate) fn commit_level(&mut self) -> Result<()> {
-        let failed = self
-            .failed
-            .as_ref()
-            .filter(|f| f.depth >= self.depth)
-            .map(|f| f.cause.clone());
-        if let Some(cause) = failed {
+        let failed = self.failed.clone().filter(|f| f.depth >= self.depth);
+        if let Some(f) = failed {
             let depth = self.depth;
             self.rollback_level()?;
             if depth > 1 {
                 self.failed = Some(Failure {
                     depth: depth - 1,
-                    cause: cause.clone(),
+                    ..f.clone()
                 });
             }
-            return Err(Error::TransactionFailed { cause });
+            return Err(f.error());
         }
         match self.depth {
             0 => Ok(()),
             1 => {
-                // The transaction is over whether COMMIT succeeds or not.
                 self.depth = 0;
                 let r = self.batch("COMMIT");
-                self.failed = None;
+                if r.is_err() && self.inner.in_transaction() == Some(true) {
+                    self.depth = 1;
+                } else {
+                    self.failed = None;
+                }
                 r
             }
             d => {

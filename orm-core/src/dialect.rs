@@ -71,6 +71,12 @@ pub trait Dialect: Send + Sync + 'static {
         "BEGIN"
     }
 
+    /// The statement that begins a transaction expected to read (a
+    /// session's transaction, begun by its first statement).
+    fn begin_read_sql(&self) -> &'static str {
+        self.begin_sql()
+    }
+
     /// The statement(s) that begin a transaction at `isolation` (run as one
     /// batch).
     fn begin_isolated_sql(&self, isolation: Isolation) -> String {

@@ -210,6 +210,9 @@ pub enum Error {
     TransactionFailed {
         /// The first failure, as reported then.
         cause: String,
+        /// The first failure's kind when it was transient: running the
+        /// whole transaction again may then succeed.
+        transient: Option<TransientKind>,
     },
     /// The transaction lost a race or waited too long; running it again may
     /// succeed ([`Error::is_retryable`], [`retry_transaction`](crate::retry_transaction)).
@@ -255,10 +258,18 @@ impl Error {
 
     /// Whether running the whole transaction again may succeed: a
     /// serialization failure, deadlock, lock timeout, busy database or
-    /// statement timeout. Connection errors are not: retrying them in a
+    /// statement timeout (also when it failed an earlier statement of the
+    /// transaction, reported now as [`Error::TransactionFailed`]). Connection errors are not: retrying them in a
     /// loop would spin while the server is away.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Transient { .. })
+        matches!(
+            self,
+            Error::Transient { .. }
+                | Error::TransactionFailed {
+                    transient: Some(_),
+                    ..
+                }
+        )
     }
 
     /// The kind of a transient error.

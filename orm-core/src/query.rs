@@ -694,6 +694,13 @@ impl<M: Model, R: FromRow> Select<M, R> {
     /// The number of matching rows (LIMIT and OFFSET apply).
     pub fn count<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<i64> {
         self.check()?;
+        if self.stmt.lock.is_some() {
+            // An aggregate cannot lock rows (PostgreSQL refuses it; the others
+            // would lock or not, each its own way).
+            return Err(Error::InvalidModel(
+                "count() of a query with a row lock: lock the rows with all() or one()".into(),
+            ));
+        }
         let plain = self.stmt.limit.is_none()
             && self.stmt.offset.is_none()
             && !self.stmt.distinct

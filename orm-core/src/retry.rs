@@ -4,7 +4,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime};
 
 use crate::conn::{Executor, Isolation, Transaction};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How [`retry_transaction`] retries: how many attempts, and how long to
 /// wait between them (doubling from `first_delay` up to `max_delay`, each
@@ -69,7 +69,8 @@ impl RetryPolicy {
 /// attempts. Any other error is returned at once, after rolling back.
 ///
 /// `work` may run several times: keep side effects outside the database out
-/// of it.
+/// of it. `ex` must be outside any transaction (a connection, not a session
+/// or an open transaction): a savepoint cannot be retried.
 ///
 /// ```
 /// # use athanor_core::{retry_transaction, RetryPolicy, Isolation};
@@ -82,7 +83,8 @@ impl RetryPolicy {
 /// ```
 ///
 /// # Failure
-/// The last attempt's error when every attempt failed.
+/// The last attempt's error when every attempt failed;
+/// [`Error::Unsupported`] inside a transaction.
 pub fn retry_transaction<E, T, F>(ex: &mut E, policy: RetryPolicy, mut work: F) -> Result<T>
 where
     E: Executor + ?Sized,
@@ -92,6 +94,15 @@ where
     loop {
         let attempt: Result<T> = (|| {
             let conn = ex.conn()?;
+            if conn.transaction_depth() > 0 {
+                // A savepoint cannot be retried: after a deadlock MySQL has
+                // rolled back the whole transaction, and a serialization
+                // failure repeats on the same snapshot.
+                return Err(Error::Unsupported {
+                    backend: conn.dialect().name(),
+                    capability: "retry_transaction inside an open transaction or session".into(),
+                });
+            }
             let mut tx = match policy.isolation {
                 Some(level) => conn.transaction_with(level)?,
                 None => conn.transaction()?,

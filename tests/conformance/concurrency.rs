@@ -164,12 +164,18 @@ pub fn isolation_levels_begin_transactions(db: &Database) {
         tx.commit().unwrap();
     }
     assert_eq!(Counter::get(&mut conn, 1).unwrap().n, 4);
+    // An aggregate cannot lock rows: said so, not dropped silently.
+    let err = Counter::query().for_update().count(&mut conn).unwrap_err();
+    assert!(matches!(err, Error::InvalidModel(_)), "{err}");
     // A savepoint cannot change the level: refused, nothing begun.
     let mut tx = conn.transaction().unwrap();
     let err = athanor::Executor::conn(&mut tx)
         .unwrap()
         .transaction_with(Isolation::Serializable)
         .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    // Nor can a savepoint be retried.
+    let err = retry_transaction(&mut tx, RetryPolicy::default(), |_| Ok(())).unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     tx.rollback().unwrap();
     // Errors that are not transient are returned at once, not retried.

@@ -303,6 +303,8 @@ struct SessionRef {
     next_row: u32,
     objects: Vec<Obj>,
     held: BTreeMap<String, usize>,
+    /// A flush failed: statements and commits are refused until rollback.
+    rolled_back: bool,
 }
 
 impl SessionRef {
@@ -329,6 +331,7 @@ impl SessionRef {
                 Status::New => {
                     if self.db.values().any(|(n, _)| *n == o.name) {
                         self.forget();
+                        self.rolled_back = true;
                         return Outcome::Unique;
                     }
                     let row = self.next_row;
@@ -363,6 +366,10 @@ impl SessionRef {
     }
 
     fn apply(&mut self, op: &SessionOp) -> Outcome {
+        let sends = matches!(op, SessionOp::Get(_) | SessionOp::Flush | SessionOp::Commit);
+        if self.rolled_back && sends {
+            return Outcome::Failed;
+        }
         match op {
             SessionOp::Add(n, q) => {
                 self.objects.push(Obj {
@@ -431,6 +438,7 @@ impl SessionRef {
             }
             SessionOp::Rollback => {
                 self.forget();
+                self.rolled_back = false;
                 Outcome::Ok(0)
             }
         }
@@ -473,7 +481,7 @@ pub fn property_sessions_match_a_reference_model(db: &Database) {
                         }
                         SessionOp::Delete(n) => {
                             if let Some(h) = held.remove(&name(*n)) {
-                                s.delete(&h);
+                                s.delete(&h).unwrap();
                             }
                             Outcome::Ok(0)
                         }

@@ -83,8 +83,8 @@ pub fn session_flushes_parents_before_children(db: &Database) {
     // Deletes run children first.
     let artist = Artist::get(&mut sess, 77).unwrap();
     let album = Album::query().one(&mut sess).unwrap();
-    sess.delete(&artist);
-    sess.delete(&album);
+    sess.delete(&artist).unwrap();
+    sess.delete(&album).unwrap();
     let (result, statements) = capture_statements(|| sess.commit());
     result.unwrap();
     let album_delete = statements
@@ -130,6 +130,12 @@ pub fn session_failed_flush_rolls_back_everything(db: &Database) {
     sess.add(Artist::new("taken"));
     let err = sess.commit().unwrap_err();
     assert_eq!(err.constraint_kind(), Some(ConstraintKind::Unique));
+    // Until the program acknowledges the failure, nothing runs and a second
+    // commit cannot pretend the work was saved.
+    let again = sess.commit().unwrap_err();
+    assert!(matches!(again, Error::TransactionFailed { .. }), "{again}");
+    assert!(Artist::query().count(&mut sess).is_err());
+    sess.rollback().unwrap();
     let mut names: Vec<String> = Artist::query().select(Artist::NAME).all(&mut sess).unwrap();
     names.sort();
     assert_eq!(names, ["taken"], "nothing of the failed flush is left");

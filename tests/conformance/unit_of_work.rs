@@ -322,12 +322,12 @@ pub fn many_to_many_links_follow_the_session_and_deletes_remove_them(db: &Databa
     // has no ON DELETE CASCADE), and the object leaves loaded collections.
     let tagged = sess.children(&red, Tag::BOOKS).unwrap();
     assert_eq!(tagged.len(), 2);
-    sess.delete(&books[1]);
+    sess.delete(&books[1]).unwrap();
     sess.commit().unwrap();
     assert_eq!(BookTag::query().count(&mut sess).unwrap(), 1);
     assert_eq!(red.get().books.get().unwrap().len(), 1);
     assert!(books[1].is_deleted());
-    sess.delete(&red);
+    sess.delete(&red).unwrap();
     sess.commit().unwrap();
     assert_eq!(BookTag::query().count(&mut sess).unwrap(), 0);
     assert_eq!(Tag::query().count(&mut sess).unwrap(), 1);
@@ -342,7 +342,7 @@ pub fn many_to_many_links_follow_the_session_and_deletes_remove_them(db: &Databa
     sess.link(&b0, Book::TAGS, &green).unwrap();
     sess.commit().unwrap();
     sess.rollback().unwrap(); // forgets every object
-    sess.delete(&detached);
+    sess.delete(&detached).unwrap();
     sess.commit().unwrap();
     assert_eq!(BookTag::query().count(&mut sess).unwrap(), 0);
     assert!(Book::find(&mut sess, detached.id).unwrap().is_none());
@@ -469,7 +469,21 @@ pub fn a_new_object_with_the_key_of_a_held_one_is_refused(db: &Database) {
     assert!(err.to_string().contains("Shelf"), "{err}");
     assert!(statements.is_empty(), "nothing sent: {statements:?}");
     // Forgetting the twin lets the session go on.
-    sess.delete(&twin);
+    sess.delete(&twin).unwrap();
+    // Two new objects with one key are refused the same way.
+    let a = sess.add(Shelf {
+        id: id + 50,
+        ..shelf("a")
+    });
+    let b = sess.add(Shelf {
+        id: id + 50,
+        ..shelf("b")
+    });
+    let err = sess.flush().unwrap_err();
+    assert!(matches!(err, Error::Session(_)), "{err}");
+    sess.delete(&b).unwrap();
+    sess.flush().unwrap();
+    assert_eq!(a.get().id, id + 50);
     held.get_mut().capacity = 5;
     sess.commit().unwrap();
     assert_eq!(Shelf::get(&mut sess, id).unwrap().name, "main");
@@ -498,4 +512,94 @@ pub fn many_to_one_parents_come_from_the_identity_map(db: &Database) {
     let orphan = sess.add(book("loose", None));
     assert!(sess.parent(&orphan, Book::SHELF).unwrap().is_none());
     assert!(orphan.get().shelf.get().is_none());
+}
+
+pub fn linking_twice_or_unlinking_then_linking_writes_nothing(db: &Database) {
+    setup(db);
+    let mut sess = db.session().unwrap();
+    let b = sess.all(&Book::query()).unwrap().remove(0);
+    let t = sess.add(tag("t"));
+    sess.link(&b, Book::TAGS, &t).unwrap();
+    sess.commit().unwrap();
+    sess.link(&b, Book::TAGS, &t).unwrap();
+    assert_eq!(sess.pending(), 0, "already linked");
+    sess.unlink(&b, Book::TAGS, &t).unwrap();
+    sess.link(&b, Book::TAGS, &t).unwrap();
+    assert_eq!(sess.pending(), 0, "the two changes cancel out");
+    let (result, statements) = capture_statements(|| sess.commit());
+    result.unwrap();
+    assert_eq!(
+        count(&statements, |s| s.contains("book_tags")),
+        0,
+        "{statements:?}"
+    );
+    assert_eq!(BookTag::query().count(&mut sess).unwrap(), 1);
+    assert_eq!(b.get().tags.get().map(Vec::len), Some(1));
+}
+
+pub fn a_borrowed_object_stops_the_flush_before_anything_is_sent(db: &Database) {
+    let id = setup(db);
+    let mut sess = db.session().unwrap();
+    let s = sess.get::<Shelf>(id).unwrap();
+    let b = sess.add(book("new", Some(id)));
+    {
+        // Readers do not stop a flush.
+        let _reading = s.get();
+        sess.flush().unwrap();
+    }
+    assert!(b.get().id > 0);
+    s.get_mut().capacity = 3;
+    let guard = s.get_mut();
+    let (result, statements) = capture_statements(|| sess.flush());
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Session(_)), "{err}");
+    assert!(statements.is_empty(), "nothing sent: {statements:?}");
+    drop(guard);
+    // Nothing was rolled back: the earlier flush and the change both stay.
+    sess.commit().unwrap();
+    drop(sess);
+    let mut conn = db.connect().unwrap();
+    assert_eq!(Shelf::get(&mut conn, id).unwrap().capacity, 3);
+    assert_eq!(Book::query().count(&mut conn).unwrap(), 3);
+}
+
+pub fn refresh_and_delete_find_the_right_objects(db: &Database) {
+    let id = setup(db);
+    let mut sess = db.session().unwrap();
+    let books = sess
+        .all(&Book::query().order_by(Book::TITLE.asc()))
+        .unwrap();
+    let (b1, b2) = (&books[0], &books[1]);
+    let shelf_handle = sess.get::<Shelf>(id).unwrap();
+    let b3 = sess
+        .add_child(&shelf_handle, Shelf::BOOKS, book("b3", None))
+        .unwrap();
+    sess.commit().unwrap();
+    // A pending delete is flushed by refresh's query, which moves the
+    // session's entries: refresh must still reload the right object.
+    sess.delete(b1).unwrap();
+    b3.get_mut().title = "changed".into();
+    sess.refresh(&b3).unwrap();
+    assert_eq!(b3.get().title, "changed", "autoflush wrote it first");
+    assert_eq!(b2.get().title, "b2");
+    assert!(b1.is_deleted());
+
+    // A handle the session forgot (after a rollback) deletes the object the
+    // session now holds for its row.
+    sess.commit().unwrap();
+    let old = b2.clone();
+    sess.rollback().unwrap();
+    let held = sess.get::<Book>(old.get().id).unwrap();
+    assert!(!Handle::ptr_eq(&held, &old));
+    sess.delete(&old).unwrap();
+    sess.commit().unwrap();
+    assert!(held.is_deleted());
+    assert!(sess.find::<Book>(old.get().id).unwrap().is_none());
+    assert!(Book::find(&mut sess, old.get().id).unwrap().is_none());
+
+    // A parent the session does not hold cannot be trusted for children.
+    let stranger = sess.get::<Shelf>(id).unwrap();
+    sess.rollback().unwrap();
+    let err = sess.children(&stranger, Shelf::BOOKS).unwrap_err();
+    assert!(matches!(err, Error::Session(_)), "{err}");
 }

@@ -140,8 +140,8 @@ where
 /// A queued insert or delete of an association row.
 pub(crate) trait LinkChange: Send {
     fn apply(&self, conn: &mut Conn) -> Result<()>;
-    /// Whether it removes a link (run after the inserts, before deletes).
-    fn is_unlink(&self) -> bool;
+    /// The two objects and the relationship.
+    fn pair(&self) -> (usize, usize, &'static str);
 }
 
 pub(crate) struct LinkOp<L, R, A> {
@@ -167,7 +167,7 @@ where
         }
     }
 
-    fn is_unlink(&self) -> bool {
-        !self.link
+    fn pair(&self) -> (usize, usize, &'static str) {
+        (self.left.addr(), self.right.addr(), self.relation.name())
     }
 }

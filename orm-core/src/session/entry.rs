@@ -43,6 +43,9 @@ pub(crate) trait Entry: Send {
     fn identity(&self) -> Result<Identity>;
     /// Whether the object carries its key (a new object may not, yet).
     fn has_key(&self) -> Result<bool>;
+    /// Fails when the caller holds a guard of the object that a flush
+    /// would need.
+    fn check_available(&self) -> Result<()>;
     /// Whether a flush would write something for this object.
     fn has_changes(&self) -> bool;
     /// Inserts a new object, or writes the changed columns of a persistent one.
@@ -162,16 +165,26 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
         }
     }
 
+    fn check_available(&self) -> Result<()> {
+        match self.status {
+            Status::New => self.handle.write().map(drop),
+            Status::Persistent | Status::Deleting => self.handle.read().map(drop),
+            Status::Gone => Ok(()),
+        }
+    }
+
     fn write(&mut self, conn: &mut Conn) -> Result<()> {
-        let mut m = self.handle.write()?;
         match self.status {
             Status::New => {
+                let mut m = self.handle.write()?;
                 if let Some(link) = &self.link {
                     link(&mut m)?;
                 }
                 write::save_row(conn, &mut *m)
             }
             Status::Persistent => {
+                // Reading is enough: others may read the object meanwhile.
+                let m = self.handle.read()?;
                 let changed = self.changed(&m);
                 if changed.is_empty() {
                     return Ok(());

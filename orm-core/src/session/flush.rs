@@ -1,6 +1,8 @@
 //! Flushing a session: what changed, in which order it is written, and what
 //! the session knows afterwards.
 
+use std::collections::HashSet;
+
 use crate::conn::Executor;
 use crate::error::{Error, Result};
 use crate::schema::dependency_depth;
@@ -14,46 +16,62 @@ impl<E: Executor> Session<E> {
     /// (children before parents). Sends nothing when nothing changed.
     ///
     /// # Failure
-    /// The first failing statement's error. The transaction (inside a
-    /// savepoint: the savepoint) is rolled back and the session forgets
-    /// what was rolled back.
+    /// [`Error::Session`], before anything is sent, for a borrowed object or
+    /// a key clash among objects; otherwise the first failing statement's
+    /// error: the transaction (inside a savepoint: the savepoint) is rolled
+    /// back and the session forgets what was rolled back. After a failed
+    /// flush outside a savepoint, the session refuses statements and commits
+    /// with [`Error::TransactionFailed`] until [`rollback`](Session::rollback).
     pub fn flush(&mut self) -> Result<()> {
+        self.refuse_if_rolled_back()?;
         if self.pending() == 0 {
             return Ok(());
         }
-        self.check_new_keys()?;
+        self.check_before_flush()?;
+        // A BEGIN that fails (SQLite busy) has changed nothing: the pending
+        // work stays, to flush again.
+        self.begin_if_needed(true)?;
         match self.write_pending() {
             Ok(()) => self.after_flush(),
             Err(e) => {
-                self.undo_failed_flush();
+                self.undo_failed_flush(&e);
                 Err(e)
             }
         }
     }
 
-    /// Refuses a new object whose key is the key of an object the session
-    /// holds: the flush would overwrite that object's row behind its back.
-    /// Nothing is sent and nothing is rolled back.
-    fn check_new_keys(&self) -> Result<()> {
+    /// What can be refused before anything is sent (and so without rolling
+    /// anything back): an object the caller has borrowed, a new object
+    /// whose key is the key of an object the session holds (the flush would
+    /// overwrite that object's row behind its back), two new objects with
+    /// one key.
+    fn check_before_flush(&self) -> Result<()> {
+        let mut new_keys = HashSet::new();
         for e in &self.entries {
+            e.check_available()?;
             if e.status() != Status::New || !e.has_key()? {
                 continue;
             }
-            if let Some(&held) = self.identity.get(&e.identity()?) {
+            let identity = e.identity()?;
+            let model = e.table().model;
+            if let Some(&held) = self.identity.get(&identity) {
                 if self.entries[held].status() != Status::Gone {
-                    let model = e.table().model;
                     return Err(Error::Session(format!(
                         "a new {model} has the key of a {model} the session already holds; \
                          change that object instead of adding another"
                     )));
                 }
             }
+            if !new_keys.insert(identity) {
+                return Err(Error::Session(format!(
+                    "two new {model}s added to the session have the same key"
+                )));
+            }
         }
         Ok(())
     }
 
     fn write_pending(&mut self) -> Result<()> {
-        self.begin_if_needed()?;
         let mut saves: Vec<(usize, usize)> = Vec::new();
         let mut deletes: Vec<(usize, usize)> = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
@@ -69,12 +87,10 @@ impl<E: Executor> Session<E> {
         for &(_, i) in &saves {
             self.entries[i].write(conn)?;
         }
+        // One change per pair of objects (link and unlink cancel out when
+        // queued), so their order does not matter.
         let links = std::mem::take(&mut self.links);
-        let result = links
-            .iter()
-            .filter(|l| !l.is_unlink())
-            .chain(links.iter().filter(|l| l.is_unlink()))
-            .try_for_each(|l| l.apply(conn));
+        let result = links.iter().try_for_each(|l| l.apply(conn));
         self.links = links;
         result?;
         // Deletes: children before parents, the session's objects and rows
@@ -141,9 +157,10 @@ impl<E: Executor> Session<E> {
         }
     }
 
-    fn undo_failed_flush(&mut self) {
+    fn undo_failed_flush(&mut self, e: &Error) {
         if self.marks.is_empty() {
             self.rollback_quietly();
+            self.rolled_back = Some((e.to_string(), e.transient_kind()));
         } else if let Err(e) = self.rollback_to_mark() {
             tracing::warn!(target: "athanor::sql", error = %e, "savepoint rollback failed");
         }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::conn::{Conn, Executor};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TransientKind};
 use crate::model::Model;
 use crate::query::Select;
 
@@ -75,6 +75,10 @@ pub struct Session<E: Executor> {
     in_transaction: bool,
     autoflush: bool,
     marks: Vec<Mark>,
+    /// Set when a failed flush rolled the transaction back: until
+    /// [`rollback`](Session::rollback), statements and commits are refused,
+    /// so that a second `commit` cannot report success for lost work.
+    rolled_back: Option<(String, Option<TransientKind>)>,
 }
 
 impl<E: Executor> fmt::Debug for Session<E> {
@@ -102,6 +106,7 @@ impl<E: Executor> Session<E> {
             in_transaction: false,
             autoflush: true,
             marks: Vec::new(),
+            rolled_back: None,
         })
     }
 
@@ -116,17 +121,39 @@ impl<E: Executor> Session<E> {
         self.in_transaction
     }
 
-    fn begin_if_needed(&mut self) -> Result<()> {
+    /// Begins the session's transaction if none is open: for writing (a
+    /// flush), or for whatever statement comes (SQLite then begins DEFERRED,
+    /// so a session that reads does not lock writers out).
+    fn begin_if_needed(&mut self, writing: bool) -> Result<()> {
+        self.refuse_if_rolled_back()?;
         if !self.in_transaction {
-            self.ex.conn()?.begin()?;
+            let conn = self.ex.conn()?;
+            if writing {
+                conn.begin()?;
+            } else {
+                conn.begin_reading()?;
+            }
             self.in_transaction = true;
         }
         Ok(())
     }
 
+    fn refuse_if_rolled_back(&self) -> Result<()> {
+        match &self.rolled_back {
+            Some((cause, transient)) => Err(Error::TransactionFailed {
+                cause: format!(
+                    "a flush failed and rolled the session's transaction back ({cause}); \
+                     call rollback() before going on"
+                ),
+                transient: *transient,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The connection, with the transaction begun, without autoflush.
     fn raw_conn(&mut self) -> Result<&mut Conn> {
-        self.begin_if_needed()?;
+        self.begin_if_needed(false)?;
         self.ex.conn()
     }
 
@@ -267,7 +294,7 @@ impl<E: Executor> Session<E> {
     /// [`Error::NoRows`] when the row is gone; [`Error::Session`] when the
     /// session does not hold the object.
     pub fn refresh<M: SessionModel>(&mut self, handle: &Handle<M>) -> Result<()> {
-        let i = self.entry_of(handle).ok_or_else(|| not_tracked::<M>())?;
+        self.entry_of(handle).ok_or_else(|| not_tracked::<M>())?;
         let key: Vec<_> = {
             let m = handle.read()?;
             M::TABLE
@@ -277,19 +304,26 @@ impl<E: Executor> Session<E> {
                 .collect()
         };
         let condition = crate::query::key_condition(M::TABLE, key);
+        // The query may autoflush, which moves entries: find it afterwards.
         let fresh = M::query().filter(condition).one(self)?;
+        let i = self.entry_of(handle).ok_or_else(|| not_tracked::<M>())?;
         self.entries[i].reload(&fresh)
     }
 
     /// Queues the deletion of an object's row: a session object
-    /// (`&Handle<M>`) or a model read elsewhere (`&M`). Its many-to-many
-    /// association rows are deleted first; at the flush, the object leaves
-    /// every collection the session keeps.
-    pub fn delete<T: Deletable>(&mut self, target: &T) {
-        target.queue_delete(self);
+    /// (`&Handle<M>`) or a model read elsewhere (`&M`). The association rows
+    /// of the many-to-many relationships the model declares are deleted
+    /// first; at the flush, the object leaves every collection the session
+    /// keeps.
+    ///
+    /// # Failure
+    /// [`Error::Session`] when the object is borrowed (a guard from
+    /// [`Handle::get_mut`] is alive), so its key cannot be read.
+    pub fn delete<T: Deletable>(&mut self, target: &T) -> Result<()> {
+        target.queue_delete(self)
     }
 
-    fn delete_handle<M: SessionModel>(&mut self, handle: &Handle<M>) {
+    fn delete_handle<M: SessionModel>(&mut self, handle: &Handle<M>) -> Result<()> {
         match self.entry_of(handle) {
             Some(i) if self.entries[i].status() == Status::New => {
                 // Never written: forget it.
@@ -297,23 +331,29 @@ impl<E: Executor> Session<E> {
             }
             Some(i) => self.entries[i].set_status(Status::Deleting),
             None => {
-                let mut entry = match handle.read() {
-                    Ok(_) => match Tracked::loaded(handle.clone()) {
-                        Ok(e) => e,
-                        Err(_) => return,
-                    },
-                    Err(_) => return,
-                };
+                // A handle the session forgot (after a rollback, say): the
+                // object the session holds for that row, if any, is deleted.
+                let identity = Identity::of(&*handle.read()?);
+                if let Some(held) = self.mapped::<M>(&identity) {
+                    handle.set_deleted(true);
+                    return self.delete_handle(&held);
+                }
+                let mut entry = Tracked::loaded(handle.clone())?;
                 entry.set_status(Status::Deleting);
-                self.push_entry(Box::new(entry));
+                let i = self.push_entry(Box::new(entry));
+                self.identity.insert(identity, i);
             }
         }
+        Ok(())
     }
 
-    fn delete_model<M: SessionModel>(&mut self, model: &M) {
+    fn delete_model<M: SessionModel>(&mut self, model: &M) -> Result<()> {
         match self.mapped::<M>(&Identity::of(model)) {
             Some(h) => self.delete_handle(&h),
-            None => self.detached_deletes.push(DetachedDelete::of(model)),
+            None => {
+                self.detached_deletes.push(DetachedDelete::of(model));
+                Ok(())
+            }
         }
     }
 
@@ -349,14 +389,22 @@ impl<E: Executor> Session<E> {
         }
         self.in_transaction = false;
         let conn = self.ex.conn()?;
-        // Savepoints end with their transaction.
+        // Savepoints end with their transaction; every level is rolled back
+        // even when one fails, so that the connection is left clean.
+        let mut first = None;
         for _ in 0..self.marks.len() {
-            conn.rollback_level()?;
+            if let Err(e) = conn.rollback_level() {
+                first.get_or_insert(e);
+            }
         }
-        if commit {
+        let ended = if commit && first.is_none() {
             conn.commit_level()
         } else {
             conn.rollback_level()
+        };
+        match first {
+            Some(e) => Err(e),
+            None => ended,
         }
     }
 
@@ -387,6 +435,7 @@ impl<E: Executor> Session<E> {
     pub fn rollback(&mut self) -> Result<()> {
         let result = self.end_transaction(false);
         self.clear();
+        self.rolled_back = None;
         result
     }
 
@@ -405,18 +454,18 @@ fn not_tracked<M: Model>() -> Error {
 /// What [`Session::delete`] takes: a session object or a model read elsewhere.
 pub trait Deletable {
     #[doc(hidden)]
-    fn queue_delete<E: Executor>(&self, session: &mut Session<E>);
+    fn queue_delete<E: Executor>(&self, session: &mut Session<E>) -> Result<()>;
 }
 
 impl<M: SessionModel> Deletable for M {
-    fn queue_delete<E: Executor>(&self, session: &mut Session<E>) {
-        session.delete_model(self);
+    fn queue_delete<E: Executor>(&self, session: &mut Session<E>) -> Result<()> {
+        session.delete_model(self)
     }
 }
 
 impl<M: SessionModel> Deletable for Handle<M> {
-    fn queue_delete<E: Executor>(&self, session: &mut Session<E>) {
-        session.delete_handle(self);
+    fn queue_delete<E: Executor>(&self, session: &mut Session<E>) -> Result<()> {
+        session.delete_handle(self)
     }
 }
 
@@ -424,6 +473,7 @@ impl<E: Executor> Executor for Session<E> {
     /// Flushes pending changes (when autoflush is on) and begins the
     /// transaction if none is open.
     fn conn(&mut self) -> Result<&mut Conn> {
+        self.refuse_if_rolled_back()?;
         if self.autoflush {
             self.flush()?;
         }

@@ -30,7 +30,7 @@ impl<E: Executor> Session<E> {
     /// Flush errors, or the savepoint's.
     pub fn begin_nested(&mut self) -> Result<Nested<'_, E>> {
         self.flush()?;
-        self.begin_if_needed()?;
+        self.begin_if_needed(true)?;
         self.begin_savepoint()?;
         let level = self.marks.len();
         Ok(Nested {
@@ -61,15 +61,26 @@ impl<E: Executor> Session<E> {
             return Ok(());
         };
         let rolled_back = self.ex.conn().and_then(Conn::rollback_level);
+        let restored = self.restore_mark(mark);
+        rolled_back.and(restored)
+    }
+
+    /// Puts the session back as `mark` found it. Every step runs even when
+    /// one fails (an object borrowed elsewhere keeps its values), so the
+    /// identity map always matches the entries; the first error is returned.
+    fn restore_mark(&mut self, mark: Mark) -> Result<()> {
+        let mut first = None;
         self.entries.truncate(mark.entries);
         for (e, saved) in self.entries.iter_mut().zip(mark.saved) {
-            e.restore(saved)?;
+            if let Err(e) = e.restore(saved) {
+                first.get_or_insert(e);
+            }
         }
-        let loaded_inside = self
-            .collections
-            .split_off(mark.collections.len().min(self.collections.len()));
-        for mut c in loaded_inside.into_iter().rev() {
-            c.forget()?;
+        let kept = mark.collections.len().min(self.collections.len());
+        for mut c in self.collections.split_off(kept).into_iter().rev() {
+            if let Err(e) = c.forget() {
+                first.get_or_insert(e);
+            }
         }
         for (c, saved) in self.collections.iter_mut().zip(mark.collections) {
             c.restore(saved);
@@ -77,8 +88,10 @@ impl<E: Executor> Session<E> {
         self.links.clear();
         self.detached_deletes.clear();
         self.rebuild_identity();
-        self.sync_collections()?;
-        rolled_back
+        if let Err(e) = self.sync_collections() {
+            first.get_or_insert(e);
+        }
+        first.map_or(Ok(()), Err)
     }
 
     /// After a flush failed inside a savepoint: the savepoint is rolled back
@@ -93,8 +106,16 @@ impl<E: Executor> Session<E> {
             return Ok(());
         }
         if commit {
-            self.marks.pop();
-            self.ex.conn()?.commit_level()
+            let committed = self.ex.conn().and_then(Conn::commit_level);
+            let mark = self.marks.pop();
+            if let (Err(_), Some(mark)) = (&committed, mark) {
+                // A failed statement inside: the savepoint was rolled back
+                // instead, so the objects go back too.
+                if let Err(e) = self.restore_mark(mark) {
+                    tracing::warn!(target: "athanor::sql", error = %e, "savepoint restore failed");
+                }
+            }
+            committed
         } else {
             self.rollback_savepoint()
         }

@@ -34,8 +34,14 @@ impl<E: Executor> Session<E> {
         if let Some(i) = self.collection_index(parent.addr(), relation.name()) {
             return Ok(i);
         }
-        let parent_entry = self.entry_of(parent);
-        let is_new = parent_entry.is_none_or(|i| self.entries[i].status() == Status::New);
+        let is_new = match self.entry_of(parent) {
+            Some(i) => self.entries[i].status() == Status::New,
+            // A parent without its generated key has no children yet; one
+            // with a key that the session does not hold cannot be trusted
+            // to be current.
+            None if P::TABLE.auto_key.is_some() && parent.read()?.auto_key_unset() => true,
+            None => return Err(not_tracked_parent::<P>()),
+        };
         let items = if is_new {
             Vec::new()
         } else {
@@ -169,7 +175,7 @@ impl<E: Executor> Session<E> {
         };
         children.items.remove(at);
         if relation.deletes_orphans() {
-            self.delete_handle(child);
+            self.delete_handle(child)?;
         } else {
             child
                 .write()?
@@ -228,20 +234,29 @@ impl<E: Executor> Session<E> {
     {
         let i = self.collection(left, relation)?;
         let children = self.children_at::<L, R>(i)?;
-        match (children.position(right), link) {
+        let linked = children.position(right);
+        match (linked, link) {
             (None, true) => children.items.push(right.clone()),
             (Some(at), false) => {
                 children.items.remove(at);
             }
-            _ => {}
+            // Already as asked: nothing to write.
+            _ => return Ok(()),
         }
         children.sync()?;
-        self.links.push(Box::new(LinkOp {
-            relation,
-            left: left.clone(),
-            right: right.clone(),
-            link,
-        }));
+        let pair = (left.addr(), right.addr(), relation.name());
+        match self.links.iter().position(|l| l.pair() == pair) {
+            // The opposite change is queued: the two cancel out.
+            Some(at) => {
+                self.links.remove(at);
+            }
+            None => self.links.push(Box::new(LinkOp {
+                relation,
+                left: left.clone(),
+                right: right.clone(),
+                link,
+            })),
+        }
         Ok(())
     }
 }
@@ -252,6 +267,13 @@ fn not_in_collection<P: Model, C: Model>(name: &str) -> Error {
         C::TABLE.model,
         P::TABLE.model,
         name,
+        P::TABLE.model
+    ))
+}
+
+fn not_tracked_parent<P: Model>() -> Error {
+    Error::Session(format!(
+        "this {} is not an object of the session (load it through the session first)",
         P::TABLE.model
     ))
 }
