@@ -125,6 +125,15 @@ impl Dialect for MysqlDialect {
         "START TRANSACTION"
     }
 
+    fn table_columns_sql(&self) -> Option<&'static str> {
+        Some(
+            "SELECT COLUMN_NAME, CASE WHEN IS_NULLABLE = 'YES' THEN 1 ELSE 0 END, \
+             CASE WHEN COLUMN_KEY = 'PRI' THEN 1 ELSE 0 END \
+             FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        )
+    }
+
     // SET TRANSACTION applies to the next transaction only.
     fn begin_isolated_sql(&self, isolation: Isolation) -> String {
         format!(

@@ -73,6 +73,22 @@ impl Dialect for PgDialect {
         false
     }
 
+    fn table_columns_sql(&self) -> Option<&'static str> {
+        Some(
+            "SELECT c.column_name::text, CASE WHEN c.is_nullable = 'YES' THEN 1 ELSE 0 END, \
+             CASE WHEN EXISTS (SELECT 1 FROM information_schema.table_constraints t \
+               JOIN information_schema.key_column_usage k \
+                 ON k.constraint_schema = t.constraint_schema \
+                AND k.constraint_name = t.constraint_name \
+              WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = c.table_schema \
+                AND t.table_name = c.table_name AND k.column_name = c.column_name) \
+             THEN 1 ELSE 0 END \
+             FROM information_schema.columns c \
+             WHERE c.table_schema = current_schema() AND c.table_name = $1 \
+             ORDER BY c.ordinal_position",
+        )
+    }
+
     fn column_type(&self, ty: ColumnType, _keyed: bool) -> String {
         match ty {
             ColumnType::Bool => "BOOLEAN".into(),

@@ -33,6 +33,13 @@ impl Dialect for SqliteDialect {
         "BEGIN DEFERRED"
     }
 
+    fn table_columns_sql(&self) -> Option<&'static str> {
+        Some(
+            "SELECT name, CASE WHEN \"notnull\" = 0 THEN 1 ELSE 0 END, \
+             CASE WHEN pk > 0 THEN 1 ELSE 0 END FROM pragma_table_info(?) ORDER BY cid",
+        )
+    }
+
     // SQLite's transactions are serializable whatever the level asked for.
     fn begin_isolated_sql(&self, _isolation: Isolation) -> String {
         self.begin_sql().to_owned()

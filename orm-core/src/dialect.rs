@@ -207,6 +207,16 @@ pub trait Dialect: Send + Sync + 'static {
         false
     }
 
+    /// A query with one parameter, a table's name, that returns one row per
+    /// column of that table as it is in the database: its name (text),
+    /// whether it is nullable and whether it is part of the primary key
+    /// (both integers, 1 or 0), in column order; no rows when the table does
+    /// not exist. `None` when the backend cannot tell (then `create_all`
+    /// cannot check existing tables against their models).
+    fn table_columns_sql(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The largest decimal precision this backend stores exactly.
     fn max_decimal_precision(&self) -> u8 {
         38

@@ -202,6 +202,14 @@ pub enum Error {
     /// An object handed to a session is in a state that does not allow the operation.
     #[error("session error: {0}")]
     Session(String),
+    /// Tables in the database differ from their models (found by
+    /// [`Schema::create_all`](crate::Schema::create_all)), each difference
+    /// in words naming the model, the table and the column.
+    #[error("the database's tables differ from their models: {}", differences.join("; "))]
+    SchemaMismatch {
+        /// What differs.
+        differences: Vec<String>,
+    },
     /// An earlier statement of the open transaction failed, so the
     /// transaction can only be rolled back (or rolled back to a savepoint
     /// taken before the failure). The same on every backend: SQLite and

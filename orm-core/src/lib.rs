@@ -30,6 +30,7 @@ mod relation;
 mod render;
 mod retry;
 mod schema;
+mod schema_check;
 mod session;
 mod sql_cache;
 mod typed;

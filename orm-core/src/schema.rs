@@ -91,10 +91,31 @@ impl Schema {
     }
 
     /// Creates every registered table that does not exist yet (with its
-    /// indexes), parents before children.
+    /// indexes), parents before children. A table that exists is checked
+    /// against its model first: its columns, their nullability and the
+    /// primary key must match (column types are not compared yet).
+    ///
+    /// # Failure
+    /// [`Error::SchemaMismatch`] naming every difference of every existing
+    /// table, before anything is created: a stale table is never kept
+    /// silently.
     pub fn create_all<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
         let conn = ex.conn()?;
-        for table in self.creation_order()? {
+        let order = self.creation_order()?;
+        let mut differences = Vec::new();
+        for table in &order {
+            if let Some(found) = crate::schema_check::table_differences(conn, table)? {
+                differences.extend(
+                    found
+                        .into_iter()
+                        .map(|d| format!("{} ({}): {d}", table.model, table.name)),
+                );
+            }
+        }
+        if !differences.is_empty() {
+            return Err(Error::SchemaMismatch { differences });
+        }
+        for table in order {
             for sql in create_table_sql(conn.dialect(), table)? {
                 conn.execute_batch(&sql)?;
             }

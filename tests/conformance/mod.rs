@@ -109,6 +109,7 @@ macro_rules! conformance_suite {
             schema::on_delete_restrict_refuses_and_deletes_nothing,
             schema::composite_unique_index_is_enforced,
             schema::ddl_quotes_identifiers,
+            schema::create_all_refuses_a_table_that_differs_from_its_model,
             transactions::transaction_commits,
             transactions::a_failed_statement_fails_the_transaction_everywhere,
             transactions::a_raw_begin_left_open_is_rolled_back_on_return,

@@ -123,3 +123,68 @@ pub fn ddl_quotes_identifiers(db: &Database) {
     );
     schema.drop_all(&mut conn).unwrap();
 }
+
+mod evolving {
+    use athanor::prelude::*;
+
+    /// The table as a first version of the program created it.
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "evolving")]
+    pub struct V1 {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub legacy: Option<i32>,
+    }
+
+    /// The same table as a later model declares it: a column added, one
+    /// made nullable, one dropped.
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "evolving")]
+    pub struct V2 {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub name: Option<String>,
+        pub added: i32,
+    }
+}
+
+pub fn create_all_refuses_a_table_that_differs_from_its_model(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    Schema::new()
+        .register::<evolving::V1>()
+        .create_all(&mut conn)
+        .unwrap();
+    evolving::V1 {
+        id: 0,
+        name: "kept".into(),
+        legacy: None,
+    }
+    .insert(&mut conn)
+    .unwrap();
+    let err = Schema::new()
+        .register::<evolving::V2>()
+        .register::<Artist>()
+        .create_all(&mut conn)
+        .unwrap_err();
+    let Error::SchemaMismatch { differences } = &err else {
+        panic!("expected a schema mismatch, got {err}");
+    };
+    let text = differences.join("\n");
+    for expected in [
+        "V2 (evolving): column name is NOT NULL in the table but nullable in the model",
+        "V2 (evolving): column added is in the model but not in the table",
+        "V2 (evolving): column legacy is in the table but not in the model",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in\n{text}");
+    }
+    assert_eq!(differences.len(), 3, "{text}");
+    // Nothing was created: the artists table, new in that schema, is not there.
+    assert!(Artist::query().count(&mut conn).is_err());
+    // The model that matches is accepted again, data intact.
+    Schema::new()
+        .register::<evolving::V1>()
+        .create_all(&mut conn)
+        .unwrap();
+    assert_eq!(evolving::V1::query().count(&mut conn).unwrap(), 1);
+}

@@ -1,0 +1,83 @@
+//! A live table against its model: what `create_all` checks before it
+//! trusts `CREATE TABLE IF NOT EXISTS` to have nothing to do.
+
+use crate::conn::Conn;
+use crate::error::Result;
+use crate::model::{FromRow, TableDef};
+use crate::value::ValueRef;
+
+/// One column as the database has it.
+struct LiveColumn {
+    name: String,
+    nullable: bool,
+    primary_key: bool,
+}
+
+/// The differences between the table named by `table` in the database and
+/// its model, each in words; `None` when the table does not exist, or when
+/// the backend cannot tell.
+pub(crate) fn table_differences(conn: &mut Conn, table: &TableDef) -> Result<Option<Vec<String>>> {
+    let Some(sql) = conn.dialect().table_columns_sql() else {
+        return Ok(None);
+    };
+    let mut live = Vec::new();
+    conn.query(sql, &[ValueRef::Text(table.name)], &mut |row| {
+        live.push(LiveColumn {
+            name: String::from_row(row, 0)?,
+            nullable: i64::from_row(row, 1)? != 0,
+            primary_key: i64::from_row(row, 2)? != 0,
+        });
+        Ok(())
+    })?;
+    if live.is_empty() {
+        return Ok(None);
+    }
+    let mut differences = Vec::new();
+    for col in table.columns {
+        let Some(found) = live.iter().find(|c| c.name == col.name) else {
+            differences.push(format!(
+                "column {} is in the model but not in the table",
+                col.name
+            ));
+            continue;
+        };
+        // A key column's nullability is the key's business (SQLite reports
+        // its INTEGER PRIMARY KEY as nullable).
+        if !col.primary_key && found.nullable != col.nullable {
+            let (db, model) = if found.nullable {
+                ("nullable", "NOT NULL")
+            } else {
+                ("NOT NULL", "nullable")
+            };
+            differences.push(format!(
+                "column {} is {db} in the table but {model} in the model",
+                col.name
+            ));
+        }
+        if found.primary_key != col.primary_key {
+            let (db, model) = if found.primary_key {
+                ("part of", "not part of")
+            } else {
+                ("not part of", "part of")
+            };
+            differences.push(format!(
+                "column {} is {db} the primary key in the table but {model} it in the model",
+                col.name
+            ));
+        }
+    }
+    for c in &live {
+        if !table.columns.iter().any(|col| col.name == c.name) {
+            let hint = if c.nullable {
+                ""
+            } else {
+                " (NOT NULL: inserts will fail)"
+            };
+            differences.push(format!(
+                "column {} is in the table but not in the model{hint}",
+                c.name
+            ));
+        }
+    }
+    Ok(Some(differences))
+}
