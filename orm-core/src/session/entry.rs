@@ -104,6 +104,7 @@ impl<M: Model + Send + Sync> Tracked<M> {
     /// An object read from its row.
     pub(crate) fn loaded(handle: Handle<M>) -> Result<Self> {
         let row = values_of(&*handle.read()?);
+        handle.untouch();
         Ok(Tracked {
             handle,
             row: Some(row),
@@ -157,11 +158,15 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
         match self.status {
             Status::New | Status::Deleting => true,
             Status::Gone => false,
-            // A locked object may have changed.
-            Status::Persistent => self
-                .handle
-                .read()
-                .map_or(true, |m| !self.changed(&m).is_empty()),
+            // Only an object handed out through `get_mut` can have changed
+            // (and a locked one may have).
+            Status::Persistent => {
+                self.handle.touched()
+                    && self
+                        .handle
+                        .read()
+                        .map_or(true, |m| !self.changed(&m).is_empty())
+            }
         }
     }
 
@@ -182,6 +187,7 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
                 }
                 write::save_row(conn, &mut *m)
             }
+            Status::Persistent if !self.handle.touched() => Ok(()),
             Status::Persistent => {
                 // Reading is enough: others may read the object meanwhile.
                 let m = self.handle.read()?;
@@ -215,10 +221,12 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
 
     fn flushed(&mut self) -> Result<()> {
         match self.status {
+            Status::Persistent if !self.handle.touched() => {}
             Status::New | Status::Persistent => {
                 self.row = Some(values_of(&*self.handle.read()?));
                 self.status = Status::Persistent;
                 self.link = None;
+                self.handle.untouch();
             }
             Status::Deleting => self.set_status(Status::Gone),
             Status::Gone => {}
@@ -240,6 +248,8 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
         self.row = saved.row;
         self.status = saved.status;
         self.handle.set_deleted(saved.deleted);
+        // Compared with its row at the next flush, whatever it was before.
+        self.handle.touch();
         Ok(())
     }
 
@@ -253,6 +263,7 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
         let values = values_of(fresh);
         set_values(&mut *self.handle.write()?, &values)?;
         self.row = Some(values);
+        self.handle.untouch();
         Ok(())
     }
 }

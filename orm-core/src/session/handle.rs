@@ -11,6 +11,9 @@ struct Shared<M> {
     value: RwLock<M>,
     /// Set when the session deleted the object's row (or will at flush).
     deleted: AtomicBool,
+    /// Set by `get_mut`: only such objects can have changed, so a flush
+    /// compares those alone with their rows.
+    touched: AtomicBool,
 }
 
 /// A model object known to a [`Session`](crate::Session). Cloning the
@@ -53,6 +56,7 @@ impl<M> Handle<M> {
         Handle(Arc::new(Shared {
             value: RwLock::new(model),
             deleted: AtomicBool::new(false),
+            touched: AtomicBool::new(false),
         }))
     }
 
@@ -71,6 +75,7 @@ impl<M> Handle<M> {
     /// Like a write lock: while this thread holds another guard of the same
     /// object, this call waits forever. Drop that guard first.
     pub fn get_mut(&self) -> RwLockWriteGuard<'_, M> {
+        self.0.touched.store(true, Ordering::Release);
         self.0.value.write().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -91,6 +96,21 @@ impl<M> Handle<M> {
     /// object's row.
     pub fn is_deleted(&self) -> bool {
         self.0.deleted.load(Ordering::Relaxed)
+    }
+
+    /// Whether the object may have changed since [`Handle::untouch`].
+    pub(crate) fn touched(&self) -> bool {
+        self.0.touched.load(Ordering::Acquire)
+    }
+
+    /// Marks the object as matching its row (after a flush or a load).
+    pub(crate) fn untouch(&self) {
+        self.0.touched.store(false, Ordering::Release);
+    }
+
+    /// Marks the object as possibly changed.
+    pub(crate) fn touch(&self) {
+        self.0.touched.store(true, Ordering::Release);
     }
 
     pub(crate) fn set_deleted(&self, deleted: bool) {

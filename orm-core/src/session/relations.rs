@@ -177,12 +177,14 @@ impl<E: Executor> Session<E> {
         if relation.deletes_orphans() {
             self.delete_handle(child)?;
         } else {
-            child
-                .write()?
-                .set_value(relation.foreign_key(), ValueRef::Null)?;
+            // Tracked before the change, so the flush sees the change.
             if self.entry_of(child).is_none() {
                 self.push_entry(Box::new(Tracked::loaded(child.clone())?));
             }
+            child
+                .write()?
+                .set_value(relation.foreign_key(), ValueRef::Null)?;
+            child.touch();
         }
         self.children_at::<P, C>(i)?.sync()
     }
