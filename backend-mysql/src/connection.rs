@@ -7,7 +7,7 @@ use mysql::prelude::Protocol;
 use mysql::prelude::Queryable;
 use mysql::{Column, Params, QueryResult, Value as MyValue};
 
-use crate::dialect::{MysqlDialect, MARIADB, MYSQL};
+use crate::dialect::{MysqlDialect, MARIADB, MARIADB_LEGACY, MYSQL};
 use crate::error::map_error;
 
 /// How many prepared statements each connection keeps.
@@ -38,6 +38,9 @@ pub struct MysqlConnection {
     last_insert_id: u64,
     /// The server's `max_allowed_packet`: the largest packet it accepts.
     max_packet: usize,
+    /// The session's `@@auto_increment_increment`: read at connect and again
+    /// after a statement run here that sets it.
+    key_increment: i64,
 }
 
 impl std::fmt::Debug for MysqlConnection {
@@ -79,15 +82,11 @@ impl MysqlConnection {
     }
 
     fn setup(mut conn: mysql::Conn) -> Result<Self> {
-        let server: Option<(String, u64)> = conn
-            .query_first("SELECT VERSION(), @@max_allowed_packet")
+        let server: Option<(String, u64, i64)> = conn
+            .query_first("SELECT VERSION(), @@max_allowed_packet, @@auto_increment_increment")
             .map_err(connect_error)?;
-        let (version, max_packet) = server.unwrap_or_default();
-        let dialect = if version.contains("MariaDB") {
-            &MARIADB
-        } else {
-            &MYSQL
-        };
+        let (version, max_packet, key_increment) = server.unwrap_or_default();
+        let dialect = dialect_for(&version);
         // The collation differs between the servers, so the session is set
         // up here rather than by the crate's `init` statements (which run
         // before the server is known). Two statements, one round trip.
@@ -105,7 +104,27 @@ impl MysqlConnection {
             dialect,
             last_insert_id: 0,
             max_packet: usize::try_from(max_packet).unwrap_or(usize::MAX),
+            key_increment: key_increment.max(1),
         })
+    }
+
+    /// Reads `@@auto_increment_increment` again after `sql` ran, when `sql`
+    /// is a `SET` naming it.
+    fn refresh_key_increment(&mut self, sql: &str) -> Result<()> {
+        let head = sql.trim_start().get(..3).unwrap_or("");
+        if !head.eq_ignore_ascii_case("SET")
+            || !sql
+                .to_ascii_lowercase()
+                .contains("auto_increment_increment")
+        {
+            return Ok(());
+        }
+        let step: Option<i64> = self
+            .conn
+            .query_first("SELECT @@auto_increment_increment")
+            .map_err(|e| map_error(e, self.dialect.is_mariadb()))?;
+        self.key_increment = step.unwrap_or(1).max(1);
+        Ok(())
     }
 
     /// Refuses, before sending, a statement the server would refuse for its
@@ -146,9 +165,20 @@ impl MysqlConnection {
         }
     }
 
-    /// The dialect variant this server speaks ([`MARIADB`] or [`MYSQL`]).
+    /// The dialect variant this server speaks ([`MARIADB`],
+    /// [`MARIADB_LEGACY`] or [`MYSQL`]).
     pub fn mysql_dialect(&self) -> &'static MysqlDialect {
         self.dialect
+    }
+
+    /// Speaks `dialect` from now on, instead of the variant picked from the
+    /// server's version: for example [`MARIADB_LEGACY`] on a MariaDB 10.5+
+    /// server, to take keys from the last insert id rather than
+    /// `INSERT ... RETURNING`. Call it before handing the connection to a
+    /// [`Conn`](athanor_core::Conn), which reads the dialect once. The
+    /// session's collations were set for the server's own variant.
+    pub fn set_mysql_dialect(&mut self, dialect: &'static MysqlDialect) {
+        self.dialect = dialect;
     }
 
     /// The mysql crate connection underneath, for what athanor does not cover.
@@ -189,6 +219,26 @@ macro_rules! run {
             }
         }
     }};
+}
+
+/// The dialect for a server's `VERSION()`: MariaDB 10.5 and later have
+/// `INSERT ... RETURNING`, older MariaDB and MySQL do not.
+fn dialect_for(version: &str) -> &'static MysqlDialect {
+    if !version.contains("MariaDB") {
+        return &MYSQL;
+    }
+    // Replication-compatible versions read `5.5.5-10.11.6-MariaDB`.
+    let version = version.strip_prefix("5.5.5-").unwrap_or(version);
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    if (major, minor) >= (10, 5) {
+        &MARIADB
+    } else {
+        &MARIADB_LEGACY
+    }
 }
 
 fn connect_error(e: mysql::Error) -> Error {
@@ -626,6 +676,7 @@ impl Connection for MysqlConnection {
             drain(r, mariadb).map(|()| counts)
         })?;
         self.last_insert_id = id;
+        self.refresh_key_increment(sql)?;
         Ok(affected)
     }
 
@@ -649,7 +700,9 @@ impl Connection for MysqlConnection {
             .conn
             .query_iter(sql)
             .map_err(|e| map_error(e, mariadb))?;
-        drain(&mut r, mariadb)
+        drain(&mut r, mariadb)?;
+        drop(r);
+        self.refresh_key_increment(sql)
     }
 
     /// The id the last [`execute`](Connection::execute) reported: for an
@@ -664,6 +717,13 @@ impl Connection for MysqlConnection {
         })
     }
 
+    /// `@@auto_increment_increment`, as read at connect or after a `SET`
+    /// of it through this connection (a change made behind athanor's back,
+    /// through [`raw`](MysqlConnection::raw), is not seen).
+    fn key_increment(&mut self) -> Result<i64> {
+        Ok(self.key_increment)
+    }
+
     fn is_valid(&mut self) -> bool {
         self.conn.ping().is_ok()
     }
@@ -672,6 +732,21 @@ impl Connection for MysqlConnection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_pick_the_dialect() {
+        assert!(std::ptr::eq(dialect_for("8.0.36"), &MYSQL));
+        assert!(std::ptr::eq(
+            dialect_for("10.11.6-MariaDB-0+deb12u1"),
+            &MARIADB
+        ));
+        assert!(std::ptr::eq(dialect_for("5.5.5-10.5.1-MariaDB"), &MARIADB));
+        assert!(std::ptr::eq(
+            dialect_for("10.4.32-MariaDB"),
+            &MARIADB_LEGACY
+        ));
+        assert!(std::ptr::eq(dialect_for("11.0.2-MariaDB"), &MARIADB));
+    }
 
     #[test]
     fn params_convert() {

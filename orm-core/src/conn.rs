@@ -260,6 +260,12 @@ impl Conn {
         self.inner.last_insert_id()
     }
 
+    /// The step between the keys of one multi-row insert; see
+    /// [`Connection::key_increment`].
+    pub fn key_increment(&mut self) -> Result<i64> {
+        self.inner.key_increment()
+    }
+
     /// Whether the connection still answers.
     pub fn is_valid(&mut self) -> bool {
         self.inner.is_valid()
