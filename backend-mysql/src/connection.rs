@@ -1,7 +1,11 @@
 //! The MySQL / MariaDB connection: prepared statements cached by the driver
 //! (keyed by SQL text), rows read in place.
 
-use athanor_core::{Connection, ConversionError, Dialect, Error, Result, Row, ValueRef};
+use std::time::Duration;
+
+use athanor_core::{
+    ConnectOptions, Connection, ConversionError, Dialect, Error, Result, Row, ValueRef,
+};
 use mysql::consts::{CapabilityFlags, ColumnType as MyType};
 use mysql::prelude::Protocol;
 use mysql::prelude::Queryable;
@@ -24,6 +28,11 @@ const SQL_MODE: &str = "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
 /// Character set 63: binary (bytes, not text).
 const BINARY_CHARSET: u16 = 63;
 
+/// How much longer than the statement timeout the client waits for an
+/// answer before it gives the connection up: the server's own timeout
+/// (a typed, recoverable error) comes first when the server is alive.
+const READ_TIMEOUT_MARGIN: Duration = Duration::from_secs(1);
+
 /// `ER_UNSUPPORTED_PS`: the statement cannot be prepared.
 const ER_UNSUPPORTED_PS: u16 = 1295;
 
@@ -41,6 +50,9 @@ pub struct MysqlConnection {
     /// The session's `@@auto_increment_increment`: read at connect and again
     /// after a statement run here that sets it.
     key_increment: i64,
+    /// Why the connection cannot be used any more (a read or write timed
+    /// out: the protocol state is unknown), when it cannot.
+    broken: Option<String>,
 }
 
 impl std::fmt::Debug for MysqlConnection {
@@ -62,6 +74,22 @@ impl MysqlConnection {
     /// the server cannot be reached, refuses the login, or the session cannot
     /// be set up.
     pub fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, &ConnectOptions::new())
+    }
+
+    /// Connects as [`connect`](MysqlConnection::connect) does, with timeouts:
+    ///
+    /// - `connect_timeout`: the TCP connect (the driver's
+    ///   `tcp_connect_timeout`).
+    /// - `statement_timeout`: the server stops a statement that runs longer
+    ///   (MariaDB's `max_statement_time`, MySQL 8's `max_execution_time`,
+    ///   which covers SELECT only), reported as
+    ///   [`TransientKind::StatementTimeout`](athanor_core::TransientKind);
+    ///   and the client waits at most one second more for any answer (the
+    ///   driver's read and write timeouts), so a server that stopped
+    ///   answering fails the statement with [`Error::Connection`] ("timed
+    ///   out") instead of hanging. That connection is closed for good.
+    pub fn connect_with(url: &str, options: &ConnectOptions) -> Result<Self> {
         let redact = |e: Error| match e {
             Error::Url(m) => Error::Url(athanor_core::redact_message(&m, url)),
             Error::Connection { message } => Error::Connection {
@@ -77,11 +105,16 @@ impl MysqlConnection {
             // UPDATE reports matched rows, as on the other backends.
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS)
             .stmt_cache_size(STATEMENT_CACHE);
+        let mut opts = opts.tcp_connect_timeout(options.connect_timeout);
+        if let Some(t) = options.statement_timeout {
+            let io = Some(t.saturating_add(READ_TIMEOUT_MARGIN));
+            opts = opts.read_timeout(io).write_timeout(io);
+        }
         let conn = mysql::Conn::new(opts).map_err(|e| redact(connect_error(e)))?;
-        Self::setup(conn).map_err(redact)
+        Self::setup(conn, options.statement_timeout).map_err(redact)
     }
 
-    fn setup(mut conn: mysql::Conn) -> Result<Self> {
+    fn setup(mut conn: mysql::Conn, statement_timeout: Option<Duration>) -> Result<Self> {
         let server: Option<(String, u64, i64)> = conn
             .query_first("SELECT VERSION(), @@max_allowed_packet, @@auto_increment_increment")
             .map_err(connect_error)?;
@@ -90,10 +123,23 @@ impl MysqlConnection {
         // The collation differs between the servers, so the session is set
         // up here rather than by the crate's `init` statements (which run
         // before the server is known). Two statements, one round trip.
-        let setup = format!(
+        let mut setup = format!(
             "SET NAMES utf8mb4 COLLATE {}; SET SESSION sql_mode = '{SQL_MODE}'",
             dialect.binary_collation()
         );
+        if let Some(t) = statement_timeout {
+            let ms = athanor_core::timeout_millis(t);
+            if dialect.is_mariadb() {
+                // Seconds, with microsecond precision.
+                setup.push_str(&format!(
+                    "; SET SESSION max_statement_time = {}.{:03}",
+                    ms / 1000,
+                    ms % 1000
+                ));
+            } else {
+                setup.push_str(&format!("; SET SESSION max_execution_time = {ms}"));
+            }
+        }
         let mut result = conn.query_iter(setup).map_err(connect_error)?;
         drain(&mut result, dialect.is_mariadb()).map_err(|e| Error::Connection {
             message: format!("setting up the session failed: {e}"),
@@ -105,7 +151,25 @@ impl MysqlConnection {
             last_insert_id: 0,
             max_packet: usize::try_from(max_packet).unwrap_or(usize::MAX),
             key_increment: key_increment.max(1),
+            broken: None,
         })
+    }
+
+    /// Fails at once on a connection given up earlier; notes a timed-out
+    /// read or write, after which the connection cannot be used again (an
+    /// answer may still be on its way).
+    fn check(&mut self, outcome: Result<()>) -> Result<()> {
+        if let Some(why) = &self.broken {
+            return Err(Error::Connection {
+                message: format!("the connection was closed after an earlier failure: {why}"),
+            });
+        }
+        if let Err(Error::Connection { message }) = &outcome {
+            if message.contains("timed out") {
+                self.broken = Some(message.clone());
+            }
+        }
+        outcome
     }
 
     /// Reads `@@auto_increment_increment` again after `sql` ran, when `sql`
@@ -244,6 +308,9 @@ fn dialect_for(version: &str) -> &'static MysqlDialect {
 fn connect_error(e: mysql::Error) -> Error {
     match e {
         mysql::Error::UrlError(e) => Error::Url(e.to_string()),
+        e if crate::error::is_timeout(&e) => Error::Connection {
+            message: format!("timed out connecting to the server ({e})"),
+        },
         e => Error::Connection {
             message: e.to_string(),
         },
@@ -670,11 +737,16 @@ impl Connection for MysqlConnection {
     }
 
     fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        self.check(Ok(()))?;
         self.check_packet_size(sql, params)?;
-        let (affected, id) = run!(self, sql, params, |r, mariadb| {
+        let outcome = run!(self, sql, params, |r, mariadb| {
             let counts = (r.affected_rows(), insert_id(r));
             drain(r, mariadb).map(|()| counts)
-        })?;
+        });
+        let (affected, id) = match outcome {
+            Ok(counts) => counts,
+            Err(e) => return self.check(Err(e)).map(|()| 0),
+        };
         self.last_insert_id = id;
         self.refresh_key_increment(sql)?;
         Ok(affected)
@@ -686,22 +758,26 @@ impl Connection for MysqlConnection {
         params: &[ValueRef<'_>],
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
+        self.check(Ok(()))?;
         self.check_packet_size(sql, params)?;
-        run!(self, sql, params, |r, mariadb| {
-            next_set(r, mariadb, each)?;
-            drain(r, mariadb)
-        })
+        let outcome = (|| {
+            run!(self, sql, params, |r, mariadb| {
+                next_set(r, mariadb, each)?;
+                drain(r, mariadb)
+            })
+        })();
+        self.check(outcome)
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.check(Ok(()))?;
         self.check_packet_size(sql, &[])?;
         let mariadb = self.dialect.is_mariadb();
-        let mut r = self
-            .conn
-            .query_iter(sql)
-            .map_err(|e| map_error(e, mariadb))?;
-        drain(&mut r, mariadb)?;
-        drop(r);
+        let outcome = match self.conn.query_iter(sql) {
+            Ok(mut r) => drain(&mut r, mariadb),
+            Err(e) => Err(map_error(e, mariadb)),
+        };
+        self.check(outcome)?;
         self.refresh_key_increment(sql)
     }
 
@@ -725,7 +801,7 @@ impl Connection for MysqlConnection {
     }
 
     fn is_valid(&mut self) -> bool {
-        self.conn.ping().is_ok()
+        self.broken.is_none() && self.conn.ping().is_ok()
     }
 }
 

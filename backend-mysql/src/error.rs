@@ -58,11 +58,35 @@ const ER_QUERY_TIMEOUT: u16 = 3024;
 const CR_SERVER_GONE_ERROR: u16 = 2006;
 const CR_SERVER_LOST: u16 = 2013;
 
+/// Whether `e` is a socket read or write that timed out (the driver's
+/// read/write or connect timeout).
+pub(crate) fn is_timeout(e: &mysql::Error) -> bool {
+    let io = match e {
+        mysql::Error::IoError(io) => io,
+        mysql::Error::CodecError(c) => {
+            match std::error::Error::source(c).and_then(|s| s.downcast_ref::<std::io::Error>()) {
+                Some(io) => io,
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    matches!(
+        io.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
+}
+
 /// Maps a mysql crate error to an athanor error. `mariadb` tells which
 /// server's message formats to expect.
 pub(crate) fn map_error(e: mysql::Error, mariadb: bool) -> Error {
     match e {
         mysql::Error::MySqlError(e) => map_server_error(e.code, e.message, mariadb),
+        e if is_timeout(&e) => Error::Connection {
+            message: format!(
+                "timed out: the server did not answer within the read/write timeout ({e})"
+            ),
+        },
         mysql::Error::IoError(e) => Error::Connection {
             message: e.to_string(),
         },
