@@ -461,6 +461,79 @@ mod tests {
         (pool, checks)
     }
 
+    /// A connection whose liveness check does not answer for seconds (a
+    /// frozen server).
+    struct Hung;
+
+    impl Connection for Hung {
+        fn dialect(&self) -> &'static dyn Dialect {
+            &athanor_sqlite::SQLITE
+        }
+        fn execute(&mut self, _: &str, _: &[ValueRef<'_>]) -> Result<u64> {
+            Ok(0)
+        }
+        fn query(
+            &mut self,
+            _: &str,
+            _: &[ValueRef<'_>],
+            _: &mut dyn FnMut(&dyn Row) -> Result<()>,
+        ) -> Result<()> {
+            Ok(())
+        }
+        fn execute_batch(&mut self, _: &str) -> Result<()> {
+            Ok(())
+        }
+        fn last_insert_id(&mut self) -> Result<i64> {
+            Ok(0)
+        }
+        fn is_valid(&mut self) -> bool {
+            std::thread::sleep(Duration::from_secs(3));
+            true
+        }
+    }
+
+    /// A pool whose first (idle) connection hangs its liveness check and
+    /// whose connector gives `next`.
+    fn hung_pool(next: Connector) -> Pool {
+        let liveness = Liveness {
+            check: true,
+            idle_after: Duration::ZERO,
+            timeout: Duration::from_millis(200),
+        };
+        let first = Conn::new(Box::new(Hung));
+        Pool::new(next, first, 2, Duration::from_secs(1), liveness).expect("pool")
+    }
+
+    #[test]
+    fn a_connection_that_does_not_answer_its_check_is_replaced_in_time() {
+        let pool = hung_pool(Box::new(|| {
+            Ok(Conn::new(Box::new(Probe(Arc::new(AtomicUsize::new(0))))))
+        }));
+        let started = Instant::now();
+        std::thread::scope(|s| {
+            let a = s.spawn(|| pool.get(None).map(drop));
+            let b = s.spawn(|| pool.get(None).map(drop));
+            assert!(a.join().expect("a").is_ok());
+            assert!(b.join().expect("b").is_ok());
+        });
+        // Neither checkout waited for the hung check (3 s).
+        assert!(started.elapsed() < Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn a_failed_connect_is_reported_not_just_a_timeout() {
+        let pool = hung_pool(Box::new(|| {
+            Err(Error::Connection {
+                message: "connection refused".into(),
+            })
+        }));
+        let started = Instant::now();
+        let err = pool.get(None).map(drop).expect_err("no connection");
+        // The built-in pool returns the connect error; r2d2 times out with it.
+        assert!(err.to_string().contains("connection refused"), "{err}");
+        assert!(started.elapsed() < Duration::from_millis(2500));
+    }
+
     fn checkouts(pool: &Pool, n: usize) {
         for _ in 0..n {
             drop(pool.get(None).expect("checkout"));
