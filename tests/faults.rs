@@ -140,6 +140,44 @@ fn assert_checkout_timed_out(err: &Error) {
     }
 }
 
+fn assert_cancelled(err: &Error) {
+    assert!(
+        matches!(err, Error::Cancelled { .. }),
+        "expected a cancelled statement, got {err:?}"
+    );
+}
+
+/// Runs `sql` on a fresh connection of `db` and cancels it from another
+/// thread after 300 ms: it must fail with `Error::Cancelled`, soon.
+fn cancel_from_another_thread(db: &Database, sql: &str) {
+    let mut conn = db.connect().unwrap();
+    let handle = conn.cancel_handle().unwrap();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        handle.cancel()
+    });
+    let (r, took) = timed(|| conn.execute_batch(sql));
+    canceller.join().unwrap().unwrap();
+    let err = r.expect_err("a cancelled statement");
+    assert_cancelled(&err);
+    eprintln!(
+        "{}: `{sql}` cancelled after {took:.2?}: {err}",
+        db.backend()
+    );
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // The connection is still usable.
+    conn.execute_batch("SELECT 1").unwrap();
+}
+
+#[test]
+fn sqlite_cancel_interrupts_a_running_statement() {
+    let db = Database::open("sqlite::memory:").unwrap();
+    cancel_from_another_thread(
+        &db,
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+    );
+}
+
 #[test]
 fn sqlite_statement_timeout_interrupts_a_long_statement() {
     let db = Database::builder("sqlite::memory:")
@@ -183,6 +221,9 @@ fn mariadb_timeouts_bound_every_wait_on_a_frozen_server() {
     let mut idle = db.connect().unwrap();
     idle.execute_batch("SELECT 1").unwrap();
     drop(idle);
+
+    // A running statement cancelled from another thread (no statement timeout).
+    cancel_from_another_thread(&Database::open(&base).unwrap(), "SELECT SLEEP(10)");
 
     let frozen = Frozen::freeze("ATHANOR_MYSQL_PID", &["mariadbd", "mysqld"]);
 
@@ -241,6 +282,9 @@ fn postgres_connect_and_statement_timeouts() {
     assert!(took < Duration::from_millis(2500), "{took:?}");
     conn.execute_batch("SELECT 1").unwrap();
     drop(conn);
+
+    // A running statement cancelled from another thread (no statement timeout).
+    cancel_from_another_thread(&Database::open(&base).unwrap(), "SELECT pg_sleep(10)");
 
     let frozen = Frozen::freeze("ATHANOR_POSTGRES_PID", &["postgres"]);
 

@@ -43,6 +43,8 @@ const ER_UNSUPPORTED_PS: u16 = 1295;
 /// defaults.
 pub struct MysqlConnection {
     conn: mysql::Conn,
+    /// How to open a second connection, for `KILL QUERY`.
+    opts: mysql::Opts,
     dialect: &'static MysqlDialect,
     last_insert_id: u64,
     /// The server's `max_allowed_packet`: the largest packet it accepts.
@@ -110,11 +112,16 @@ impl MysqlConnection {
             let io = Some(t.saturating_add(READ_TIMEOUT_MARGIN));
             opts = opts.read_timeout(io).write_timeout(io);
         }
-        let conn = mysql::Conn::new(opts).map_err(|e| redact(connect_error(e)))?;
-        Self::setup(conn, options.statement_timeout).map_err(redact)
+        let opts = mysql::Opts::from(opts);
+        let conn = mysql::Conn::new(opts.clone()).map_err(|e| redact(connect_error(e)))?;
+        Self::setup(conn, opts, options.statement_timeout).map_err(redact)
     }
 
-    fn setup(mut conn: mysql::Conn, statement_timeout: Option<Duration>) -> Result<Self> {
+    fn setup(
+        mut conn: mysql::Conn,
+        opts: mysql::Opts,
+        statement_timeout: Option<Duration>,
+    ) -> Result<Self> {
         let server: Option<(String, u64, i64)> = conn
             .query_first("SELECT VERSION(), @@max_allowed_packet, @@auto_increment_increment")
             .map_err(connect_error)?;
@@ -147,6 +154,7 @@ impl MysqlConnection {
         drop(result);
         Ok(MysqlConnection {
             conn,
+            opts,
             dialect,
             last_insert_id: 0,
             max_packet: usize::try_from(max_packet).unwrap_or(usize::MAX),
@@ -802,6 +810,31 @@ impl Connection for MysqlConnection {
 
     fn is_valid(&mut self) -> bool {
         self.broken.is_none() && self.conn.ping().is_ok()
+    }
+
+    /// `KILL QUERY <connection id>` over a second connection.
+    fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
+        Some(athanor_core::CancelHandle::new(std::sync::Arc::new(
+            MysqlCancel {
+                opts: self.opts.clone(),
+                id: self.conn.connection_id(),
+            },
+        )))
+    }
+}
+
+/// Cancels the statement running on a connection.
+struct MysqlCancel {
+    opts: mysql::Opts,
+    id: u32,
+}
+
+impl athanor_core::CancelQuery for MysqlCancel {
+    fn cancel(&self) -> Result<()> {
+        let mut conn = mysql::Conn::new(self.opts.clone()).map_err(connect_error)?;
+        // The id is a number the server gave; nothing to quote.
+        conn.query_drop(format!("KILL QUERY {}", self.id))
+            .map_err(connect_error)
     }
 }
 

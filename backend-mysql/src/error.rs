@@ -55,6 +55,8 @@ const ER_LOCK_NOWAIT: u16 = 3572;
 const ER_STATEMENT_TIMEOUT: u16 = 1969;
 /// MySQL: `max_execution_time` passed.
 const ER_QUERY_TIMEOUT: u16 = 3024;
+/// `KILL QUERY` stopped the statement.
+const ER_QUERY_INTERRUPTED: u16 = 1317;
 const CR_SERVER_GONE_ERROR: u16 = 2006;
 const CR_SERVER_LOST: u16 = 2013;
 
@@ -138,6 +140,7 @@ fn transient(kind: TransientKind, code: u16, message: String) -> Error {
 /// Maps a server error by its number.
 pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Error {
     match code {
+        ER_QUERY_INTERRUPTED => Error::Cancelled { message },
         ER_DUP_ENTRY => {
             let (table, constraint) = match last_quoted_after(&message, "for key '") {
                 // MySQL 8.0.19+ writes `table.key`; MariaDB the key alone.

@@ -652,4 +652,21 @@ impl Connection for PgConnection {
     fn is_valid(&mut self) -> bool {
         !self.client.is_closed() && self.client.is_valid(VALID_TIMEOUT).is_ok()
     }
+
+    /// A cancel request over a connection of its own (the postgres crate's
+    /// `CancelToken`).
+    fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
+        Some(athanor_core::CancelHandle::new(std::sync::Arc::new(
+            PgCancel(self.client.cancel_token()),
+        )))
+    }
+}
+
+/// Cancels the statement running on a connection.
+struct PgCancel(postgres::CancelToken);
+
+impl athanor_core::CancelQuery for PgCancel {
+    fn cancel(&self) -> Result<()> {
+        self.0.cancel_query(NoTls).map_err(|e| connect_error(&e))
+    }
 }

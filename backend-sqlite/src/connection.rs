@@ -1,6 +1,6 @@
 //! The SQLite connection: cached prepared statements, rows read in place.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,9 @@ pub struct SqliteConnection {
     conn: rusqlite::Connection,
     /// When the running statement started, for the statement timeout.
     clock: Option<Arc<StatementClock>>,
+    /// Set by a [`CancelHandle`](athanor_core::CancelHandle) as it
+    /// interrupts the running statement; cleared as a statement starts.
+    cancelled: Arc<AtomicBool>,
 }
 
 /// The start of the running statement, read by the progress handler.
@@ -107,7 +110,11 @@ impl SqliteConnection {
         )
         .map_err(map_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(SqliteConnection { conn, clock: None })
+        Ok(SqliteConnection {
+            conn,
+            clock: None,
+            cancelled: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// The rusqlite connection underneath, for what athanor does not cover.
@@ -285,6 +292,7 @@ impl SqliteConnection {
     /// Notes that a statement starts now.
     #[inline]
     fn start_clock(&self) {
+        self.cancelled.store(false, Ordering::Relaxed);
         if let Some(clock) = &self.clock {
             clock.started.store(clock.now(), Ordering::Relaxed);
         }
@@ -293,9 +301,13 @@ impl SqliteConnection {
     /// The error for `e`: a statement the progress handler interrupted
     /// timed out.
     fn error(&self, e: rusqlite::Error) -> Error {
-        if self.clock.is_some()
-            && e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
-        {
+        let interrupted = e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted);
+        if interrupted && self.cancelled.swap(false, Ordering::Relaxed) {
+            return Error::Cancelled {
+                message: e.to_string(),
+            };
+        }
+        if interrupted && self.clock.is_some() {
             return Error::Transient {
                 kind: TransientKind::StatementTimeout,
                 code: Some("SQLITE_INTERRUPT".into()),
@@ -346,5 +358,27 @@ impl Connection for SqliteConnection {
 
     fn in_transaction(&mut self) -> Option<bool> {
         Some(!self.conn.is_autocommit())
+    }
+
+    /// `sqlite3_interrupt` through rusqlite's interrupt handle.
+    fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
+        Some(athanor_core::CancelHandle::new(Arc::new(SqliteCancel {
+            interrupt: self.conn.get_interrupt_handle(),
+            cancelled: Arc::clone(&self.cancelled),
+        })))
+    }
+}
+
+/// Interrupts the statement running on a connection.
+struct SqliteCancel {
+    interrupt: rusqlite::InterruptHandle,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl athanor_core::CancelQuery for SqliteCancel {
+    fn cancel(&self) -> Result<()> {
+        self.cancelled.store(true, Ordering::Relaxed);
+        self.interrupt.interrupt();
+        Ok(())
     }
 }

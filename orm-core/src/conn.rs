@@ -266,6 +266,22 @@ impl Conn {
         self.inner.key_increment()
     }
 
+    /// A `Send + Sync` handle that cancels, from another thread, the
+    /// statement running on this connection; the statement then fails with
+    /// [`Error::Cancelled`](crate::Error::Cancelled).
+    ///
+    /// # Failure
+    /// [`Error::Unsupported`](crate::Error::Unsupported) when the backend
+    /// cannot cancel.
+    pub fn cancel_handle(&mut self) -> Result<crate::CancelHandle> {
+        self.inner
+            .cancel_handle()
+            .ok_or_else(|| crate::Error::Unsupported {
+                backend: self.dialect.name(),
+                capability: "cancelling a running statement".into(),
+            })
+    }
+
     /// Whether the connection still answers.
     pub fn is_valid(&mut self) -> bool {
         self.inner.is_valid()

@@ -84,6 +84,12 @@ pub trait Connection: Send {
         Ok(1)
     }
 
+    /// A handle that cancels the statement running on this connection from
+    /// another thread; `None` when the backend cannot.
+    fn cancel_handle(&mut self) -> Option<crate::CancelHandle> {
+        None
+    }
+
     /// Whether the database has a transaction open on this connection, as
     /// the driver knows it without a round trip; `None` when it cannot tell
     /// (then a pool rolls back on return whenever a transaction may be open).

@@ -226,6 +226,14 @@ pub enum Error {
         /// The database's message.
         message: String,
     },
+    /// The statement was cancelled through a
+    /// [`CancelHandle`](crate::CancelHandle) (PostgreSQL `57014` by user
+    /// request, MySQL 1317, SQLite `SQLITE_INTERRUPT`).
+    #[error("statement cancelled: {message}")]
+    Cancelled {
+        /// The database's message.
+        message: String,
+    },
     /// Any other error reported by the database.
     #[error("database error{}: {message}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
     Database {

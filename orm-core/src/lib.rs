@@ -58,7 +58,7 @@ pub use model::{
     Association, ColumnDef, DefaultValue, ForeignKeyDef, FromRow, IndexDef, Model,
     ReferentialAction, TableDef,
 };
-pub use options::{timeout_millis, ConnectOptions};
+pub use options::{timeout_millis, CancelHandle, CancelQuery, ConnectOptions};
 pub use query::{
     model_columns, Assignment, Join, JoinKind, JoinPath, LockMode, LockWait, RowLock, Select,
     SelectStmt, Selection, TableRef,
