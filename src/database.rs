@@ -209,6 +209,11 @@ fn connect_now(target: &Target, options: &ConnectOptions) -> Result<Conn> {
 ///
 /// An in-memory SQLite database lives in one connection, so it is handed out
 /// to one user at a time.
+///
+/// Timeouts may also be given in the URL's query string, in seconds (`0`
+/// for no limit): `connect_timeout`, `statement_timeout` and
+/// `validation_timeout`, as on [`DatabaseBuilder`]; a builder setting wins
+/// over the URL's. athanor takes them out before the driver reads the URL.
 pub struct Database {
     target: Target,
     pool: crate::pool::Pool,
