@@ -9,6 +9,7 @@
 #
 #   ATHANOR_POSTGRES_URL=postgres://postgres@127.0.0.1:PORT/athanor_test
 #   ATHANOR_MYSQL_URL=mysql://athanor:athanor@127.0.0.1:PORT/athanor_test
+#   ATHANOR_POSTGRES_PID, ATHANOR_MYSQL_PID   the servers' process ids
 #
 # runs CMD from the repository root, then stops both servers and removes the
 # temp dir on every exit path. Exits with CMD's status. Installs the server
@@ -366,6 +367,10 @@ EOF
 
 export ATHANOR_POSTGRES_URL="postgres://postgres@127.0.0.1:$PGPORT/athanor_test"
 export ATHANOR_MYSQL_URL="mysql://athanor:athanor@127.0.0.1:$MYPORT/athanor_test"
+# Server process ids, for fault tests that freeze a server (kill -STOP) and
+# resume it: the postmaster (whose children serve the connections) and mariadbd.
+export ATHANOR_POSTGRES_PID="$PG_PID"
+export ATHANOR_MYSQL_PID="$MY_PID"
 
 log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT," \
     "MariaDB $("$MYSQLD" --version | sed -E 's/.*Ver ([^ ]+).*/\1/') on 127.0.0.1:$MYPORT" \

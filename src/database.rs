@@ -2,9 +2,10 @@
 //! (SQLAlchemy's engine).
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::Duration;
 
-use athanor_core::{Conn, Error, Result, Session};
+use athanor_core::{Conn, ConnectOptions, Error, Result, Session};
 
 /// Which backend a URL names, and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,22 +60,139 @@ fn feature_missing(feature: &str, url: &str) -> Error {
     ))
 }
 
-fn connect(target: &Target) -> Result<Conn> {
+impl Target {
+    /// The server's URL, for a backend with a server.
+    fn server_url(&self) -> Option<&str> {
+        match self {
+            Target::Postgres(url) | Target::Mysql(url) => Some(url),
+            Target::SqliteMemory | Target::SqliteFile(_) => None,
+        }
+    }
+}
+
+/// Timeouts read from a URL.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct UrlTimeouts {
+    connect: Option<Duration>,
+    statement: Option<Duration>,
+    validation: Option<Duration>,
+}
+
+/// Takes athanor's timeout settings out of `url`'s query string, in seconds
+/// (`?connect_timeout=5&statement_timeout=1.5&validation_timeout=2`, `0` for
+/// no limit), leaving
+/// the rest of the URL (and any other parameter) to the backend as written.
+fn take_timeouts(url: &str) -> Result<(String, UrlTimeouts)> {
+    let mut found = UrlTimeouts::default();
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), found));
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let slot = match key {
+            "connect_timeout" => &mut found.connect,
+            "statement_timeout" => &mut found.statement,
+            "validation_timeout" => &mut found.validation,
+            _ => {
+                if !pair.is_empty() {
+                    kept.push(pair);
+                }
+                continue;
+            }
+        };
+        let seconds = value
+            .parse::<f64>()
+            .ok()
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .ok_or_else(|| {
+                Error::Url(format!(
+                    "`{key}={value}` in `{}`: expected a number of seconds (0 for no limit)",
+                    athanor_core::redact_url(url)
+                ))
+            })?;
+        *slot = Some(seconds);
+    }
+    let mut out = base.to_owned();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    Ok((out, found))
+}
+
+/// `None` for a zero duration (no limit).
+fn limit(d: Duration) -> Option<Duration> {
+    (!d.is_zero()).then_some(d)
+}
+
+/// Connects, giving up after the connect timeout: the attempt runs on a
+/// thread of its own, so a server that accepts the TCP connection and then
+/// stops answering (which the drivers' own connect timeouts do not cover)
+/// leaves that thread waiting, not the caller.
+fn connect(target: &Target, options: &ConnectOptions) -> Result<Conn> {
+    let (Some(limit), Some(url)) = (options.connect_timeout, target.server_url()) else {
+        return connect_now(target, options);
+    };
+    let (tx, rx) = mpsc::sync_channel(1);
+    let (moved, opts) = (target.clone(), *options);
+    std::thread::Builder::new()
+        .name("athanor-connect".into())
+        .spawn(move || {
+            let _ = tx.send(connect_now(&moved, &opts));
+        })
+        .map_err(|e| Error::Connection {
+            message: format!("cannot start a thread to connect: {e}"),
+        })?;
+    match rx.recv_timeout(limit) {
+        Ok(outcome) => outcome,
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::Connection {
+            message: format!(
+                "timed out: no connection to {} within {limit:?} (connect timeout)",
+                athanor_core::redact_url(url)
+            ),
+        }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Connection {
+            message: "the thread connecting to the server ended without an answer".into(),
+        }),
+    }
+}
+
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(unused_variables)
+)]
+fn connect_now(target: &Target, options: &ConnectOptions) -> Result<Conn> {
     let conn: Box<dyn athanor_core::Connection> = match target {
         #[cfg(feature = "sqlite")]
-        Target::SqliteMemory => Box::new(athanor_sqlite::SqliteConnection::open_in_memory()?),
-        #[cfg(feature = "sqlite")]
-        Target::SqliteFile(path) => Box::new(athanor_sqlite::SqliteConnection::open(path)?),
+        Target::SqliteMemory | Target::SqliteFile(_) => {
+            let mut conn = match target {
+                Target::SqliteFile(path) => athanor_sqlite::SqliteConnection::open(path)?,
+                _ => athanor_sqlite::SqliteConnection::open_in_memory()?,
+            };
+            conn.set_statement_timeout(options.statement_timeout)?;
+            Box::new(conn)
+        }
         #[cfg(not(feature = "sqlite"))]
         Target::SqliteMemory | Target::SqliteFile(_) => {
             return Err(feature_missing("sqlite", "sqlite:"))
         }
         #[cfg(feature = "postgres")]
-        Target::Postgres(url) => Box::new(athanor_postgres::PgConnection::connect(url)?),
+        Target::Postgres(url) => {
+            Box::new(athanor_postgres::PgConnection::connect_with(url, options)?)
+        }
         #[cfg(not(feature = "postgres"))]
         Target::Postgres(url) => return Err(feature_missing("postgres", url)),
         #[cfg(feature = "mysql")]
-        Target::Mysql(url) => Box::new(athanor_mysql::MysqlConnection::connect(url)?),
+        Target::Mysql(url) => Box::new(athanor_mysql::MysqlConnection::connect_with(url, options)?),
         #[cfg(not(feature = "mysql"))]
         Target::Mysql(url) => return Err(feature_missing("mysql", url)),
     };
@@ -91,6 +209,11 @@ fn connect(target: &Target) -> Result<Conn> {
 ///
 /// An in-memory SQLite database lives in one connection, so it is handed out
 /// to one user at a time.
+///
+/// Timeouts may also be given in the URL's query string, in seconds (`0`
+/// for no limit): `connect_timeout`, `statement_timeout` and
+/// `validation_timeout`, as on [`DatabaseBuilder`]; a builder setting wins
+/// over the URL's. athanor takes them out before the driver reads the URL.
 pub struct Database {
     target: Target,
     pool: crate::pool::Pool,
@@ -109,6 +232,14 @@ impl std::fmt::Debug for Database {
 /// liveness at checkout, unless [`DatabaseBuilder::validate_idle_after`] says otherwise.
 const DEFAULT_VALIDATE_IDLE_AFTER: Duration = Duration::from_secs(2);
 
+/// How long opening a connection may take unless
+/// [`DatabaseBuilder::connect_timeout`] says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a liveness check at checkout waits for the server's answer
+/// unless [`DatabaseBuilder::validation_timeout`] says otherwise.
+pub const DEFAULT_VALIDATION_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Settings for [`Database::open`], made by [`Database::builder`].
 #[derive(Clone)]
 pub struct DatabaseBuilder {
@@ -116,6 +247,10 @@ pub struct DatabaseBuilder {
     max_connections: usize,
     timeout: Duration,
     validate_idle_after: Duration,
+    /// Set by the builder's methods; they win over the URL's settings.
+    connect_timeout: Option<Duration>,
+    statement_timeout: Option<Duration>,
+    validation_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for DatabaseBuilder {
@@ -124,6 +259,9 @@ impl std::fmt::Debug for DatabaseBuilder {
             .field("url", &athanor_core::redact_url(&self.url))
             .field("max_connections", &self.max_connections)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("validation_timeout", &self.validation_timeout)
             .finish()
     }
 }
@@ -154,28 +292,85 @@ impl DatabaseBuilder {
         self
     }
 
+    /// How long opening one connection may take, the login included
+    /// (default [`DEFAULT_CONNECT_TIMEOUT`], 10 s; `Duration::ZERO` for no
+    /// limit). Past it, [`Database::open`] or a checkout that needs a new
+    /// connection fails with [`Error::Connection`] saying it timed out. Also
+    /// the URL parameter `connect_timeout` (seconds). No effect on SQLite.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long one statement may run (default: no limit; also the URL
+    /// parameter `statement_timeout`, in seconds). A statement that runs
+    /// longer fails with [`Error::Transient`] of kind
+    /// [`TransientKind::StatementTimeout`](athanor_core::TransientKind):
+    /// PostgreSQL's `statement_timeout`, MariaDB's `max_statement_time`,
+    /// MySQL 8's `max_execution_time` (SELECT only), SQLite's statement
+    /// interrupted by a progress handler. On MySQL/MariaDB the client also
+    /// waits at most one second more for any answer, so a server that stops
+    /// answering fails the statement with [`Error::Connection`] ("timed
+    /// out") and the connection is closed; PostgreSQL has no such client
+    /// read timeout yet (a frozen server still hangs a running statement).
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// How long the liveness check of a pooled connection (see
+    /// [`validate_idle_after`](DatabaseBuilder::validate_idle_after)) waits
+    /// for the server (default [`DEFAULT_VALIDATION_TIMEOUT`], 5 s; also the
+    /// URL parameter `validation_timeout`). A connection that does not
+    /// answer in time is dropped and another one is used or opened; the
+    /// check runs on a thread of its own, so a frozen server never blocks
+    /// a checkout for longer.
+    pub fn validation_timeout(mut self, timeout: Duration) -> Self {
+        self.validation_timeout = Some(timeout);
+        self
+    }
+
     /// Opens the database and checks that it answers.
     ///
     /// # Failure
     /// [`Error::Url`] for a malformed URL or a backend whose feature is off;
-    /// [`Error::Connection`] when the server cannot be reached.
+    /// [`Error::Connection`] when the server cannot be reached, or does not
+    /// answer within the connect timeout.
     pub fn open(self) -> Result<Database> {
-        let target = parse_url(&self.url)?;
+        let (url, from_url) = take_timeouts(&self.url)?;
+        let target = parse_url(&url)?;
+        let options = ConnectOptions::new()
+            .connect_timeout(limit(
+                self.connect_timeout
+                    .or(from_url.connect)
+                    .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            ))
+            .statement_timeout(
+                self.statement_timeout
+                    .or(from_url.statement)
+                    .and_then(limit),
+            );
+        let validation = self
+            .validation_timeout
+            .or(from_url.validation)
+            .unwrap_or(DEFAULT_VALIDATION_TIMEOUT);
         let max = match target {
             Target::SqliteMemory => 1,
             _ => self.max_connections,
         };
         // Connect once now, so a wrong URL fails here and not at first use.
-        let first = connect(&target)?;
+        let first = connect(&target, &options)?;
         let shared = target.clone();
         let pool = crate::pool::Pool::new(
-            Box::new(move || connect(&shared)),
+            Box::new(move || connect(&shared, &options)),
             first,
             max,
             self.timeout,
             crate::pool::Liveness {
                 check: target != Target::SqliteMemory,
                 idle_after: self.validate_idle_after,
+                // Zero: no limit.
+                timeout: limit(validation).unwrap_or(Duration::MAX),
             },
         )?;
         Ok(Database {
@@ -199,6 +394,9 @@ impl Database {
             max_connections: 16,
             timeout: Duration::from_secs(30),
             validate_idle_after: DEFAULT_VALIDATE_IDLE_AFTER,
+            connect_timeout: None,
+            statement_timeout: None,
+            validation_timeout: None,
         }
     }
 
@@ -293,5 +491,28 @@ mod tests {
             Target::SqliteFile("x.db".into())
         );
         assert!(matches!(parse_url("nothing"), Err(Error::Url(_))));
+    }
+
+    #[test]
+    fn timeouts_are_taken_out_of_urls() {
+        let (url, t) = take_timeouts(
+            "mysql://u:p@h:3306/db?connect_timeout=5&prefer_socket=false&statement_timeout=1.5",
+        )
+        .unwrap();
+        assert_eq!(url, "mysql://u:p@h:3306/db?prefer_socket=false");
+        assert_eq!(t.connect, Some(Duration::from_secs(5)));
+        assert_eq!(t.statement, Some(Duration::from_millis(1500)));
+        assert_eq!(t.validation, None);
+        let (url, t) = take_timeouts("postgres://u@h/db?validation_timeout=0").unwrap();
+        assert_eq!(url, "postgres://u@h/db");
+        assert_eq!(t.validation, Some(Duration::ZERO));
+        let (url, _) = take_timeouts("sqlite:///x.db").unwrap();
+        assert_eq!(url, "sqlite:///x.db");
+        let err = take_timeouts("mysql://u:secret@h/db?statement_timeout=soon")
+            .err()
+            .unwrap();
+        assert!(matches!(err, Error::Url(_)), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+        assert!(take_timeouts("mysql://h/db?connect_timeout=-1").is_err());
     }
 }

@@ -67,7 +67,9 @@ mod pool;
 
 pub use athanor_core::*;
 pub use athanor_derive::{FromRow, Model};
-pub use database::{Database, DatabaseBuilder, DbConn};
+pub use database::{
+    Database, DatabaseBuilder, DbConn, DEFAULT_CONNECT_TIMEOUT, DEFAULT_VALIDATION_TIMEOUT,
+};
 pub use pool::PooledConn;
 
 /// Backends compiled into this build, for code that wants one directly.

@@ -1,13 +1,15 @@
 //! The connection pool behind [`Database`](crate::Database): r2d2's with the
 //! `pool` feature, otherwise a small one of our own. Both check that a
 //! connection idle for longer than the liveness policy allows still answers
-//! before handing it out, and time out with [`Error::PoolTimeout`].
+//! before handing it out (waiting at most the validation timeout for its
+//! answer), and time out with [`Error::PoolTimeout`], which carries the last
+//! connect error. Neither holds its lock while it checks, opens or closes a
+//! connection.
 
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-#[cfg(not(feature = "pool"))]
-use athanor_core::Error;
-use athanor_core::{Conn, Executor, Result};
+use athanor_core::{Conn, Connection, Dialect, Error, Executor, Result, Row, ValueRef};
 
 /// Opens a new connection.
 pub(crate) type Connector = Box<dyn Fn() -> Result<Conn> + Send + Sync>;
@@ -21,6 +23,8 @@ pub(crate) struct Liveness {
     /// Connections returned to the pool less than this long ago are handed
     /// out unchecked; `Duration::ZERO` checks every time.
     pub(crate) idle_after: Duration,
+    /// How long the check may wait for the server's answer.
+    pub(crate) timeout: Duration,
 }
 
 impl Liveness {
@@ -28,6 +32,70 @@ impl Liveness {
     /// liveness check before it is handed out again.
     fn needs_check(&self, returned: Instant) -> bool {
         self.check && (self.idle_after.is_zero() || returned.elapsed() >= self.idle_after)
+    }
+}
+
+/// Stands in for a connection while another thread checks it.
+struct Closed(&'static dyn Dialect);
+
+impl Connection for Closed {
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.0
+    }
+    fn execute(&mut self, _: &str, _: &[ValueRef<'_>]) -> Result<u64> {
+        Err(closed())
+    }
+    fn query(
+        &mut self,
+        _: &str,
+        _: &[ValueRef<'_>],
+        _: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        Err(closed())
+    }
+    fn execute_batch(&mut self, _: &str) -> Result<()> {
+        Err(closed())
+    }
+    fn last_insert_id(&mut self) -> Result<i64> {
+        Err(closed())
+    }
+    fn in_transaction(&mut self) -> Option<bool> {
+        Some(false)
+    }
+    fn is_valid(&mut self) -> bool {
+        false
+    }
+}
+
+fn closed() -> Error {
+    Error::Connection {
+        message: "the connection did not answer its liveness check in time and was closed".into(),
+    }
+}
+
+/// Whether `conn` answers a liveness check within `limit`. The check runs on
+/// a thread of its own: a server that stopped answering keeps that thread
+/// (and the connection, which it then drops) waiting, not the caller. A
+/// connection that does not answer in time is replaced by a closed one.
+fn answers_within(conn: &mut Conn, limit: Duration) -> bool {
+    let placeholder = Conn::new(Box::new(Closed(conn.dialect())));
+    let mut taken = std::mem::replace(conn, placeholder);
+    let (tx, rx) = mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("athanor-liveness".into())
+        .spawn(move || {
+            let ok = taken.is_valid();
+            let _ = tx.send((taken, ok));
+        });
+    if spawned.is_err() {
+        return false;
+    }
+    match rx.recv_timeout(limit) {
+        Ok((back, ok)) => {
+            *conn = back;
+            ok
+        }
+        Err(_) => false,
     }
 }
 
@@ -58,10 +126,12 @@ mod imp {
         }
 
         fn is_valid(&self, timed: &mut Timed) -> Result<()> {
-            if !self.liveness.needs_check(timed.returned) || timed.conn.is_valid() {
+            if !self.liveness.needs_check(timed.returned)
+                || answers_within(&mut timed.conn, self.liveness.timeout)
+            {
                 Ok(())
             } else {
-                Err(athanor_core::Error::Connection {
+                Err(Error::Connection {
                     message: "the connection no longer answers".into(),
                 })
             }
@@ -126,7 +196,13 @@ mod imp {
                 None => self.0.get(),
             };
             got.map(|c| PooledConn(c, std::marker::PhantomData))
-                .map_err(|_| athanor_core::Error::PoolTimeout)
+                .map_err(|e| {
+                    // r2d2 appends the last connect error, when there was one.
+                    let text = e.to_string();
+                    Error::PoolTimeout {
+                        cause: text.split_once(": ").map(|(_, cause)| cause.to_owned()),
+                    }
+                })
         }
 
         pub(crate) fn dispose(&self) {
@@ -161,6 +237,8 @@ mod imp {
         /// Idle connections, each with the time it was returned.
         conns: Vec<(Conn, Instant)>,
         out: usize,
+        /// The last error met opening a connection, until one opens.
+        last_error: Option<String>,
     }
 
     pub(crate) struct Pool {
@@ -185,6 +263,7 @@ mod imp {
                 idle: Mutex::new(Idle {
                     conns: vec![(first, Instant::now())],
                     out: 0,
+                    last_error: None,
                 }),
                 returned: Condvar::new(),
                 max,
@@ -205,12 +284,16 @@ mod imp {
                 while let Some((mut conn, returned)) = idle.conns.pop() {
                     idle.out += 1;
                     drop(idle);
-                    if !self.liveness.needs_check(returned) || conn.is_valid() {
+                    if !self.liveness.needs_check(returned)
+                        || answers_within(&mut conn, self.liveness.timeout)
+                    {
                         return Ok(PooledConn {
                             pool: self,
                             conn: Some(conn),
                         });
                     }
+                    // Closed before the lock is taken again.
+                    drop(conn);
                     idle = self.lock();
                     idle.out -= 1;
                 }
@@ -218,12 +301,18 @@ mod imp {
                     idle.out += 1;
                     drop(idle);
                     return match (self.connect)() {
-                        Ok(conn) => Ok(PooledConn {
-                            pool: self,
-                            conn: Some(conn),
-                        }),
+                        Ok(conn) => {
+                            self.lock().last_error = None;
+                            Ok(PooledConn {
+                                pool: self,
+                                conn: Some(conn),
+                            })
+                        }
                         Err(e) => {
-                            self.lock().out -= 1;
+                            let mut idle = self.lock();
+                            idle.out -= 1;
+                            idle.last_error = Some(e.to_string());
+                            drop(idle);
                             self.returned.notify_one();
                             Err(e)
                         }
@@ -231,7 +320,9 @@ mod imp {
                 }
                 let now = Instant::now();
                 if now >= deadline {
-                    return Err(Error::PoolTimeout);
+                    return Err(Error::PoolTimeout {
+                        cause: idle.last_error.clone(),
+                    });
                 }
                 idle = self
                     .returned
@@ -242,16 +333,19 @@ mod imp {
         }
 
         pub(crate) fn dispose(&self) {
-            self.lock().conns.clear();
+            // Closed after the lock is released.
+            let idle = std::mem::take(&mut self.lock().conns);
+            drop(idle);
         }
 
         fn give_back(&self, mut conn: Conn) {
             // A connection returned inside a transaction is rolled back, or
             // dropped when even that fails.
-            let reusable = conn.reset().is_ok();
+            // A broken one is closed here, before the lock is taken.
+            let reusable = conn.reset().is_ok().then_some(conn);
             let mut idle = self.lock();
             idle.out -= 1;
-            if reusable {
+            if let Some(conn) = reusable {
                 idle.conns.push((conn, Instant::now()));
             }
             drop(idle);
@@ -321,8 +415,6 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use athanor_core::{Connection, Dialect, Row, ValueRef};
-
     use super::*;
 
     /// A connection that answers everything and counts its liveness checks.
@@ -363,9 +455,83 @@ mod tests {
         let liveness = Liveness {
             check: true,
             idle_after,
+            timeout: Duration::from_secs(5),
         };
         let pool = Pool::new(connect, first, 2, Duration::from_secs(5), liveness).expect("pool");
         (pool, checks)
+    }
+
+    /// A connection whose liveness check does not answer for seconds (a
+    /// frozen server).
+    struct Hung;
+
+    impl Connection for Hung {
+        fn dialect(&self) -> &'static dyn Dialect {
+            &athanor_sqlite::SQLITE
+        }
+        fn execute(&mut self, _: &str, _: &[ValueRef<'_>]) -> Result<u64> {
+            Ok(0)
+        }
+        fn query(
+            &mut self,
+            _: &str,
+            _: &[ValueRef<'_>],
+            _: &mut dyn FnMut(&dyn Row) -> Result<()>,
+        ) -> Result<()> {
+            Ok(())
+        }
+        fn execute_batch(&mut self, _: &str) -> Result<()> {
+            Ok(())
+        }
+        fn last_insert_id(&mut self) -> Result<i64> {
+            Ok(0)
+        }
+        fn is_valid(&mut self) -> bool {
+            std::thread::sleep(Duration::from_secs(3));
+            true
+        }
+    }
+
+    /// A pool whose first (idle) connection hangs its liveness check and
+    /// whose connector gives `next`.
+    fn hung_pool(next: Connector) -> Pool {
+        let liveness = Liveness {
+            check: true,
+            idle_after: Duration::ZERO,
+            timeout: Duration::from_millis(200),
+        };
+        let first = Conn::new(Box::new(Hung));
+        Pool::new(next, first, 2, Duration::from_secs(1), liveness).expect("pool")
+    }
+
+    #[test]
+    fn a_connection_that_does_not_answer_its_check_is_replaced_in_time() {
+        let pool = hung_pool(Box::new(|| {
+            Ok(Conn::new(Box::new(Probe(Arc::new(AtomicUsize::new(0))))))
+        }));
+        let started = Instant::now();
+        std::thread::scope(|s| {
+            let a = s.spawn(|| pool.get(None).map(drop));
+            let b = s.spawn(|| pool.get(None).map(drop));
+            assert!(a.join().expect("a").is_ok());
+            assert!(b.join().expect("b").is_ok());
+        });
+        // Neither checkout waited for the hung check (3 s).
+        assert!(started.elapsed() < Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn a_failed_connect_is_reported_not_just_a_timeout() {
+        let pool = hung_pool(Box::new(|| {
+            Err(Error::Connection {
+                message: "connection refused".into(),
+            })
+        }));
+        let started = Instant::now();
+        let err = pool.get(None).map(drop).expect_err("no connection");
+        // The built-in pool returns the connect error; r2d2 times out with it.
+        assert!(err.to_string().contains("connection refused"), "{err}");
+        assert!(started.elapsed() < Duration::from_millis(2500));
     }
 
     fn checkouts(pool: &Pool, n: usize) {

@@ -1,13 +1,17 @@
 //! The MySQL / MariaDB connection: prepared statements cached by the driver
 //! (keyed by SQL text), rows read in place.
 
-use athanor_core::{Connection, ConversionError, Dialect, Error, Result, Row, ValueRef};
+use std::time::Duration;
+
+use athanor_core::{
+    ConnectOptions, Connection, ConversionError, Dialect, Error, Result, Row, ValueRef,
+};
 use mysql::consts::{CapabilityFlags, ColumnType as MyType};
 use mysql::prelude::Protocol;
 use mysql::prelude::Queryable;
 use mysql::{Column, Params, QueryResult, Value as MyValue};
 
-use crate::dialect::{MysqlDialect, MARIADB, MYSQL};
+use crate::dialect::{MysqlDialect, MARIADB, MARIADB_LEGACY, MYSQL};
 use crate::error::map_error;
 
 /// How many prepared statements each connection keeps.
@@ -24,6 +28,11 @@ const SQL_MODE: &str = "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
 /// Character set 63: binary (bytes, not text).
 const BINARY_CHARSET: u16 = 63;
 
+/// How much longer than the statement timeout the client waits for an
+/// answer before it gives the connection up: the server's own timeout
+/// (a typed, recoverable error) comes first when the server is alive.
+const READ_TIMEOUT_MARGIN: Duration = Duration::from_secs(1);
+
 /// `ER_UNSUPPORTED_PS`: the statement cannot be prepared.
 const ER_UNSUPPORTED_PS: u16 = 1295;
 
@@ -34,10 +43,18 @@ const ER_UNSUPPORTED_PS: u16 = 1295;
 /// defaults.
 pub struct MysqlConnection {
     conn: mysql::Conn,
+    /// How to open a second connection, for `KILL QUERY`.
+    opts: mysql::Opts,
     dialect: &'static MysqlDialect,
     last_insert_id: u64,
     /// The server's `max_allowed_packet`: the largest packet it accepts.
     max_packet: usize,
+    /// The session's `@@auto_increment_increment`: read at connect and again
+    /// after a statement run here that sets it.
+    key_increment: i64,
+    /// Why the connection cannot be used any more (a read or write timed
+    /// out: the protocol state is unknown), when it cannot.
+    broken: Option<String>,
 }
 
 impl std::fmt::Debug for MysqlConnection {
@@ -59,6 +76,22 @@ impl MysqlConnection {
     /// the server cannot be reached, refuses the login, or the session cannot
     /// be set up.
     pub fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, &ConnectOptions::new())
+    }
+
+    /// Connects as [`connect`](MysqlConnection::connect) does, with timeouts:
+    ///
+    /// - `connect_timeout`: the TCP connect (the driver's
+    ///   `tcp_connect_timeout`).
+    /// - `statement_timeout`: the server stops a statement that runs longer
+    ///   (MariaDB's `max_statement_time`, MySQL 8's `max_execution_time`,
+    ///   which covers SELECT only), reported as
+    ///   [`TransientKind::StatementTimeout`](athanor_core::TransientKind);
+    ///   and the client waits at most one second more for any answer (the
+    ///   driver's read and write timeouts), so a server that stopped
+    ///   answering fails the statement with [`Error::Connection`] ("timed
+    ///   out") instead of hanging. That connection is closed for good.
+    pub fn connect_with(url: &str, options: &ConnectOptions) -> Result<Self> {
         let redact = |e: Error| match e {
             Error::Url(m) => Error::Url(athanor_core::redact_message(&m, url)),
             Error::Connection { message } => Error::Connection {
@@ -74,27 +107,46 @@ impl MysqlConnection {
             // UPDATE reports matched rows, as on the other backends.
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS)
             .stmt_cache_size(STATEMENT_CACHE);
-        let conn = mysql::Conn::new(opts).map_err(|e| redact(connect_error(e)))?;
-        Self::setup(conn).map_err(redact)
+        let mut opts = opts.tcp_connect_timeout(options.connect_timeout);
+        if let Some(t) = options.statement_timeout {
+            let io = Some(t.saturating_add(READ_TIMEOUT_MARGIN));
+            opts = opts.read_timeout(io).write_timeout(io);
+        }
+        let opts = mysql::Opts::from(opts);
+        let conn = mysql::Conn::new(opts.clone()).map_err(|e| redact(connect_error(e)))?;
+        Self::setup(conn, opts, options.statement_timeout).map_err(redact)
     }
 
-    fn setup(mut conn: mysql::Conn) -> Result<Self> {
-        let server: Option<(String, u64)> = conn
-            .query_first("SELECT VERSION(), @@max_allowed_packet")
+    fn setup(
+        mut conn: mysql::Conn,
+        opts: mysql::Opts,
+        statement_timeout: Option<Duration>,
+    ) -> Result<Self> {
+        let server: Option<(String, u64, i64)> = conn
+            .query_first("SELECT VERSION(), @@max_allowed_packet, @@auto_increment_increment")
             .map_err(connect_error)?;
-        let (version, max_packet) = server.unwrap_or_default();
-        let dialect = if version.contains("MariaDB") {
-            &MARIADB
-        } else {
-            &MYSQL
-        };
+        let (version, max_packet, key_increment) = server.unwrap_or_default();
+        let dialect = dialect_for(&version);
         // The collation differs between the servers, so the session is set
         // up here rather than by the crate's `init` statements (which run
         // before the server is known). Two statements, one round trip.
-        let setup = format!(
+        let mut setup = format!(
             "SET NAMES utf8mb4 COLLATE {}; SET SESSION sql_mode = '{SQL_MODE}'",
             dialect.binary_collation()
         );
+        if let Some(t) = statement_timeout {
+            let ms = athanor_core::timeout_millis(t);
+            if dialect.is_mariadb() {
+                // Seconds, with microsecond precision.
+                setup.push_str(&format!(
+                    "; SET SESSION max_statement_time = {}.{:03}",
+                    ms / 1000,
+                    ms % 1000
+                ));
+            } else {
+                setup.push_str(&format!("; SET SESSION max_execution_time = {ms}"));
+            }
+        }
         let mut result = conn.query_iter(setup).map_err(connect_error)?;
         drain(&mut result, dialect.is_mariadb()).map_err(|e| Error::Connection {
             message: format!("setting up the session failed: {e}"),
@@ -102,10 +154,49 @@ impl MysqlConnection {
         drop(result);
         Ok(MysqlConnection {
             conn,
+            opts,
             dialect,
             last_insert_id: 0,
             max_packet: usize::try_from(max_packet).unwrap_or(usize::MAX),
+            key_increment: key_increment.max(1),
+            broken: None,
         })
+    }
+
+    /// Fails at once on a connection given up earlier; notes a timed-out
+    /// read or write, after which the connection cannot be used again (an
+    /// answer may still be on its way).
+    fn check(&mut self, outcome: Result<()>) -> Result<()> {
+        if let Some(why) = &self.broken {
+            return Err(Error::Connection {
+                message: format!("the connection was closed after an earlier failure: {why}"),
+            });
+        }
+        if let Err(Error::Connection { message }) = &outcome {
+            if message.contains("timed out") {
+                self.broken = Some(message.clone());
+            }
+        }
+        outcome
+    }
+
+    /// Reads `@@auto_increment_increment` again after `sql` ran, when `sql`
+    /// is a `SET` naming it.
+    fn refresh_key_increment(&mut self, sql: &str) -> Result<()> {
+        let head = sql.trim_start().get(..3).unwrap_or("");
+        if !head.eq_ignore_ascii_case("SET")
+            || !sql
+                .to_ascii_lowercase()
+                .contains("auto_increment_increment")
+        {
+            return Ok(());
+        }
+        let step: Option<i64> = self
+            .conn
+            .query_first("SELECT @@auto_increment_increment")
+            .map_err(|e| map_error(e, self.dialect.is_mariadb()))?;
+        self.key_increment = step.unwrap_or(1).max(1);
+        Ok(())
     }
 
     /// Refuses, before sending, a statement the server would refuse for its
@@ -146,9 +237,20 @@ impl MysqlConnection {
         }
     }
 
-    /// The dialect variant this server speaks ([`MARIADB`] or [`MYSQL`]).
+    /// The dialect variant this server speaks ([`MARIADB`],
+    /// [`MARIADB_LEGACY`] or [`MYSQL`]).
     pub fn mysql_dialect(&self) -> &'static MysqlDialect {
         self.dialect
+    }
+
+    /// Speaks `dialect` from now on, instead of the variant picked from the
+    /// server's version: for example [`MARIADB_LEGACY`] on a MariaDB 10.5+
+    /// server, to take keys from the last insert id rather than
+    /// `INSERT ... RETURNING`. Call it before handing the connection to a
+    /// [`Conn`](athanor_core::Conn), which reads the dialect once. The
+    /// session's collations were set for the server's own variant.
+    pub fn set_mysql_dialect(&mut self, dialect: &'static MysqlDialect) {
+        self.dialect = dialect;
     }
 
     /// The mysql crate connection underneath, for what athanor does not cover.
@@ -191,9 +293,32 @@ macro_rules! run {
     }};
 }
 
+/// The dialect for a server's `VERSION()`: MariaDB 10.5 and later have
+/// `INSERT ... RETURNING`, older MariaDB and MySQL do not.
+fn dialect_for(version: &str) -> &'static MysqlDialect {
+    if !version.contains("MariaDB") {
+        return &MYSQL;
+    }
+    // Replication-compatible versions read `5.5.5-10.11.6-MariaDB`.
+    let version = version.strip_prefix("5.5.5-").unwrap_or(version);
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    if (major, minor) >= (10, 5) {
+        &MARIADB
+    } else {
+        &MARIADB_LEGACY
+    }
+}
+
 fn connect_error(e: mysql::Error) -> Error {
     match e {
         mysql::Error::UrlError(e) => Error::Url(e.to_string()),
+        e if crate::error::is_timeout(&e) => Error::Connection {
+            message: format!("timed out connecting to the server ({e})"),
+        },
         e => Error::Connection {
             message: e.to_string(),
         },
@@ -620,12 +745,18 @@ impl Connection for MysqlConnection {
     }
 
     fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        self.check(Ok(()))?;
         self.check_packet_size(sql, params)?;
-        let (affected, id) = run!(self, sql, params, |r, mariadb| {
+        let outcome = run!(self, sql, params, |r, mariadb| {
             let counts = (r.affected_rows(), insert_id(r));
             drain(r, mariadb).map(|()| counts)
-        })?;
+        });
+        let (affected, id) = match outcome {
+            Ok(counts) => counts,
+            Err(e) => return self.check(Err(e)).map(|()| 0),
+        };
         self.last_insert_id = id;
+        self.refresh_key_increment(sql)?;
         Ok(affected)
     }
 
@@ -635,21 +766,27 @@ impl Connection for MysqlConnection {
         params: &[ValueRef<'_>],
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
+        self.check(Ok(()))?;
         self.check_packet_size(sql, params)?;
-        run!(self, sql, params, |r, mariadb| {
-            next_set(r, mariadb, each)?;
-            drain(r, mariadb)
-        })
+        let outcome = (|| {
+            run!(self, sql, params, |r, mariadb| {
+                next_set(r, mariadb, each)?;
+                drain(r, mariadb)
+            })
+        })();
+        self.check(outcome)
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.check(Ok(()))?;
         self.check_packet_size(sql, &[])?;
         let mariadb = self.dialect.is_mariadb();
-        let mut r = self
-            .conn
-            .query_iter(sql)
-            .map_err(|e| map_error(e, mariadb))?;
-        drain(&mut r, mariadb)
+        let outcome = match self.conn.query_iter(sql) {
+            Ok(mut r) => drain(&mut r, mariadb),
+            Err(e) => Err(map_error(e, mariadb)),
+        };
+        self.check(outcome)?;
+        self.refresh_key_increment(sql)
     }
 
     /// The id the last [`execute`](Connection::execute) reported: for an
@@ -664,14 +801,61 @@ impl Connection for MysqlConnection {
         })
     }
 
+    /// `@@auto_increment_increment`, as read at connect or after a `SET`
+    /// of it through this connection (a change made behind athanor's back,
+    /// through [`raw`](MysqlConnection::raw), is not seen).
+    fn key_increment(&mut self) -> Result<i64> {
+        Ok(self.key_increment)
+    }
+
     fn is_valid(&mut self) -> bool {
-        self.conn.ping().is_ok()
+        self.broken.is_none() && self.conn.ping().is_ok()
+    }
+
+    /// `KILL QUERY <connection id>` over a second connection.
+    fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
+        Some(athanor_core::CancelHandle::new(std::sync::Arc::new(
+            MysqlCancel {
+                opts: self.opts.clone(),
+                id: self.conn.connection_id(),
+            },
+        )))
+    }
+}
+
+/// Cancels the statement running on a connection.
+struct MysqlCancel {
+    opts: mysql::Opts,
+    id: u32,
+}
+
+impl athanor_core::CancelQuery for MysqlCancel {
+    fn cancel(&self) -> Result<()> {
+        let mut conn = mysql::Conn::new(self.opts.clone()).map_err(connect_error)?;
+        // The id is a number the server gave; nothing to quote.
+        conn.query_drop(format!("KILL QUERY {}", self.id))
+            .map_err(connect_error)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_pick_the_dialect() {
+        assert!(std::ptr::eq(dialect_for("8.0.36"), &MYSQL));
+        assert!(std::ptr::eq(
+            dialect_for("10.11.6-MariaDB-0+deb12u1"),
+            &MARIADB
+        ));
+        assert!(std::ptr::eq(dialect_for("5.5.5-10.5.1-MariaDB"), &MARIADB));
+        assert!(std::ptr::eq(
+            dialect_for("10.4.32-MariaDB"),
+            &MARIADB_LEGACY
+        ));
+        assert!(std::ptr::eq(dialect_for("11.0.2-MariaDB"), &MARIADB));
+    }
 
     #[test]
     fn params_convert() {

@@ -14,6 +14,8 @@ use athanor_core::{
 #[derive(Debug)]
 pub struct MysqlDialect {
     mariadb: bool,
+    /// Whether `INSERT ... RETURNING` gives the generated keys (MariaDB 10.5+).
+    returning: bool,
     /// Binary (case-sensitive, no trailing-space padding) utf8mb4 collation.
     binary_collation: &'static str,
     /// `CREATE TABLE` suffix naming the engine and the binary collation.
@@ -25,9 +27,23 @@ pub struct MysqlDialect {
 }
 
 /// The dialect of MariaDB (10.5 and later): collations `utf8mb4_nopad_bin`
-/// and `utf8mb4_unicode_nopad_ci`.
+/// and `utf8mb4_unicode_nopad_ci`; generated keys come back by
+/// `INSERT ... RETURNING`.
 pub static MARIADB: MysqlDialect = MysqlDialect {
     mariadb: true,
+    returning: true,
+    binary_collation: "utf8mb4_nopad_bin",
+    table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
+    text_ci: "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_nopad_ci",
+};
+
+/// The dialect of MariaDB before 10.5, which has no `INSERT ... RETURNING`:
+/// as [`MARIADB`], but generated keys come back by the last insert id (the
+/// first row's key, the others `@@auto_increment_increment` apart).
+pub static MARIADB_LEGACY: MysqlDialect = MysqlDialect {
+    mariadb: true,
+    returning: false,
     binary_collation: "utf8mb4_nopad_bin",
     table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
@@ -37,6 +53,7 @@ pub static MARIADB: MysqlDialect = MysqlDialect {
 /// The dialect of MySQL 8: collations `utf8mb4_0900_bin` and `utf8mb4_0900_ai_ci`.
 pub static MYSQL: MysqlDialect = MysqlDialect {
     mariadb: false,
+    returning: false,
     binary_collation: "utf8mb4_0900_bin",
     table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin",
     text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
@@ -111,10 +128,15 @@ impl Dialect for MysqlDialect {
         format!("{ty} NOT NULL AUTO_INCREMENT PRIMARY KEY")
     }
 
-    // RETURNING exists on MariaDB (INSERT only) but not on MySQL; the last
-    // insert id (the first row's key) works on both.
+    // INSERT ... RETURNING exists on MariaDB 10.5+ but not on MySQL, where
+    // the last insert id is the first row's key and the others follow
+    // `@@auto_increment_increment` apart (the connection reports the step).
     fn key_strategy(&self) -> KeyStrategy {
-        KeyStrategy::LastInsertIdFirst
+        if self.returning {
+            KeyStrategy::Returning
+        } else {
+            KeyStrategy::LastInsertIdFirst
+        }
     }
 
     fn upsert_style(&self) -> UpsertStyle {

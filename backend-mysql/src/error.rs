@@ -55,14 +55,40 @@ const ER_LOCK_NOWAIT: u16 = 3572;
 const ER_STATEMENT_TIMEOUT: u16 = 1969;
 /// MySQL: `max_execution_time` passed.
 const ER_QUERY_TIMEOUT: u16 = 3024;
+/// `KILL QUERY` stopped the statement.
+const ER_QUERY_INTERRUPTED: u16 = 1317;
 const CR_SERVER_GONE_ERROR: u16 = 2006;
 const CR_SERVER_LOST: u16 = 2013;
+
+/// Whether `e` is a socket read or write that timed out (the driver's
+/// read/write or connect timeout).
+pub(crate) fn is_timeout(e: &mysql::Error) -> bool {
+    let io = match e {
+        mysql::Error::IoError(io) => io,
+        mysql::Error::CodecError(c) => {
+            match std::error::Error::source(c).and_then(|s| s.downcast_ref::<std::io::Error>()) {
+                Some(io) => io,
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    matches!(
+        io.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
+}
 
 /// Maps a mysql crate error to an athanor error. `mariadb` tells which
 /// server's message formats to expect.
 pub(crate) fn map_error(e: mysql::Error, mariadb: bool) -> Error {
     match e {
         mysql::Error::MySqlError(e) => map_server_error(e.code, e.message, mariadb),
+        e if is_timeout(&e) => Error::Connection {
+            message: format!(
+                "timed out: the server did not answer within the read/write timeout ({e})"
+            ),
+        },
         mysql::Error::IoError(e) => Error::Connection {
             message: e.to_string(),
         },
@@ -114,6 +140,7 @@ fn transient(kind: TransientKind, code: u16, message: String) -> Error {
 /// Maps a server error by its number.
 pub(crate) fn map_server_error(code: u16, message: String, mariadb: bool) -> Error {
     match code {
+        ER_QUERY_INTERRUPTED => Error::Cancelled { message },
         ER_DUP_ENTRY => {
             let (table, constraint) = match last_quoted_after(&message, "for key '") {
                 // MySQL 8.0.19+ writes `table.key`; MariaDB the key alone.

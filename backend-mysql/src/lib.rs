@@ -4,7 +4,8 @@
 //! runs in strict mode and reports matched rows for UPDATE, so the server
 //! answers as SQLite and PostgreSQL do whatever its own defaults are. The
 //! connection tells MariaDB from MySQL by the server's version and picks the
-//! matching dialect variant ([`MARIADB`] or [`MYSQL`]): their collation names
+//! matching dialect variant ([`MARIADB`], [`MARIADB_LEGACY`] before 10.5, or
+//! [`MYSQL`]): their collation names
 //! differ.
 #![warn(missing_docs)]
 
@@ -13,4 +14,4 @@ mod dialect;
 mod error;
 
 pub use connection::MysqlConnection;
-pub use dialect::{MysqlDialect, MARIADB, MYSQL};
+pub use dialect::{MysqlDialect, MARIADB, MARIADB_LEGACY, MYSQL};

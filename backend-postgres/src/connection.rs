@@ -4,7 +4,9 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use athanor_core::{Connection, ConversionError, Dialect, Error, Result, Row, ValueRef};
+use athanor_core::{
+    ConnectOptions, Connection, ConversionError, Dialect, Error, Result, Row, ValueRef,
+};
 use bytes::BytesMut;
 use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use postgres::{Client, NoTls, Statement};
@@ -46,12 +48,41 @@ impl PgConnection {
     /// Returns [`Error::Connection`] when the URL is malformed or the server
     /// cannot be reached or refuses the login.
     pub fn connect(url: &str) -> Result<Self> {
-        let client = Client::connect(url, NoTls).map_err(|e| match connect_error(&e) {
+        Self::connect_with(url, &ConnectOptions::new())
+    }
+
+    /// Connects as [`connect`](PgConnection::connect) does, with timeouts:
+    ///
+    /// - `connect_timeout`: the postgres crate's `connect_timeout`, which
+    ///   bounds the TCP connect only (not the startup exchange that follows:
+    ///   athanor's `Database` bounds the whole attempt itself).
+    /// - `statement_timeout`: the server's `statement_timeout` for the
+    ///   session (set at startup, so `RESET ALL` keeps it), reported as
+    ///   [`TransientKind::StatementTimeout`](athanor_core::TransientKind).
+    ///   A server that stops answering altogether is not covered: the
+    ///   client has no read timeout, and waits.
+    pub fn connect_with(url: &str, options: &ConnectOptions) -> Result<Self> {
+        let redact = |e: Error| match e {
             Error::Connection { message } => Error::Connection {
                 message: athanor_core::redact_message(&message, url),
             },
             other => other,
-        })?;
+        };
+        let mut config: postgres::Config = url.parse().map_err(|e| redact(connect_error(&e)))?;
+        if let Some(t) = options.connect_timeout {
+            config.connect_timeout(t);
+        }
+        if let Some(t) = options.statement_timeout {
+            let ms = athanor_core::timeout_millis(t);
+            let options = match config.get_options() {
+                Some(o) if !o.is_empty() => format!("{o} -c statement_timeout={ms}"),
+                _ => format!("-c statement_timeout={ms}"),
+            };
+            config.options(&options);
+        }
+        let client = config
+            .connect(NoTls)
+            .map_err(|e| redact(connect_error(&e)))?;
         Ok(PgConnection {
             client,
             statements: StatementCache::new(STATEMENT_CACHE),
@@ -620,5 +651,22 @@ impl Connection for PgConnection {
 
     fn is_valid(&mut self) -> bool {
         !self.client.is_closed() && self.client.is_valid(VALID_TIMEOUT).is_ok()
+    }
+
+    /// A cancel request over a connection of its own (the postgres crate's
+    /// `CancelToken`).
+    fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
+        Some(athanor_core::CancelHandle::new(std::sync::Arc::new(
+            PgCancel(self.client.cancel_token()),
+        )))
+    }
+}
+
+/// Cancels the statement running on a connection.
+struct PgCancel(postgres::CancelToken);
+
+impl athanor_core::CancelQuery for PgCancel {
+    fn cancel(&self) -> Result<()> {
+        self.0.cancel_query(NoTls).map_err(|e| connect_error(&e))
     }
 }

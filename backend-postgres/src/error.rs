@@ -137,6 +137,12 @@ fn map_db_error(db: &DbError) -> Error {
             actual: db.message().to_owned(),
         });
     }
+    // The same SQLSTATE for a cancel request and a statement timeout.
+    if *code == SqlState::QUERY_CANCELED && db.message().contains("user request") {
+        return Error::Cancelled {
+            message: db.message().to_owned(),
+        };
+    }
     let transient = match *code {
         SqlState::T_R_SERIALIZATION_FAILURE => Some(TransientKind::SerializationFailure),
         SqlState::T_R_DEADLOCK_DETECTED => Some(TransientKind::Deadlock),

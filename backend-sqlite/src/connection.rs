@@ -1,6 +1,12 @@
 //! The SQLite connection: cached prepared statements, rows read in place.
 
-use athanor_core::{Connection, ConversionError, Dialect, Error, Result, Row, ValueRef};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use athanor_core::{
+    Connection, ConversionError, Dialect, Error, Result, Row, TransientKind, ValueRef,
+};
 use rusqlite::types::{ToSqlOutput, Value as SqliteValue, ValueRef as SqliteRef};
 use rusqlite::{Statement, ToSql};
 
@@ -13,7 +19,28 @@ const STATEMENT_CACHE: usize = 256;
 /// A connection to a SQLite database.
 pub struct SqliteConnection {
     conn: rusqlite::Connection,
+    /// When the running statement started, for the statement timeout.
+    clock: Option<Arc<StatementClock>>,
+    /// Set by a [`CancelHandle`](athanor_core::CancelHandle) as it
+    /// interrupts the running statement; cleared as a statement starts.
+    cancelled: Arc<AtomicBool>,
 }
+
+/// The start of the running statement, read by the progress handler.
+struct StatementClock {
+    base: Instant,
+    /// Nanoseconds from `base` to the start of the running statement.
+    started: AtomicU64,
+}
+
+impl StatementClock {
+    fn now(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// How many virtual-machine steps SQLite runs between two looks at the clock.
+const PROGRESS_STEPS: i32 = 10_000;
 
 impl std::fmt::Debug for SqliteConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,7 +110,11 @@ impl SqliteConnection {
         )
         .map_err(map_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(SqliteConnection { conn })
+        Ok(SqliteConnection {
+            conn,
+            clock: None,
+            cancelled: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// The rusqlite connection underneath, for what athanor does not cover.
@@ -221,15 +252,82 @@ impl Row for SqliteRow<'_, '_> {
     }
 }
 
+impl SqliteConnection {
+    /// Stops any statement that runs longer than `timeout` (`None`: no
+    /// limit) with [`Error::Transient`] of kind
+    /// [`TransientKind::StatementTimeout`], through SQLite's progress
+    /// handler (checked every few thousand steps of SQLite's virtual
+    /// machine; time spent waiting for a lock is the busy timeout's).
+    ///
+    /// # Failure
+    /// [`Error::Database`] when SQLite refuses the handler.
+    pub fn set_statement_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        let Some(limit) = timeout else {
+            self.conn
+                .progress_handler(0, None::<fn() -> bool>)
+                .map_err(map_error)?;
+            self.clock = None;
+            return Ok(());
+        };
+        let limit = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+        let clock = Arc::new(StatementClock {
+            base: Instant::now(),
+            started: AtomicU64::new(0),
+        });
+        let seen = Arc::clone(&clock);
+        self.conn
+            .progress_handler(
+                PROGRESS_STEPS,
+                Some(move || {
+                    seen.now()
+                        .saturating_sub(seen.started.load(Ordering::Relaxed))
+                        > limit
+                }),
+            )
+            .map_err(map_error)?;
+        self.clock = Some(clock);
+        Ok(())
+    }
+
+    /// Notes that a statement starts now.
+    #[inline]
+    fn start_clock(&self) {
+        self.cancelled.store(false, Ordering::Relaxed);
+        if let Some(clock) = &self.clock {
+            clock.started.store(clock.now(), Ordering::Relaxed);
+        }
+    }
+
+    /// The error for `e`: a statement the progress handler interrupted
+    /// timed out.
+    fn error(&self, e: rusqlite::Error) -> Error {
+        let interrupted = e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted);
+        if interrupted && self.cancelled.swap(false, Ordering::Relaxed) {
+            return Error::Cancelled {
+                message: e.to_string(),
+            };
+        }
+        if interrupted && self.clock.is_some() {
+            return Error::Transient {
+                kind: TransientKind::StatementTimeout,
+                code: Some("SQLITE_INTERRUPT".into()),
+                message: format!("the statement ran past the statement timeout ({e})"),
+            };
+        }
+        map_error(e)
+    }
+}
+
 impl Connection for SqliteConnection {
     fn dialect(&self) -> &'static dyn Dialect {
         &SQLITE
     }
 
     fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        self.start_clock();
         let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
         bind(&mut stmt, params)?;
-        let n = stmt.raw_execute().map_err(map_error)?;
+        let n = stmt.raw_execute().map_err(|e| self.error(e))?;
         Ok(n as u64)
     }
 
@@ -239,17 +337,19 @@ impl Connection for SqliteConnection {
         params: &[ValueRef<'_>],
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
+        self.start_clock();
         let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
         bind(&mut stmt, params)?;
         let mut rows = stmt.raw_query();
-        while let Some(row) = rows.next().map_err(map_error)? {
+        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
             each(&SqliteRow(row))?;
         }
         Ok(())
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
-        self.conn.execute_batch(sql).map_err(map_error)
+        self.start_clock();
+        self.conn.execute_batch(sql).map_err(|e| self.error(e))
     }
 
     fn last_insert_id(&mut self) -> Result<i64> {
@@ -258,5 +358,27 @@ impl Connection for SqliteConnection {
 
     fn in_transaction(&mut self) -> Option<bool> {
         Some(!self.conn.is_autocommit())
+    }
+
+    /// `sqlite3_interrupt` through rusqlite's interrupt handle.
+    fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
+        Some(athanor_core::CancelHandle::new(Arc::new(SqliteCancel {
+            interrupt: self.conn.get_interrupt_handle(),
+            cancelled: Arc::clone(&self.cancelled),
+        })))
+    }
+}
+
+/// Interrupts the statement running on a connection.
+struct SqliteCancel {
+    interrupt: rusqlite::InterruptHandle,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl athanor_core::CancelQuery for SqliteCancel {
+    fn cancel(&self) -> Result<()> {
+        self.cancelled.store(true, Ordering::Relaxed);
+        self.interrupt.interrupt();
+        Ok(())
     }
 }

@@ -269,6 +269,28 @@ impl Conn {
         self.inner.last_insert_id()
     }
 
+    /// The step between the keys of one multi-row insert; see
+    /// [`Connection::key_increment`].
+    pub fn key_increment(&mut self) -> Result<i64> {
+        self.inner.key_increment()
+    }
+
+    /// A `Send + Sync` handle that cancels, from another thread, the
+    /// statement running on this connection; the statement then fails with
+    /// [`Error::Cancelled`](crate::Error::Cancelled).
+    ///
+    /// # Failure
+    /// [`Error::Unsupported`](crate::Error::Unsupported) when the backend
+    /// cannot cancel.
+    pub fn cancel_handle(&mut self) -> Result<crate::CancelHandle> {
+        self.inner
+            .cancel_handle()
+            .ok_or_else(|| crate::Error::Unsupported {
+                backend: self.dialect.name(),
+                capability: "cancelling a running statement".into(),
+            })
+    }
+
     /// Whether the connection still answers.
     pub fn is_valid(&mut self) -> bool {
         self.inner.is_valid()

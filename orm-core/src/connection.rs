@@ -76,6 +76,20 @@ pub trait Connection: Send {
     /// (used when the dialect's [`KeyStrategy`](crate::KeyStrategy) is `LastInsertIdFirst`).
     fn last_insert_id(&mut self) -> Result<i64>;
 
+    /// The step between the keys one multi-row insert generates (MySQL's
+    /// `@@auto_increment_increment`, above 1 on Galera clusters): with
+    /// [`KeyStrategy::LastInsertIdFirst`](crate::KeyStrategy), row `n`'s key
+    /// is the last insert id plus `n` steps. 1 by default.
+    fn key_increment(&mut self) -> Result<i64> {
+        Ok(1)
+    }
+
+    /// A handle that cancels the statement running on this connection from
+    /// another thread; `None` when the backend cannot.
+    fn cancel_handle(&mut self) -> Option<crate::CancelHandle> {
+        None
+    }
+
     /// Whether the database has a transaction open on this connection, as
     /// the driver knows it without a round trip; `None` when it cannot tell
     /// (then a pool rolls back on return whenever a transaction may be open).

@@ -10,7 +10,9 @@ pub enum KeyStrategy {
     /// `INSERT ... RETURNING key` gives the keys, one row per inserted row.
     Returning,
     /// The connection's last insert id is the key of the first row of a
-    /// multi-row insert; the others follow consecutively (MySQL).
+    /// multi-row insert; the others follow, each
+    /// [`Connection::key_increment`](crate::Connection::key_increment)
+    /// after the one before (MySQL).
     LastInsertIdFirst,
 }
 

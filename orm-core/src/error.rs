@@ -172,8 +172,12 @@ pub enum Error {
         message: String,
     },
     /// No pooled connection became free in time.
-    #[error("timed out waiting for a pooled connection")]
-    PoolTimeout,
+    #[error("timed out waiting for a pooled connection{}", cause.as_ref().map(|c| format!("; the last attempt to connect failed: {c}")).unwrap_or_default())]
+    PoolTimeout {
+        /// The last error met while opening a connection for the pool, when
+        /// one failed (a server that is down or not answering shows here).
+        cause: Option<String>,
+    },
     /// A model or the schema is invalid (for example, a foreign key to a model that is not registered).
     #[error("invalid model or schema: {0}")]
     InvalidModel(String),
@@ -230,6 +234,14 @@ pub enum Error {
         kind: TransientKind,
         /// The database's error code.
         code: Option<String>,
+        /// The database's message.
+        message: String,
+    },
+    /// The statement was cancelled through a
+    /// [`CancelHandle`](crate::CancelHandle) (PostgreSQL `57014` by user
+    /// request, MySQL 1317, SQLite `SQLITE_INTERRUPT`).
+    #[error("statement cancelled: {message}")]
+    Cancelled {
         /// The database's message.
         message: String,
     },

@@ -22,6 +22,7 @@ mod expr;
 mod from_row;
 mod key;
 mod model;
+mod options;
 mod portable;
 mod query;
 pub mod raw;
@@ -58,6 +59,7 @@ pub use model::{
     Association, ColumnDef, DefaultValue, ForeignKeyDef, FromRow, IndexDef, Model,
     ReferentialAction, TableDef,
 };
+pub use options::{timeout_millis, CancelHandle, CancelQuery, ConnectOptions};
 pub use query::{
     model_columns, Assignment, Join, JoinKind, JoinPath, LockMode, LockWait, RowLock, Select,
     SelectStmt, Selection, TableRef,

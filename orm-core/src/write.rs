@@ -359,8 +359,13 @@ fn insert_chunk<M: Model>(
         (true, KeyStrategy::LastInsertIdFirst, Some(_)) => {
             conn.execute(sql, &params).map_err(|e| e.in_table(table))?;
             let first = conn.last_insert_id()?;
+            let step = if rows.len() > 1 {
+                conn.key_increment()?
+            } else {
+                1
+            };
             for pos in 0..rows.len() {
-                on_key(pos, first + pos as i64)?;
+                on_key(pos, first + pos as i64 * step)?;
             }
         }
         _ => {

@@ -191,7 +191,7 @@ pub fn pool_timeout_is_its_own_error(db: &Database) {
         }
         assert!(held.len() <= 16, "the pool handed out more than its size");
     };
-    assert!(matches!(err, Error::PoolTimeout), "{err}");
+    assert!(matches!(err, Error::PoolTimeout { .. }), "{err}");
     assert!(!held.is_empty());
     // A returned connection is handed out again.
     held.pop();
