@@ -172,10 +172,16 @@ impl MysqlConnection {
                 message: format!("the connection was closed after an earlier failure: {why}"),
             });
         }
-        if let Err(Error::Connection { message }) = &outcome {
-            if message.contains("timed out") {
+        match &outcome {
+            Err(Error::Connection { message }) if message.contains("timed out") => {
                 self.broken = Some(message.clone());
             }
+            // The server closes the connection after a packet over its
+            // max_allowed_packet (1153); ask whether it is still there.
+            Err(Error::TooLarge { message, .. }) if self.conn.ping().is_err() => {
+                self.broken = Some(message.clone());
+            }
+            _ => {}
         }
         outcome
     }
@@ -810,6 +816,10 @@ impl Connection for MysqlConnection {
 
     fn is_valid(&mut self) -> bool {
         self.broken.is_none() && self.conn.ping().is_ok()
+    }
+
+    fn is_broken(&mut self) -> bool {
+        self.broken.is_some()
     }
 
     /// `KILL QUERY <connection id>` over a second connection.

@@ -653,6 +653,10 @@ impl Connection for PgConnection {
         !self.client.is_closed() && self.client.is_valid(VALID_TIMEOUT).is_ok()
     }
 
+    fn is_broken(&mut self) -> bool {
+        self.client.is_closed()
+    }
+
     /// A cancel request over a connection of its own (the postgres crate's
     /// `CancelToken`).
     fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {

@@ -101,4 +101,11 @@ pub trait Connection: Send {
     fn is_valid(&mut self) -> bool {
         self.execute_batch("SELECT 1").is_ok()
     }
+
+    /// Whether the connection is known to be unusable without asking the
+    /// server (the driver saw it close, or gave it up after a timeout):
+    /// a pool then closes it instead of handing it out again.
+    fn is_broken(&mut self) -> bool {
+        false
+    }
 }

@@ -622,17 +622,31 @@ impl<M: Model, R: FromRow> Select<M, R> {
     /// alias, no join, filter, grouping, order or offset, and no limit or the
     /// limit `first` (1) or `one` (2) adds.
     fn cacheable(&self, limit: Option<u64>) -> Option<Kind> {
-        let s = &self.stmt;
+        // Every field named: a new clause of SelectStmt fails to compile
+        // here until it says whether it changes the cached text.
+        let SelectStmt {
+            distinct,
+            columns: _,
+            from,
+            joins,
+            filter,
+            group_by,
+            having,
+            order_by,
+            limit: _,
+            offset,
+            lock,
+        } = &self.stmt;
         let plain = self.model_columns
-            && !s.distinct
-            && s.from.alias.is_none()
-            && s.joins.is_empty()
-            && s.filter.is_none()
-            && s.group_by.is_empty()
-            && s.having.is_none()
-            && s.order_by.is_empty()
-            && s.offset.is_none()
-            && s.lock.is_none()
+            && !distinct
+            && from.alias.is_none()
+            && joins.is_empty()
+            && filter.is_none()
+            && group_by.is_empty()
+            && having.is_none()
+            && order_by.is_empty()
+            && offset.is_none()
+            && lock.is_none()
             && matches!(limit, None | Some(1) | Some(2));
         plain.then_some(Kind::SelectAll { limit })
     }
@@ -647,7 +661,10 @@ impl<M: Model, R: FromRow> Select<M, R> {
         Ok(out)
     }
 
-    /// Calls `each` for every matching row without collecting them.
+    /// Calls `each` for every matching row without collecting them into a
+    /// `Vec`. (The PostgreSQL backend receives a statement's rows in one
+    /// buffer, its driver's fastest path, so memory there still grows with
+    /// the result; page with `limit`/`offset` for very large reads.)
     pub fn for_each<E: Executor + ?Sized>(
         &self,
         ex: &mut E,

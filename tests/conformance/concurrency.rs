@@ -188,3 +188,37 @@ pub fn isolation_levels_begin_transactions(db: &Database) {
     assert!(!err.is_retryable(), "{err}");
     assert_eq!(attempts, 1);
 }
+
+pub fn cached_statements_keep_their_row_locks(db: &Database) {
+    setup(db, 2);
+    let mut conn = db.connect().unwrap();
+    let clause = conn
+        .dialect()
+        .row_lock_clause(RowLock {
+            mode: LockMode::Update,
+            wait: LockWait::Wait,
+        })
+        .unwrap();
+    let mut tx = conn.transaction().unwrap();
+    // The plain select is rendered once and cached; a locking one must not
+    // be served from that cache, nor leave its clause in it.
+    let sql_of = |tx: &mut athanor::Transaction<'_>, locked: bool| {
+        let q = if locked {
+            Counter::query().for_update()
+        } else {
+            Counter::query()
+        };
+        let (rows, sql) = athanor::capture_statements(|| q.all(tx).unwrap());
+        assert_eq!(rows.len(), 2);
+        sql.into_iter().last().unwrap()
+    };
+    let plain = sql_of(&mut tx, false);
+    let locked = sql_of(&mut tx, true);
+    let plain_again = sql_of(&mut tx, false);
+    assert!(locked.ends_with(&clause), "{locked}");
+    assert_eq!(plain, plain_again);
+    if !clause.is_empty() {
+        assert!(!plain.contains(clause.trim()), "{plain}");
+    }
+    tx.commit().unwrap();
+}

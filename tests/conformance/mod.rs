@@ -32,6 +32,7 @@ macro_rules! conformance_suite {
             concurrency::the_retry_helper_loses_no_increment_under_serializable,
             concurrency::locked_rows_can_be_skipped_or_refused,
             concurrency::isolation_levels_begin_transactions,
+            concurrency::cached_statements_keep_their_row_locks,
             crud::insert_fills_generated_key,
             crud::insert_many_is_one_statement_and_fills_every_key,
             crud::insert_many_over_the_parameter_limit_is_chunked_atomically,
