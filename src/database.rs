@@ -515,4 +515,18 @@ mod tests {
         assert!(!err.to_string().contains("secret"), "{err}");
         assert!(take_timeouts("mysql://h/db?connect_timeout=-1").is_err());
     }
+
+    #[test]
+    fn builders_never_show_a_password() {
+        for (url, password) in [
+            ("postgres://app:ab/cd@db/prod", "ab/cd"),
+            ("postgres://app:ab?cd@db/prod", "ab?cd"),
+            ("postgres://app:ab#cd@db/prod", "ab#cd"),
+            ("postgres://app:ab@cd@db/prod", "ab@cd"),
+        ] {
+            let shown = format!("{:?}", Database::builder(url));
+            assert!(!shown.contains(password), "{shown}");
+            assert!(shown.contains("postgres://app:***@db/prod"), "{shown}");
+        }
+    }
 }
