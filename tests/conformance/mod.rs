@@ -62,6 +62,7 @@ macro_rules! conformance_suite {
             errors::urls_follow_the_sqlite_convention_and_never_show_passwords,
             errors::extreme_integers_as_floats_are_typed_errors_not_panics,
             errors::a_filter_nested_ten_thousand_deep_is_a_typed_error,
+            errors::a_filter_at_the_depth_limit_runs,
             errors::long_in_lists_run_and_limits_are_typed_errors,
             filters::property_random_filter_matches_rust_evaluation,
             filters::property_group_by_matches_rust_aggregation,
