@@ -65,6 +65,7 @@ macro_rules! conformance_suite {
             errors::a_filter_at_the_depth_limit_runs,
             errors::long_in_lists_run_and_limits_are_typed_errors,
             filters::property_random_filter_matches_rust_evaluation,
+            filters::property_long_integer_lists_match_rust_evaluation,
             filters::property_group_by_matches_rust_aggregation,
             joins::inner_join_along_a_relationship_reads_pairs,
             joins::left_join_gives_none_for_the_missing_side,
