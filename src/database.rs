@@ -20,7 +20,9 @@ enum Target {
 /// a third slash starts a relative path and a fourth an absolute one
 /// (`sqlite:///x.db` is `x.db`, `sqlite:////abs/x.db` is `/abs/x.db`);
 /// `sqlite://relative/x.db` is relative too. `sqlite::memory:`,
-/// `sqlite:///:memory:` and `sqlite://` are in memory.
+/// `sqlite:///:memory:` and `sqlite://` are in memory. A three-slash path
+/// that most likely means an absolute one is refused (see
+/// [`refuse_absolute_looking`]).
 fn parse_url(url: &str) -> Result<Target> {
     let (scheme, rest) = url.split_once(':').ok_or_else(|| {
         Error::Url(format!(
@@ -30,14 +32,22 @@ fn parse_url(url: &str) -> Result<Target> {
     })?;
     match scheme {
         "sqlite" => {
-            let path = match rest.strip_prefix("//") {
+            let (path, third_slash) = match rest.strip_prefix("//") {
                 // `sqlite:///x.db`: the third slash only separates the (empty) host.
-                Some(after) => after.strip_prefix('/').unwrap_or(after),
-                None => rest,
+                Some(after) => match after.strip_prefix('/') {
+                    Some(path) => (path, true),
+                    None => (after, false),
+                },
+                None => (rest, false),
             };
             match path {
                 ":memory:" | "memory:" | "" => Ok(Target::SqliteMemory),
-                p => Ok(Target::SqliteFile(p.to_owned())),
+                p => {
+                    if third_slash {
+                        refuse_absolute_looking(url, p)?;
+                    }
+                    Ok(Target::SqliteFile(p.to_owned()))
+                }
             }
         }
         "postgres" | "postgresql" => Ok(Target::Postgres(url.to_owned())),
@@ -47,6 +57,28 @@ fn parse_url(url: &str) -> Result<Target> {
             athanor_core::redact_url(url)
         ))),
     }
+}
+
+/// Refuses `sqlite:///var/lib/x.db` when it was most likely meant as the
+/// absolute `/var/lib/x.db` (as athanor read three slashes before it took
+/// SQLAlchemy's convention): the path's first component is missing from the
+/// working directory but present at the filesystem root. Opening it would
+/// quietly create a new, empty database under the working directory.
+fn refuse_absolute_looking(url: &str, path: &str) -> Result<()> {
+    let first = path.split('/').next().unwrap_or("");
+    if first.is_empty() || first == "." || first == ".." {
+        return Ok(());
+    }
+    let root = std::path::Path::new("/").join(first);
+    if std::path::Path::new(first).exists() || !root.exists() {
+        return Ok(());
+    }
+    Err(Error::Url(format!(
+        "`{}`: three slashes make `{path}` relative to the working directory, which has no `{first}`, \
+         while `/{first}` exists; for the absolute path write four slashes: `sqlite:////{path}` \
+         (for a new relative path, `sqlite://{path}` or `./` after the third slash)",
+        athanor_core::redact_url(url)
+    )))
 }
 
 #[cfg_attr(
@@ -493,6 +525,49 @@ mod tests {
         assert!(matches!(parse_url("nothing"), Err(Error::Url(_))));
     }
 
+    /// `sqlite:///var/lib/app/data.db` meant `/var/lib/app/data.db` before
+    /// athanor took SQLAlchemy's convention: where that is what it most
+    /// likely still means, it is refused rather than created as a new,
+    /// empty, relative database.
+    #[test]
+    fn three_slashes_before_a_root_directory_are_refused() {
+        // The tests run in the crate's directory, which has no `var`; `/var`
+        // exists on any Unix.
+        assert!(!std::path::Path::new("var").exists());
+        if std::path::Path::new("/var").exists() {
+            let err = parse_url("sqlite:///var/lib/app/data.db").unwrap_err();
+            assert!(matches!(err, Error::Url(_)), "{err}");
+            assert!(
+                err.to_string().contains("sqlite:////var/lib/app/data.db"),
+                "{err}"
+            );
+        }
+        // Four slashes: the absolute path.
+        assert_eq!(
+            parse_url("sqlite:////var/lib/app/data.db").unwrap(),
+            Target::SqliteFile("/var/lib/app/data.db".into())
+        );
+        // A first component present here is relative, as is `./`.
+        assert_eq!(
+            parse_url("sqlite:///src/x.db").unwrap(),
+            Target::SqliteFile("src/x.db".into())
+        );
+        assert_eq!(
+            parse_url("sqlite:///./var/x.db").unwrap(),
+            Target::SqliteFile("./var/x.db".into())
+        );
+        // Neither here nor at the root: a new relative file, as asked.
+        assert_eq!(
+            parse_url("sqlite:///no-such-dir-athanor/x.db").unwrap(),
+            Target::SqliteFile("no-such-dir-athanor/x.db".into())
+        );
+        // Two slashes name a relative path and are not second-guessed.
+        assert_eq!(
+            parse_url("sqlite://var/x.db").unwrap(),
+            Target::SqliteFile("var/x.db".into())
+        );
+    }
+
     #[test]
     fn timeouts_are_taken_out_of_urls() {
         let (url, t) = take_timeouts(
@@ -514,5 +589,19 @@ mod tests {
         assert!(matches!(err, Error::Url(_)), "{err}");
         assert!(!err.to_string().contains("secret"), "{err}");
         assert!(take_timeouts("mysql://h/db?connect_timeout=-1").is_err());
+    }
+
+    #[test]
+    fn builders_never_show_a_password() {
+        for (url, password) in [
+            ("postgres://app:ab/cd@db/prod", "ab/cd"),
+            ("postgres://app:ab?cd@db/prod", "ab?cd"),
+            ("postgres://app:ab#cd@db/prod", "ab#cd"),
+            ("postgres://app:ab@cd@db/prod", "ab@cd"),
+        ] {
+            let shown = format!("{:?}", Database::builder(url));
+            assert!(!shown.contains(password), "{shown}");
+            assert!(shown.contains("postgres://app:***@db/prod"), "{shown}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use mysql::prelude::Protocol;
 use mysql::prelude::Queryable;
 use mysql::{Column, Params, QueryResult, Value as MyValue};
 
-use crate::dialect::{MysqlDialect, MARIADB, MARIADB_LEGACY, MYSQL};
+use crate::dialect::{MysqlDialect, MARIADB, MARIADB_10_5, MARIADB_LEGACY, MYSQL, MYSQL_LEGACY};
 use crate::error::map_error;
 
 /// How many prepared statements each connection keeps.
@@ -244,7 +244,7 @@ impl MysqlConnection {
     }
 
     /// The dialect variant this server speaks ([`MARIADB`],
-    /// [`MARIADB_LEGACY`] or [`MYSQL`]).
+    /// [`MARIADB_10_5`], [`MARIADB_LEGACY`], [`MYSQL`] or [`MYSQL_LEGACY`]).
     pub fn mysql_dialect(&self) -> &'static MysqlDialect {
         self.dialect
     }
@@ -300,22 +300,27 @@ macro_rules! run {
 }
 
 /// The dialect for a server's `VERSION()`: MariaDB 10.5 and later have
-/// `INSERT ... RETURNING`, older MariaDB and MySQL do not.
+/// `INSERT ... RETURNING`, older MariaDB and MySQL do not; MariaDB 10.6 and
+/// MySQL 8.0.4 and later have `JSON_TABLE`.
 fn dialect_for(version: &str) -> &'static MysqlDialect {
-    if !version.contains("MariaDB") {
-        return &MYSQL;
-    }
+    let mariadb = version.contains("MariaDB");
     // Replication-compatible versions read `5.5.5-10.11.6-MariaDB`.
-    let version = version.strip_prefix("5.5.5-").unwrap_or(version);
+    let version = match mariadb {
+        true => version.strip_prefix("5.5.5-").unwrap_or(version),
+        false => version,
+    };
     let mut parts = version
         .split(|c: char| !c.is_ascii_digit())
         .map(|p| p.parse::<u32>().unwrap_or(0));
     let major = parts.next().unwrap_or(0);
     let minor = parts.next().unwrap_or(0);
-    if (major, minor) >= (10, 5) {
-        &MARIADB
-    } else {
-        &MARIADB_LEGACY
+    let patch = parts.next().unwrap_or(0);
+    match (mariadb, (major, minor, patch)) {
+        (false, v) if v >= (8, 0, 4) => &MYSQL,
+        (false, _) => &MYSQL_LEGACY,
+        (true, v) if v >= (10, 6, 0) => &MARIADB,
+        (true, v) if v >= (10, 5, 0) => &MARIADB_10_5,
+        (true, _) => &MARIADB_LEGACY,
     }
 }
 
@@ -859,7 +864,14 @@ mod tests {
             dialect_for("10.11.6-MariaDB-0+deb12u1"),
             &MARIADB
         ));
-        assert!(std::ptr::eq(dialect_for("5.5.5-10.5.1-MariaDB"), &MARIADB));
+        assert!(std::ptr::eq(
+            dialect_for("5.5.5-10.5.1-MariaDB"),
+            &MARIADB_10_5
+        ));
+        assert!(std::ptr::eq(dialect_for("10.6.0-MariaDB"), &MARIADB));
+        assert!(std::ptr::eq(dialect_for("8.0.3-rc-log"), &MYSQL_LEGACY));
+        assert!(std::ptr::eq(dialect_for("8.0.4"), &MYSQL));
+        assert!(std::ptr::eq(dialect_for("5.7.44"), &MYSQL_LEGACY));
         assert!(std::ptr::eq(
             dialect_for("10.4.32-MariaDB"),
             &MARIADB_LEGACY

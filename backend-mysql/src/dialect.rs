@@ -2,7 +2,8 @@
 //!
 //! The two servers speak the same SQL for everything athanor renders except
 //! the names of their collations and `CREATE INDEX IF NOT EXISTS`, so one
-//! dialect type serves both, in two variants: [`MARIADB`] and [`MYSQL`].
+//! dialect type serves both, in variants: [`MARIADB`] and [`MYSQL`], and
+//! for older servers [`MARIADB_10_5`], [`MARIADB_LEGACY`] and [`MYSQL_LEGACY`].
 
 use athanor_core::{
     CastTarget, ColumnType, Dialect, Isolation, KeyStrategy, LockMode, RowLock, UpsertStyle,
@@ -16,6 +17,8 @@ pub struct MysqlDialect {
     mariadb: bool,
     /// Whether `INSERT ... RETURNING` gives the generated keys (MariaDB 10.5+).
     returning: bool,
+    /// Whether `JSON_TABLE` unpacks a JSON array (MariaDB 10.6+, MySQL 8.0.4+).
+    json_table: bool,
     /// Binary (case-sensitive, no trailing-space padding) utf8mb4 collation.
     binary_collation: &'static str,
     /// `CREATE TABLE` suffix naming the engine and the binary collation.
@@ -26,38 +29,52 @@ pub struct MysqlDialect {
     text_ci: &'static str,
 }
 
-/// The dialect of MariaDB (10.5 and later): collations `utf8mb4_nopad_bin`
+/// The dialect of MariaDB (10.6 and later): collations `utf8mb4_nopad_bin`
 /// and `utf8mb4_unicode_nopad_ci`; generated keys come back by
-/// `INSERT ... RETURNING`.
+/// `INSERT ... RETURNING`; `JSON_TABLE` unpacks long integer lists.
 pub static MARIADB: MysqlDialect = MysqlDialect {
     mariadb: true,
     returning: true,
+    json_table: true,
     binary_collation: "utf8mb4_nopad_bin",
     table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
     text_ci: "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_nopad_ci",
+};
+
+/// The dialect of MariaDB 10.5: as [`MARIADB`], but without `JSON_TABLE`
+/// (10.6), so an integer list too long for one parameter per value is an
+/// `Error::Unsupported`.
+pub static MARIADB_10_5: MysqlDialect = MysqlDialect {
+    json_table: false,
+    ..MARIADB
 };
 
 /// The dialect of MariaDB before 10.5, which has no `INSERT ... RETURNING`:
-/// as [`MARIADB`], but generated keys come back by the last insert id (the
-/// first row's key, the others `@@auto_increment_increment` apart).
+/// as [`MARIADB_10_5`], but generated keys come back by the last insert id
+/// (the first row's key, the others `@@auto_increment_increment` apart).
 pub static MARIADB_LEGACY: MysqlDialect = MysqlDialect {
-    mariadb: true,
     returning: false,
-    binary_collation: "utf8mb4_nopad_bin",
-    table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
-    text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
-    text_ci: "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_nopad_ci",
+    ..MARIADB_10_5
 };
 
-/// The dialect of MySQL 8: collations `utf8mb4_0900_bin` and `utf8mb4_0900_ai_ci`.
+/// The dialect of MySQL 8 (8.0.4 and later): collations `utf8mb4_0900_bin`
+/// and `utf8mb4_0900_ai_ci`.
 pub static MYSQL: MysqlDialect = MysqlDialect {
     mariadb: false,
     returning: false,
+    json_table: true,
     binary_collation: "utf8mb4_0900_bin",
     table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin",
     text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
     text_ci: "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci",
+};
+
+/// The dialect of MySQL before 8.0.4: as [`MYSQL`], but without
+/// `JSON_TABLE`.
+pub static MYSQL_LEGACY: MysqlDialect = MysqlDialect {
+    json_table: false,
+    ..MYSQL
 };
 
 impl MysqlDialect {
@@ -193,7 +210,12 @@ impl Dialect for MysqlDialect {
     }
 
     // JSON_TABLE: MariaDB 10.6+, MySQL 8.0.4+.
+    // `JSON_TABLE` came with MariaDB 10.6 and MySQL 8.0.4; before, a list
+    // too long for one parameter per value cannot be sent.
     fn integer_list_subquery(&self) -> Option<(&'static str, &'static str)> {
+        if !self.json_table {
+            return None;
+        }
         Some((
             "(SELECT athanor_v FROM JSON_TABLE(",
             ", '$[*]' COLUMNS (athanor_v BIGINT PATH '$')) AS athanor_list)",

@@ -4,9 +4,9 @@
 //! runs in strict mode and reports matched rows for UPDATE, so the server
 //! answers as SQLite and PostgreSQL do whatever its own defaults are. The
 //! connection tells MariaDB from MySQL by the server's version and picks the
-//! matching dialect variant ([`MARIADB`], [`MARIADB_LEGACY`] before 10.5, or
-//! [`MYSQL`]): their collation names
-//! differ.
+//! matching dialect variant ([`MARIADB`]; [`MARIADB_10_5`], without
+//! `JSON_TABLE`; [`MARIADB_LEGACY`] before 10.5; [`MYSQL`]; [`MYSQL_LEGACY`]
+//! before 8.0.4): their collation names and features differ.
 #![warn(missing_docs)]
 
 mod connection;
@@ -14,4 +14,4 @@ mod dialect;
 mod error;
 
 pub use connection::MysqlConnection;
-pub use dialect::{MysqlDialect, MARIADB, MARIADB_LEGACY, MYSQL};
+pub use dialect::{MysqlDialect, MARIADB, MARIADB_10_5, MARIADB_LEGACY, MYSQL, MYSQL_LEGACY};

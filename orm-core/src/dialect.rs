@@ -184,8 +184,11 @@ pub trait Dialect: Send + Sync + 'static {
     /// A subquery yielding the integers of a JSON array (`[1,2,3]`) bound
     /// as one text parameter: the text written before and after its
     /// placeholder. The core writes `x IN <subquery>` for integer lists
-    /// longer than [`LONG_IN_LIST`](crate::LONG_IN_LIST); `None` binds one
-    /// parameter per value.
+    /// longer than [`LONG_IN_LIST`](crate::LONG_IN_LIST). `None`: the
+    /// backend cannot unpack such an array, and the list is bound one
+    /// parameter per value, which makes a statement over
+    /// [`max_parameters`](Dialect::max_parameters) an
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
     fn integer_list_subquery(&self) -> Option<(&'static str, &'static str)> {
         None
     }

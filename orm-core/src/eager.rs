@@ -270,8 +270,7 @@ fn fetch_in_chunks(
             Some(f) => f.clone().and(list),
             None => list,
         });
-        let mut w = SqlWriter::new(conn.dialect());
-        w.select(&stmt)?;
+        let w = SqlWriter::statement(conn.dialect(), |w| w.select(&stmt))?;
         conn.query(&w.sql, &w.params, each)
             .map_err(|e| e.in_table(table))?;
     }

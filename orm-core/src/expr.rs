@@ -61,7 +61,9 @@ pub enum Func {
 }
 
 /// The length above which an `is_in`/`not_in` list of integers is bound as
-/// one parameter ([`Expr::InIntegers`]) instead of one parameter per value.
+/// one parameter ([`Expr::InIntegers`]) instead of one parameter per value,
+/// where the backend can unpack a JSON array (see
+/// [`SqlWriter::statement`](crate::SqlWriter::statement)).
 pub const LONG_IN_LIST: usize = 1000;
 
 /// The values of `list` when every one is a bound integer.
@@ -138,7 +140,8 @@ pub enum Expr {
     },
     /// `x [NOT] IN (integers...)` for a list longer than [`LONG_IN_LIST`]:
     /// the integers are bound as one parameter, a JSON array the database
-    /// unpacks, so the list stays under any parameter limit.
+    /// unpacks, so the list stays under any parameter limit (one parameter
+    /// per value on a backend that cannot unpack it).
     InIntegers {
         /// The tested expression.
         expr: Box<Expr>,

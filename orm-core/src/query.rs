@@ -609,8 +609,8 @@ impl<M: Model, R: FromRow> Select<M, R> {
             })?;
             conn.query(&sql, &[], &mut on_row)
         } else {
-            let mut w = SqlWriter::new(conn.dialect());
-            w.select_with_limit(&self.stmt, limit)?;
+            let w =
+                SqlWriter::statement(conn.dialect(), |w| w.select_with_limit(&self.stmt, limit))?;
             conn.query(&w.sql, &w.params, &mut on_row)
         }
         .map_err(|e| e.in_table(M::TABLE))?;
@@ -723,18 +723,20 @@ impl<M: Model, R: FromRow> Select<M, R> {
             && !self.stmt.distinct
             && self.stmt.group_by.is_empty();
         let conn = ex.conn()?;
-        let mut w = SqlWriter::new(conn.dialect());
-        if plain {
-            // Written from the statement itself, not a copy of it.
-            w.push("SELECT COUNT(*)");
-            w.from_clause(&self.stmt)?;
-        } else {
-            // The derived table's columns get names of their own: MySQL
-            // refuses two columns of the same name (a join's `id`s).
-            w.push("SELECT COUNT(*) FROM (");
-            w.select_with_column_aliases(&self.stmt)?;
-            w.push(") AS ").ident("athanor_counted");
-        }
+        let w = SqlWriter::statement(conn.dialect(), |w| {
+            if plain {
+                // Written from the statement itself, not a copy of it.
+                w.push("SELECT COUNT(*)");
+                w.from_clause(&self.stmt)
+            } else {
+                // The derived table's columns get names of their own: MySQL
+                // refuses two columns of the same name (a join's `id`s).
+                w.push("SELECT COUNT(*) FROM (");
+                w.select_with_column_aliases(&self.stmt)?;
+                w.push(") AS ").ident("athanor_counted");
+                Ok(())
+            }
+        })?;
         let mut n = 0i64;
         conn.query(&w.sql, &w.params, &mut |row| {
             n = i64::from_row(row, 0)?;
@@ -747,10 +749,12 @@ impl<M: Model, R: FromRow> Select<M, R> {
     pub fn exists<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<bool> {
         self.check()?;
         let conn = ex.conn()?;
-        let mut w = SqlWriter::new(conn.dialect());
-        w.push("SELECT CASE WHEN EXISTS (");
-        w.select(&self.stmt)?;
-        w.push(") THEN 1 ELSE 0 END");
+        let w = SqlWriter::statement(conn.dialect(), |w| {
+            w.push("SELECT CASE WHEN EXISTS (");
+            w.select(&self.stmt)?;
+            w.push(") THEN 1 ELSE 0 END");
+            Ok(())
+        })?;
         let mut found = false;
         conn.query(&w.sql, &w.params, &mut |row| {
             found = bool::from_row(row, 0)?;
@@ -789,16 +793,18 @@ impl<M: Model, R: FromRow> Select<M, R> {
             )));
         }
         let conn = ex.conn()?;
-        let mut w = SqlWriter::new(conn.dialect());
-        w.push("UPDATE ").ident(M::TABLE.name).push(" SET ");
-        w.list(&assignments, |w, a| {
-            w.ident(a.column).push(" = ");
-            w.expr(&a.value)
+        let w = SqlWriter::statement(conn.dialect(), |w| {
+            w.push("UPDATE ").ident(M::TABLE.name).push(" SET ");
+            w.list(&assignments, |w, a| {
+                w.ident(a.column).push(" = ");
+                w.expr(&a.value)
+            })?;
+            if let Some(f) = &self.stmt.filter {
+                w.push(" WHERE ");
+                w.expr(f)?;
+            }
+            Ok(())
         })?;
-        if let Some(f) = &self.stmt.filter {
-            w.push(" WHERE ");
-            w.expr(f)?;
-        }
         conn.execute(&w.sql, &w.params)
             .map_err(|e| e.in_table(M::TABLE))
     }
@@ -820,12 +826,14 @@ impl<M: Model, R: FromRow> Select<M, R> {
         self.check()?;
         self.no_joins("delete")?;
         let conn = ex.conn()?;
-        let mut w = SqlWriter::new(conn.dialect());
-        w.push("DELETE FROM ").ident(M::TABLE.name);
-        if let Some(f) = &self.stmt.filter {
-            w.push(" WHERE ");
-            w.expr(f)?;
-        }
+        let w = SqlWriter::statement(conn.dialect(), |w| {
+            w.push("DELETE FROM ").ident(M::TABLE.name);
+            if let Some(f) = &self.stmt.filter {
+                w.push(" WHERE ");
+                w.expr(f)?;
+            }
+            Ok(())
+        })?;
         conn.execute(&w.sql, &w.params)
             .map_err(|e| e.in_table(M::TABLE))
     }

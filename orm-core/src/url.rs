@@ -1,12 +1,27 @@
 //! Database URLs in messages: the password never shows.
 
+/// Where the user info of `rest` (a URL after its `://`) ends: the position
+/// of the `@` that separates it from the host, when there is one.
+///
+/// A password may hold an unencoded `/`, `?`, `#` or `@` (the PostgreSQL
+/// driver accepts them), so the authority is not cut at the first `/`:
+/// the user info runs to the last `@` before the query string (the first
+/// `?` or `#` after the last `/`), or, when no `@` comes before that, to the
+/// last `@` of all. An `@` in a query string is thus left alone, and a
+/// password is never cut short (at worst a little more is hidden).
+fn userinfo_end(rest: &str) -> Option<usize> {
+    let after_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let query = rest[after_slash..]
+        .find(['?', '#'])
+        .map_or(rest.len(), |i| after_slash + i);
+    rest[..query].rfind('@').or_else(|| rest.rfind('@'))
+}
+
 /// The password of `scheme://user:password@host/...`, as written in the URL
 /// (percent-encoded), when there is one.
 pub fn url_password(url: &str) -> Option<&str> {
     let (_, rest) = url.split_once("://")?;
-    // The authority ends at the first '/', '?' or '#'; the user info at its last '@'.
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let (userinfo, _) = authority.rsplit_once('@')?;
+    let userinfo = &rest[..userinfo_end(rest)?];
     let (_, password) = userinfo.split_once(':')?;
     Some(password)
 }
@@ -14,35 +29,60 @@ pub fn url_password(url: &str) -> Option<&str> {
 /// `url` with its password replaced by `***`, for error messages, logs and
 /// `Debug` output. A URL without a password is returned unchanged.
 pub fn redact_url(url: &str) -> String {
-    match url_password(url) {
-        Some(password) => {
-            let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-            let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let (authority, tail) = rest.split_at(authority_len);
-            let at = authority.rfind('@').unwrap_or(0);
-            let user_end = at - password.len() - 1;
-            format!(
-                "{scheme}://{}:***{}{tail}",
-                &authority[..user_end],
-                &authority[at..]
-            )
-        }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some(at) = userinfo_end(rest) else {
+        return url.to_owned();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
         None => url.to_owned(),
     }
 }
 
 /// `message` with any occurrence of `url`, or of its password (raw or
 /// percent-decoded), replaced: for driver messages about a connection
-/// that may quote what they were given.
+/// that may quote what they were given. The password is replaced only where
+/// it stands whole, not inside a longer word (a password `a` leaves
+/// "authentication" alone).
 pub fn redact_message(message: &str, url: &str) -> String {
     let mut out = message.replace(url, &redact_url(url));
     if let Some(password) = url_password(url).filter(|p| !p.is_empty()) {
-        out = out.replace(password, "***");
+        out = replace_whole(&out, password);
         let decoded = percent_decode(password);
         if !decoded.is_empty() {
-            out = out.replace(&decoded, "***");
+            out = replace_whole(&out, &decoded);
         }
     }
+    out
+}
+
+/// `text` with each occurrence of `needle` not adjacent to a letter or digit
+/// (on a side where `needle` itself starts or ends with one) replaced by `***`.
+fn replace_whole(text: &str, needle: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let starts_word = needle.chars().next().is_some_and(word);
+    let ends_word = needle.chars().next_back().is_some_and(word);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(found) = text[from..].find(needle) {
+        let start = from + found;
+        let end = start + needle.len();
+        let before_ok = !starts_word || !text[..start].chars().next_back().is_some_and(word);
+        let after_ok = !ends_word || !text[end..].chars().next().is_some_and(word);
+        if before_ok && after_ok {
+            out.push_str(&text[copied..start]);
+            out.push_str("***");
+            copied = end;
+            from = end;
+        } else {
+            // Step one character on: an overlapping occurrence may stand whole.
+            from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -89,6 +129,65 @@ mod tests {
                 "mysql://u:s3cr%40t@h/db"
             ),
             "bad *** in mysql://u:***@h/db"
+        );
+    }
+
+    #[test]
+    fn passwords_with_delimiters_are_redacted() {
+        for (url, password, redacted) in [
+            (
+                "postgres://app:ab/cd@db/prod",
+                "ab/cd",
+                "postgres://app:***@db/prod",
+            ),
+            (
+                "postgres://app:ab?cd@db/prod?sslmode=disable",
+                "ab?cd",
+                "postgres://app:***@db/prod?sslmode=disable",
+            ),
+            (
+                "postgres://app:ab#cd@db:5432/prod",
+                "ab#cd",
+                "postgres://app:***@db:5432/prod",
+            ),
+            (
+                "postgres://app:a@b/c?d#e@db/prod",
+                "a@b/c?d#e",
+                "postgres://app:***@db/prod",
+            ),
+            ("postgres://app:x/y?z@db", "x/y?z", "postgres://app:***@db"),
+            (
+                "postgres://app:pw@db/prod?options=a@b",
+                "pw",
+                "postgres://app:***@db/prod?options=a@b",
+            ),
+        ] {
+            assert_eq!(url_password(url), Some(password), "{url}");
+            let shown = redact_url(url);
+            assert_eq!(shown, redacted, "{url}");
+            assert!(!shown.contains(password), "{shown}");
+        }
+        assert_eq!(url_password("postgres://db/prod?x=a@b"), None);
+        assert_eq!(
+            redact_url("postgres://db/prod?x=a@b"),
+            "postgres://db/prod?x=a@b"
+        );
+    }
+
+    #[test]
+    fn a_short_password_leaves_the_message_readable() {
+        let url = "postgres://app:a@db/prod";
+        assert_eq!(
+            redact_message("password authentication failed for user \"app\": a", url),
+            "password authentication failed for user \"app\": ***"
+        );
+        assert_eq!(
+            redact_message("bad password 'a' at postgres://app:a@db/prod", url),
+            "bad password '***' at postgres://app:***@db/prod"
+        );
+        assert_eq!(
+            redact_message("x ab/cd y", "postgres://app:ab/cd@db/prod"),
+            "x *** y"
         );
     }
 }

@@ -316,6 +316,86 @@ pub fn a_filter_nested_ten_thousand_deep_is_a_typed_error(db: &Database) {
     assert_eq!(Artist::query().filter(filter).count(&mut conn).unwrap(), 1);
 }
 
+/// `ID = ID + ID + ... + ID`, nested exactly `depth` deep: the comparison,
+/// `depth - 2` additions, and the columns at the bottom.
+fn sum_nested(depth: usize, equals: i64) -> athanor::Expr {
+    use athanor::{BinOp, Expr, Value};
+    let mut sum = Artist::ID.expr();
+    for _ in 2..depth {
+        sum = Expr::Binary {
+            op: BinOp::Add,
+            left: Box::new(sum),
+            right: Box::new(Artist::ID.expr()),
+        };
+    }
+    Expr::Binary {
+        op: BinOp::Eq,
+        left: Box::new(sum),
+        right: Box::new(Expr::Value(Value::I64(equals))),
+    }
+}
+
+/// The deepest expression athanor renders (a sum of hundreds of columns, as
+/// a report may compute) renders on the test thread's default stack, and
+/// one level more is a typed error; as deep as each database itself allows
+/// (SQLite 999 levels here, a stock MariaDB 500, PostgreSQL all 1000), the
+/// query runs and answers right.
+pub fn a_filter_at_the_depth_limit_runs(db: &Database) {
+    let mut conn = setup(db);
+    let mut a = Artist::new("a");
+    a.insert(&mut conn).unwrap();
+    Artist::new("b").insert(&mut conn).unwrap();
+    // The database's own limit for this shape: SQLite counts one level more
+    // than athanor (its maximum is 1000); a stock MariaDB (292 KiB thread
+    // stack) overruns its stack between 550 and 600 levels; PostgreSQL (2 MB
+    // max_stack_depth) runs the full depth.
+    let database_depth = match db.backend() {
+        "sqlite" => 999,
+        "mysql" => 500,
+        _ => athanor::MAX_EXPR_DEPTH,
+    };
+    let depth = athanor::MAX_EXPR_DEPTH.min(database_depth);
+    let filter = sum_nested(depth, (depth as i64 - 1) * a.id);
+    let found: Vec<String> = Artist::query()
+        .filter(filter)
+        .select(Artist::NAME)
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(found, ["a"]);
+
+    // A sum of 301 columns (refused when the limit was 256).
+    let found: Vec<String> = Artist::query()
+        .filter(sum_nested(302, 301 * a.id))
+        .select(Artist::NAME)
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(found, ["a"]);
+
+    // Subqueries cost the renderer the most stack per level: a chain of
+    // EXISTS at the limit still renders on this thread.
+    let mut exists = Artist::NAME.eq("a");
+    for _ in 2..athanor::MAX_EXPR_DEPTH {
+        exists = Artist::query().filter(exists).exists_expr();
+    }
+    match Artist::query().filter(exists).count(&mut conn) {
+        Ok(n) => assert_eq!(n, 2),
+        Err(err) => assert!(matches!(err, Error::Database { .. }), "{err}"),
+    }
+
+    // At athanor's own limit the expression renders (whatever the database
+    // then says of it); one level more is refused before anything is sent.
+    let at_limit = Artist::query().filter(sum_nested(athanor::MAX_EXPR_DEPTH, 0));
+    match at_limit.count(&mut conn) {
+        Ok(n) => assert_eq!(n, 0),
+        Err(err) => assert!(matches!(err, Error::Database { .. }), "{err}"),
+    }
+    let err = Artist::query()
+        .filter(sum_nested(athanor::MAX_EXPR_DEPTH + 1, 0))
+        .count(&mut conn)
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+}
+
 pub fn long_in_lists_run_and_limits_are_typed_errors(db: &Database) {
     let mut conn = setup(db);
     let artists = seed(&mut conn);

@@ -192,6 +192,94 @@ pub fn property_random_filter_matches_rust_evaluation(db: &Database) {
         .unwrap();
 }
 
+/// An integer for the long-list property: mostly a few small values (so
+/// that lists repeat them and rows match), negatives, and the extremes.
+fn list_integer() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        6 => -20..20i64,
+        1 => prop_oneof![
+            Just(i64::MIN),
+            Just(i64::MIN + 1),
+            Just(i64::MAX - 1),
+            Just(i64::MAX),
+            Just(0),
+        ],
+        1 => any::<i64>(),
+    ]
+}
+
+/// A list longer than `LONG_IN_LIST` (bound as one JSON array where the
+/// backend unpacks it, else one parameter per value) filters as Rust
+/// evaluates it: `is_in` and `not_in`, on a NOT NULL and a nullable integer
+/// column, with negatives, duplicates and the i64 extremes, in the list and
+/// in the rows. A NULL row matches neither `IN` nor `NOT IN`.
+pub fn property_long_integer_lists_match_rust_evaluation(db: &Database) {
+    let conn = std::cell::RefCell::new(setup(db));
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let rows = proptest::collection::vec(
+        (list_integer(), proptest::option::of(list_integer())),
+        0..12,
+    );
+    let list = proptest::collection::vec(
+        list_integer(),
+        athanor::LONG_IN_LIST + 1..athanor::LONG_IN_LIST + 300,
+    );
+    runner
+        .run(
+            &(rows, list, any::<bool>(), any::<bool>()),
+            |(rows, list, nullable, negated)| {
+                let mut guard = conn.borrow_mut();
+                let conn = &mut *guard;
+                Everything::query().delete(conn).unwrap();
+                let mut rows: Vec<Everything> = rows
+                    .into_iter()
+                    .map(|(l, ol)| Everything {
+                        l,
+                        ol,
+                        ..Everything::zero()
+                    })
+                    .collect();
+                Everything::insert_many(conn, &mut rows).unwrap();
+                let wanted: std::collections::HashSet<i64> = list.iter().copied().collect();
+                let mut expected: Vec<i64> = rows
+                    .iter()
+                    .filter(|r| {
+                        let value = if nullable { r.ol } else { Some(r.l) };
+                        value.is_some_and(|v| wanted.contains(&v) != negated)
+                    })
+                    .map(|r| r.id)
+                    .collect();
+                expected.sort_unstable();
+                let filter = match (nullable, negated) {
+                    (false, false) => Everything::L.is_in(list.clone()),
+                    (false, true) => Everything::L.not_in(list.clone()),
+                    (true, false) => Everything::OL.is_in(list.clone()),
+                    (true, true) => Everything::OL.not_in(list.clone()),
+                };
+                let got: Vec<i64> = Everything::query()
+                    .select(Everything::ID)
+                    .filter(filter)
+                    .order_by(Everything::ID.asc())
+                    .all(conn)
+                    .unwrap();
+                prop_assert_eq!(
+                    got,
+                    expected,
+                    "nullable {} negated {} rows {:?}",
+                    nullable,
+                    negated,
+                    rows.iter().map(|r| (r.l, r.ol)).collect::<Vec<_>>()
+                );
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
 type Group = (
     Option<String>,
     i64,
