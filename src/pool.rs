@@ -417,10 +417,10 @@ mod tests {
 
     use super::*;
 
-    /// A connection that answers everything and counts its liveness checks.
-    struct Probe(Arc<AtomicUsize>);
+    /// A connection that answers everything; its liveness check runs `check`.
+    struct Fake<F>(F);
 
-    impl Connection for Probe {
+    impl<F: FnMut() -> bool + Send> Connection for Fake<F> {
         fn dialect(&self) -> &'static dyn Dialect {
             &athanor_sqlite::SQLITE
         }
@@ -442,15 +442,22 @@ mod tests {
             Ok(0)
         }
         fn is_valid(&mut self) -> bool {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            true
+            (self.0)()
         }
+    }
+
+    /// A connection that counts its liveness checks.
+    fn probe(checks: Arc<AtomicUsize>) -> Fake<impl FnMut() -> bool + Send> {
+        Fake(move || {
+            checks.fetch_add(1, Ordering::SeqCst);
+            true
+        })
     }
 
     fn pool(idle_after: Duration) -> (Pool, Arc<AtomicUsize>) {
         let checks = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&checks);
-        let connect: Connector = Box::new(move || Ok(Conn::new(Box::new(Probe(counter.clone())))));
+        let connect: Connector = Box::new(move || Ok(Conn::new(Box::new(probe(counter.clone())))));
         let first = connect().expect("probe");
         let liveness = Liveness {
             check: true,
@@ -463,33 +470,11 @@ mod tests {
 
     /// A connection whose liveness check does not answer for seconds (a
     /// frozen server).
-    struct Hung;
-
-    impl Connection for Hung {
-        fn dialect(&self) -> &'static dyn Dialect {
-            &athanor_sqlite::SQLITE
-        }
-        fn execute(&mut self, _: &str, _: &[ValueRef<'_>]) -> Result<u64> {
-            Ok(0)
-        }
-        fn query(
-            &mut self,
-            _: &str,
-            _: &[ValueRef<'_>],
-            _: &mut dyn FnMut(&dyn Row) -> Result<()>,
-        ) -> Result<()> {
-            Ok(())
-        }
-        fn execute_batch(&mut self, _: &str) -> Result<()> {
-            Ok(())
-        }
-        fn last_insert_id(&mut self) -> Result<i64> {
-            Ok(0)
-        }
-        fn is_valid(&mut self) -> bool {
+    fn hung() -> Fake<impl FnMut() -> bool + Send> {
+        Fake(|| {
             std::thread::sleep(Duration::from_secs(3));
             true
-        }
+        })
     }
 
     /// A pool whose first (idle) connection hangs its liveness check and
@@ -500,14 +485,14 @@ mod tests {
             idle_after: Duration::ZERO,
             timeout: Duration::from_millis(200),
         };
-        let first = Conn::new(Box::new(Hung));
+        let first = Conn::new(Box::new(hung()));
         Pool::new(next, first, 2, Duration::from_secs(1), liveness).expect("pool")
     }
 
     #[test]
     fn a_connection_that_does_not_answer_its_check_is_replaced_in_time() {
         let pool = hung_pool(Box::new(|| {
-            Ok(Conn::new(Box::new(Probe(Arc::new(AtomicUsize::new(0))))))
+            Ok(Conn::new(Box::new(probe(Arc::new(AtomicUsize::new(0))))))
         }));
         let started = Instant::now();
         std::thread::scope(|s| {
