@@ -174,10 +174,13 @@ fn run_statement(
     match each {
         Some(each) => {
             let rows = client.query(stmt, &params).map_err(Failure::Start)?;
-            for row in &rows {
-                each(&PgRow(row)).map_err(Failure::Callback)?;
+            let n = rows.len() as u64;
+            // Each row is freed once handed on, so the buffered result and
+            // what the callback builds from it do not peak together.
+            for row in rows {
+                each(&PgRow(&row)).map_err(Failure::Callback)?;
             }
-            Ok(rows.len() as u64)
+            Ok(n)
         }
         None => client.execute(stmt, &params).map_err(Failure::Start),
     }

@@ -1,5 +1,5 @@
 //! SQL for the common per-model calls (select every row, find by key, insert
-//! one row), rendered once per model, dialect and kind of statement instead
+//! rows), rendered once per model, dialect and kind of statement instead
 //! of rebuilding the AST and re-rendering the text on every call.
 //!
 //! The text of these statements depends only on the model's [`TableDef`],
@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::dialect::Dialect;
@@ -24,9 +25,13 @@ pub(crate) enum Kind {
     /// Every column of the row with a given primary key (`LIMIT 2`, as
     /// `one_or_none` reads).
     FindByKey,
-    /// A one-row insert: with the auto key written or not, with the key read
-    /// back by `RETURNING` or not.
-    InsertOne { explicit_key: bool, returning: bool },
+    /// An insert of `rows` rows: with the auto key written or not, with the
+    /// keys read back by `RETURNING` or not.
+    InsertRows {
+        rows: usize,
+        explicit_key: bool,
+        returning: bool,
+    },
 }
 
 /// What a statement is cached under: the table description's address, the
@@ -41,8 +46,34 @@ struct Key {
     kind: Kind,
 }
 
+/// A multiply-rotate hasher for [`Key`]'s few machine words: the keys are
+/// addresses and small enums chosen by the program, not by an adversary.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// The most statements one thread keeps.
+const MAX_ENTRIES: usize = 256;
+
 thread_local! {
-    static CACHE: RefCell<HashMap<Key, Rc<str>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<Key, Rc<str>, BuildHasherDefault<KeyHasher>>> =
+        RefCell::new(HashMap::default());
 }
 
 /// The SQL of `kind` for `table` in `dialect`: cached, or written by `render`
@@ -63,6 +94,14 @@ pub(crate) fn cached_sql(
         return Ok(sql);
     }
     let sql: Rc<str> = render()?.into();
-    CACHE.with(|c| c.borrow_mut().insert(key, Rc::clone(&sql)));
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        // Renderings are cheap to redo: a full cache starts over rather
+        // than grow without bound (inserts of many different row counts).
+        if cache.len() >= MAX_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, Rc::clone(&sql));
+    });
     Ok(sql)
 }

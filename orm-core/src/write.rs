@@ -320,27 +320,27 @@ fn insert_chunk<M: Model>(
     };
     let cached;
     let fresh;
-    let (sql, params): (&str, Vec<ValueRef<'_>>) = match rows {
-        // One row: the text depends only on the table, the dialect and which
-        // columns are written, so it is rendered once.
-        [row] => {
-            let kind = Kind::InsertOne {
-                explicit_key: columns.len() == table.columns.len(),
-                returning: returning.is_some(),
-            };
-            let sql = cached_sql(table, dialect, kind, || render().map(|w| w.sql))?;
-            let params = columns
-                .iter()
-                .map(|&i| checked_value(table, i, *row))
-                .collect::<Result<Vec<_>>>()?;
-            cached = sql;
-            (&cached, params)
+    let (sql, params): (&str, Vec<ValueRef<'_>>) = if rows.len() <= CACHED_INSERT_ROWS {
+        // The text depends only on the table, the dialect, which columns are
+        // written and the number of rows, so it is rendered once.
+        let kind = Kind::InsertRows {
+            rows: rows.len(),
+            explicit_key: columns.len() == table.columns.len(),
+            returning: returning.is_some(),
+        };
+        let sql = cached_sql(table, dialect, kind, || render().map(|w| w.sql))?;
+        let mut params = Vec::with_capacity(rows.len() * columns.len());
+        for row in rows {
+            for &i in columns {
+                params.push(checked_value(table, i, *row)?);
+            }
         }
-        _ => {
-            let w = render()?;
-            fresh = w.sql;
-            (&fresh, w.params)
-        }
+        cached = sql;
+        (&cached, params)
+    } else {
+        let w = render()?;
+        fresh = w.sql;
+        (&fresh, w.params)
     };
     match (wants_keys, dialect.key_strategy(), key_column) {
         (true, KeyStrategy::Returning, Some(_)) => {
@@ -374,6 +374,10 @@ fn insert_chunk<M: Model>(
     }
     Ok(())
 }
+
+/// Multi-row inserts of up to this many rows have their SQL cached (one
+/// text per row count; the cache bounds its own size).
+const CACHED_INSERT_ROWS: usize = 1_000;
 
 /// Saves `model`: inserts it when its generated key is unset (filling the
 /// key back); otherwise updates the row with its key, or inserts it as given

@@ -51,14 +51,17 @@ impl<M: Model + Send + Sync> SessionModel for M {}
 ///   [`add_child`](Session::add_child), [`remove_child`](Session::remove_child),
 ///   [`link`](Session::link) and [`unlink`](Session::unlink) keep a parent's
 ///   relationship field and the rows in step. Deleting an object through the
-///   session deletes its many-to-many association rows first.
+///   session deletes the association rows of the many-to-many relationships
+///   its model declares first.
 /// - **Savepoints**: [`begin_nested`](Session::begin_nested); rolling one back
 ///   restores the rows and the session's objects.
 ///
 /// A flush inserts and updates parents before children, then deletes
 /// children before parents. A failed flush rolls the transaction back
 /// (inside a savepoint: the savepoint) and the session forgets what it
-/// rolled back. Dropping the session rolls back what was not committed.
+/// rolled back; outside a savepoint it then refuses statements and commits
+/// until [`rollback`](Session::rollback). Dropping the session rolls back
+/// what was not committed.
 /// Queries run through the session (it is an [`Executor`]) return detached
 /// values; run them through [`all`](Session::all) to get session objects.
 ///
