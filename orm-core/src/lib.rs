@@ -19,6 +19,7 @@ mod dialect;
 mod eager;
 mod error;
 mod expr;
+mod fast_hash;
 mod from_row;
 mod key;
 mod model;

@@ -9,11 +9,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::dialect::Dialect;
 use crate::error::Result;
+use crate::fast_hash::FastMap;
 use crate::model::TableDef;
 
 /// The kind of a cached statement.
@@ -46,33 +46,11 @@ struct Key {
     kind: Kind,
 }
 
-/// A multiply-rotate hasher for [`Key`]'s few machine words: the keys are
-/// addresses and small enums chosen by the program, not by an adversary.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
 /// The most statements one thread keeps.
 const MAX_ENTRIES: usize = 256;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<Key, Rc<str>, BuildHasherDefault<KeyHasher>>> =
+    static CACHE: RefCell<FastMap<Key, Rc<str>>> =
         RefCell::new(HashMap::default());
 }
 

@@ -173,6 +173,8 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
     fn check_available(&self) -> Result<()> {
         match self.status {
             Status::New => self.handle.write().map(drop),
+            // An untouched object is not read by the flush.
+            Status::Persistent if !self.handle.touched() => Ok(()),
             Status::Persistent | Status::Deleting => self.handle.read().map(drop),
             Status::Gone => Ok(()),
         }

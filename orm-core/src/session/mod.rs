@@ -10,11 +10,11 @@ mod identity;
 mod nested;
 mod relations;
 
-use std::collections::HashMap;
 use std::fmt;
 
 use crate::conn::{Conn, Executor};
 use crate::error::{Error, Result, TransientKind};
+use crate::fast_hash::FastMap;
 use crate::model::Model;
 use crate::query::Select;
 
@@ -71,7 +71,7 @@ impl<M: Model + Send + Sync> SessionModel for M {}
 pub struct Session<E: Executor> {
     ex: E,
     entries: Vec<Box<dyn Entry>>,
-    identity: HashMap<Identity, usize>,
+    identity: FastMap<Identity, usize>,
     detached_deletes: Vec<DetachedDelete>,
     links: Vec<Box<dyn LinkChange>>,
     collections: Vec<Box<dyn Collection>>,
@@ -102,7 +102,7 @@ impl<E: Executor> Session<E> {
         Ok(Session {
             ex,
             entries: Vec::new(),
-            identity: HashMap::new(),
+            identity: FastMap::default(),
             detached_deletes: Vec::new(),
             links: Vec::new(),
             collections: Vec::new(),
