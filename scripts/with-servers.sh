@@ -10,6 +10,9 @@
 #   ATHANOR_POSTGRES_URL=postgres://postgres@127.0.0.1:PORT/athanor_test
 #   ATHANOR_MYSQL_URL=mysql://athanor:athanor@127.0.0.1:PORT/athanor_test
 #   ATHANOR_POSTGRES_PID, ATHANOR_MYSQL_PID   the servers' process ids
+#   ATHANOR_TLS_CA        the authority that signed both servers' certificate
+#                         (for 127.0.0.1; both servers accept TLS and plain)
+#   ATHANOR_TLS_OTHER_CA  an unrelated authority, for refusal tests
 #
 # runs CMD from the repository root, then stops both servers and removes the
 # temp dir on every exit path. Exits with CMD's status. Installs the server
@@ -107,6 +110,7 @@ apt_install() {
 }
 
 missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 find_pg_bindir >/dev/null || missing+=(postgresql)
 find_mysql_bins || missing+=(mariadb-server mariadb-client)
 if [[ ${#missing[@]} -gt 0 ]]; then
@@ -294,6 +298,46 @@ if ! wait "$MY_INIT_PID"; then
 fi
 
 # ---------------------------------------------------------------------------
+# TLS: a throwaway certificate authority and a server certificate for
+# 127.0.0.1 (the only name in it: tests connecting as "localhost" see a name
+# mismatch), shared by both servers; and an unrelated authority that signed
+# nothing here, for tests of a certificate that must be refused.
+
+TLS_DIR="$WORK/tls"
+mkdir -p "$TLS_DIR"
+make_ca() { # NAME: NAME.key, NAME.pem
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -days 3 -subj "/CN=athanor test $1" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -keyout "$TLS_DIR/$1.key" -out "$TLS_DIR/$1.pem" >>"$WORK/tls.log" 2>&1
+}
+{
+    make_ca ca && make_ca other-ca &&
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -subj "/CN=127.0.0.1" -keyout "$TLS_DIR/server.key" -out "$TLS_DIR/server.csr" \
+            >>"$WORK/tls.log" 2>&1 &&
+        printf '%s\n' "subjectAltName=IP:127.0.0.1" "basicConstraints=critical,CA:FALSE" \
+            "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+            >"$TLS_DIR/server.ext" &&
+        openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" \
+            -CAkey "$TLS_DIR/ca.key" -CAcreateserial -days 3 \
+            -extfile "$TLS_DIR/server.ext" -out "$TLS_DIR/server.pem" >>"$WORK/tls.log" 2>&1
+} || {
+    show_log "$WORK/tls.log"
+    die "could not make the test TLS certificates"
+}
+chmod 644 "$TLS_DIR"/*.pem
+chmod 600 "$TLS_DIR"/*.key
+# PostgreSQL wants its key owned by the server's user, unreadable to others.
+cp "$TLS_DIR/server.key" "$TLS_DIR/pg-server.key"
+[[ $IS_ROOT -eq 1 ]] && chown postgres: "$TLS_DIR/pg-server.key"
+# For the TLS tests: the authority that signed the servers' certificate, and
+# one that did not.
+export ATHANOR_TLS_CA="$TLS_DIR/ca.pem"
+export ATHANOR_TLS_OTHER_CA="$TLS_DIR/other-ca.pem"
+
+# ---------------------------------------------------------------------------
 # Start both servers. setsid: a Ctrl-C at the terminal reaches the command,
 # not the servers; stopping them is cleanup's job.
 
@@ -302,6 +346,7 @@ setsid "${AS_PG_SERVER[@]}" "$PG_BIN/postgres" -D "$PGDATA" \
     -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
     -c wal_level=minimal -c max_wal_senders=0 \
     -c max_connections=200 \
+    -c ssl=on -c ssl_cert_file="$TLS_DIR/server.pem" -c ssl_key_file="$TLS_DIR/pg-server.key" \
     >"$WORK/postgres.log" 2>&1 </dev/null &
 PG_LAUNCHER_PID=$!
 
@@ -314,6 +359,7 @@ setsid "$MYSQLD" --no-defaults "${MY_USER[@]}" \
     --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
     --innodb-flush-method=nosync --innodb-fast-shutdown=3 \
     --innodb-buffer-pool-size=64M \
+    --ssl-ca="$TLS_DIR/ca.pem" --ssl-cert="$TLS_DIR/server.pem" --ssl-key="$TLS_DIR/server.key" \
     >"$WORK/mysql.out" 2>&1 </dev/null &
 MY_PID=$!
 

@@ -116,26 +116,15 @@ struct UrlTimeouts {
 /// the rest of the URL (and any other parameter) to the backend as written.
 fn take_timeouts(url: &str) -> Result<(String, UrlTimeouts)> {
     let mut found = UrlTimeouts::default();
-    let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_owned(), found));
-    };
-    let (query, fragment) = match query.split_once('#') {
-        Some((q, f)) => (q, Some(f)),
-        None => (query, None),
-    };
-    let mut kept = Vec::new();
-    for pair in query.split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let slot = match key {
+    let (rest, taken) = athanor_core::take_url_params(
+        url,
+        &["connect_timeout", "statement_timeout", "validation_timeout"],
+    );
+    for (key, value) in taken {
+        let slot = match key.as_str() {
             "connect_timeout" => &mut found.connect,
             "statement_timeout" => &mut found.statement,
-            "validation_timeout" => &mut found.validation,
-            _ => {
-                if !pair.is_empty() {
-                    kept.push(pair);
-                }
-                continue;
-            }
+            _ => &mut found.validation,
         };
         let seconds = value
             .parse::<f64>()
@@ -149,16 +138,7 @@ fn take_timeouts(url: &str) -> Result<(String, UrlTimeouts)> {
             })?;
         *slot = Some(seconds);
     }
-    let mut out = base.to_owned();
-    if !kept.is_empty() {
-        out.push('?');
-        out.push_str(&kept.join("&"));
-    }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
-    }
-    Ok((out, found))
+    Ok((rest, found))
 }
 
 /// `None` for a zero duration (no limit).

@@ -74,6 +74,38 @@ fn signal(pids: &[u32], sig: &str) {
             "kill -{sig} {pid} (the server) failed"
         );
     }
+    if sig == "STOP" {
+        wait_stopped(pids[0]);
+    }
+}
+
+/// Waits until every thread of `pid` is stopped: `kill` returns once the
+/// signal is queued, and a busy machine may let a thread of the server
+/// answer one more query before it stops.
+fn wait_stopped(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let running = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map(|tasks| {
+                tasks.flatten().any(|task| {
+                    let stat =
+                        std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+                    let state = stat
+                        .rsplit_once(')')
+                        .and_then(|(_, rest)| rest.split_whitespace().next());
+                    !matches!(state, Some("T" | "t") | None)
+                })
+            })
+            .unwrap_or(false);
+        if !running {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pid {pid} did not stop within 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// A frozen server (its process and all its children), resumed on drop.
@@ -272,7 +304,7 @@ fn mariadb_timeouts_bound_every_wait_on_a_frozen_server() {
 }
 
 #[test]
-fn postgres_connect_and_statement_timeouts() {
+fn postgres_timeouts_bound_every_wait_on_a_frozen_server() {
     let base = env("ATHANOR_POSTGRES_URL");
     let url = with_params(&base, "statement_timeout=1&connect_timeout=1");
     let db = Database::builder(&url)
@@ -290,12 +322,23 @@ fn postgres_connect_and_statement_timeouts() {
     eprintln!("postgres: pg_sleep(5) stopped by the server after {took:.2?}: {err}");
     assert!(took < Duration::from_millis(2500), "{took:?}");
     conn.execute_batch("SELECT 1").unwrap();
-    drop(conn);
 
     // A running statement cancelled from another thread (no statement timeout).
     cancel_from_another_thread(&Database::open(&base).unwrap(), "SELECT pg_sleep(10)");
 
     let frozen = Frozen::freeze("ATHANOR_POSTGRES_PID", &["postgres"]);
+
+    // A statement on an open connection: the read timeout (statement
+    // timeout + 1 s) fails it, and the connection is closed for good.
+    let (r, took) = timed(|| conn.execute_batch("SELECT 1"));
+    let err = r.expect_err("a query on a frozen server");
+    assert_timed_out_connection(&err);
+    eprintln!("postgres frozen: query failed after {took:.2?}: {err}");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    let (r, took) = timed(|| conn.execute_batch("SELECT 1"));
+    assert!(matches!(r, Err(Error::Connection { .. })), "{r:?}");
+    assert!(took < Duration::from_millis(100), "{took:?}");
+    drop(conn);
 
     // 2. Opening: the connect timeout (the TCP connect succeeds, the startup
     //    exchange never ends; athanor gives up on it).
@@ -311,10 +354,6 @@ fn postgres_connect_and_statement_timeouts() {
     assert_checkout_timed_out(&err);
     eprintln!("postgres frozen: checkout failed after {took:.2?}: {err}");
     assert!(took < Duration::from_secs(6), "{took:?}");
-
-    // Not tested, because it still hangs: a statement already running (or
-    // sent) on an open PostgreSQL connection when the server freezes waits
-    // until the server answers or the OS gives up on the TCP connection.
 
     drop(frozen);
     let mut conn = db.connect().unwrap();

@@ -69,7 +69,8 @@ impl std::fmt::Debug for MysqlConnection {
 impl MysqlConnection {
     /// Connects to the server at `url`
     /// (`mysql://user:password@host:port/database`, the mysql crate's URL
-    /// format, options included).
+    /// format, options included; TLS as the URL's `sslmode` says: see
+    /// [`TlsMode`](athanor_core::TlsMode)).
     ///
     /// # Failure
     /// [`Error::Url`] when the URL is malformed; [`Error::Connection`] when
@@ -99,7 +100,8 @@ impl MysqlConnection {
             },
             e => e,
         };
-        let opts = mysql::Opts::from_url(url).map_err(|e| redact(Error::Url(e.to_string())))?;
+        let (rest, tls) = athanor_core::take_tls_options(url)?;
+        let opts = mysql::Opts::from_url(&rest).map_err(|e| redact(Error::Url(e.to_string())))?;
         let opts = mysql::OptsBuilder::from_opts(opts)
             // The crate would otherwise reconnect over the unix socket after a
             // TCP connect to localhost, changing the session's user@host.
@@ -112,8 +114,23 @@ impl MysqlConnection {
             let io = Some(t.saturating_add(READ_TIMEOUT_MARGIN));
             opts = opts.read_timeout(io).write_timeout(io);
         }
-        let opts = mysql::Opts::from(opts);
-        let conn = mysql::Conn::new(opts.clone()).map_err(|e| redact(connect_error(e)))?;
+        let plain = mysql::Opts::from(opts.clone());
+        let (conn, opts) = match crate::tls::ssl_opts(&tls)? {
+            None => (mysql::Conn::new(plain.clone()), plain),
+            Some(ssl) => {
+                let secure = mysql::Opts::from(opts.ssl_opts(ssl));
+                match mysql::Conn::new(secure.clone()) {
+                    // `prefer` on a server without TLS: plain, as the mysql client does.
+                    Err(mysql::Error::DriverError(mysql::DriverError::TlsNotSupported))
+                        if !tls.mode.requires_tls() =>
+                    {
+                        (mysql::Conn::new(plain.clone()), plain)
+                    }
+                    other => (other, secure),
+                }
+            }
+        };
+        let conn = conn.map_err(|e| redact(connect_error(e)))?;
         Self::setup(conn, opts, options.statement_timeout).map_err(redact)
     }
 

@@ -12,6 +12,7 @@
 mod connection;
 mod dialect;
 mod error;
+mod tls;
 
 pub use connection::MysqlConnection;
 pub use dialect::{MysqlDialect, MARIADB, MARIADB_10_5, MARIADB_LEGACY, MYSQL, MYSQL_LEGACY};

@@ -2,14 +2,19 @@
 //! parameter types the server reports, rows read in place.
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::time::Duration;
 
 use athanor_core::{
-    ConnectOptions, Connection, ConversionError, Dialect, Error, Result, Row, ValueRef,
+    ConnectOptions, Connection, ConversionError, Dialect, Error, Result, Row, TlsMode, ValueRef,
 };
 use bytes::BytesMut;
-use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+use tokio::runtime::Runtime;
+use tokio::task::JoinHandle;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use tokio_postgres::{CancelToken, Client, NoTls, Socket, Statement};
 
 use crate::dialect::POSTGRES;
 use crate::error::{connect_error, is_aborted_transaction, is_stale_plan, map_error};
@@ -22,27 +27,165 @@ const STATEMENT_CACHE: usize = 512;
 /// How long [`Connection::is_valid`] waits for the server.
 const VALID_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How much longer than the statement timeout a call waits for the server
+/// before giving the connection up: the server stops a slow statement
+/// itself at the statement timeout, so a call still unanswered after this
+/// margin means the server (or the network) stopped answering.
+const READ_TIMEOUT_MARGIN: Duration = Duration::from_secs(1);
+
+/// How long a cancel request may take (it opens a connection of its own).
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long closing a connection waits to say goodbye to the server.
+const CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// The callback a query hands each row to.
 type EachRow<'r, 'f> = &'r mut (dyn FnMut(&dyn Row) -> Result<()> + 'f);
 
 /// A connection to a PostgreSQL database.
+///
+/// tokio-postgres underneath, driven on the calling thread by a
+/// single-threaded runtime of the connection's own: every call is bounded
+/// by the read timeout (statement timeout + 1 s when a statement timeout
+/// is set), so a server that stops answering fails the call with a timeout
+/// and the connection is closed, instead of waiting forever.
 pub struct PgConnection {
-    client: Client,
+    /// `None` only while the connection closes.
+    client: Option<Client>,
+    driver: Driver,
+    /// The task reading and writing the socket.
+    io: JoinHandle<()>,
+    tls: Tls,
     statements: StatementCache<Statement>,
 }
 
 impl std::fmt::Debug for PgConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgConnection")
-            .field("closed", &self.client.is_closed())
+            .field("broken", &self.is_broken_now())
+            .field("tls", &self.tls.name())
+            .field("read_timeout", &self.driver.read_timeout)
             .field("cached_statements", &self.statements.len())
             .finish()
     }
 }
 
+/// Runs the connection's futures to completion on the calling thread.
+struct Driver {
+    runtime: Runtime,
+    /// The longest a call waits for the server; `None` waits for good.
+    read_timeout: Option<Duration>,
+    /// Set once a call timed out: the protocol state is unknown, so the
+    /// connection is never used again.
+    lost: Option<String>,
+}
+
+impl Driver {
+    /// Runs `call`, giving up after `limit`.
+    fn wait<F: Future>(&mut self, limit: Option<Duration>, call: F) -> Result<F::Output> {
+        if let Some(why) = &self.lost {
+            return Err(Error::Connection {
+                message: why.clone(),
+            });
+        }
+        let Some(limit) = limit else {
+            return Ok(self.runtime.block_on(call));
+        };
+        match self
+            .runtime
+            .block_on(async { tokio::time::timeout(limit, call).await })
+        {
+            Ok(out) => Ok(out),
+            Err(_) => {
+                let why = format!(
+                    "timed out: the PostgreSQL server did not answer within {limit:?}; \
+                     the connection is closed"
+                );
+                self.lost = Some(why.clone());
+                Err(Error::Connection { message: why })
+            }
+        }
+    }
+
+    /// Runs one call to the server within the read timeout.
+    fn call<F: Future>(&mut self, call: F) -> Result<F::Output> {
+        self.wait(self.read_timeout, call)
+    }
+}
+
+/// The TLS a connection was opened with (kept for cancel requests, which
+/// open a connection of their own).
+#[derive(Clone)]
+enum Tls {
+    Plain,
+    #[cfg(feature = "tls")]
+    Rustls(crate::tls::RustlsMake),
+}
+
+impl Tls {
+    /// The connector for `options`, and the postgres `sslmode` to go with it.
+    fn for_options(options: &athanor_core::TlsOptions) -> Result<(Tls, SslMode)> {
+        match options.mode {
+            TlsMode::Disable => Ok((Tls::Plain, SslMode::Disable)),
+            #[cfg(feature = "tls")]
+            mode => {
+                let ssl = if mode.requires_tls() {
+                    SslMode::Require
+                } else {
+                    SslMode::Prefer
+                };
+                Ok((Tls::Rustls(crate::tls::RustlsMake::new(options)?), ssl))
+            }
+            #[cfg(not(feature = "tls"))]
+            mode if !mode.requires_tls() => Ok((Tls::Plain, SslMode::Disable)),
+            #[cfg(not(feature = "tls"))]
+            mode => Err(Error::Unsupported {
+                backend: "postgres",
+                capability: format!(
+                    "sslmode={} (build athanor with its `tls` feature)",
+                    mode.name()
+                ),
+            }),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Tls::Plain => "none",
+            #[cfg(feature = "tls")]
+            Tls::Rustls(_) => "rustls",
+        }
+    }
+}
+
+/// Opens a connection with `tls`: the client, and the I/O task spawned on
+/// the driver's runtime.
+fn open<T>(
+    driver: &mut Driver,
+    config: &tokio_postgres::Config,
+    tls: T,
+    limit: Option<Duration>,
+) -> Result<(Client, JoinHandle<()>)>
+where
+    T: MakeTlsConnect<Socket> + Send + 'static,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let (client, connection) = driver
+        .wait(limit, config.connect(tls))?
+        .map_err(|e| connect_error(&e))?;
+    let io = driver.runtime.spawn(async move {
+        // The error (a lost connection) reaches the client's calls too.
+        let _ = connection.await;
+    });
+    Ok((client, io))
+}
+
 impl PgConnection {
     /// Connects to the server at `url`
-    /// (`postgres://user:password@host:port/database`), without TLS.
+    /// (`postgres://user:password@host:port/database`, TLS as the URL's
+    /// `sslmode` says: see [`TlsMode`]).
     ///
     /// # Failure
     /// Returns [`Error::Connection`] when the URL is malformed or the server
@@ -53,14 +196,15 @@ impl PgConnection {
 
     /// Connects as [`connect`](PgConnection::connect) does, with timeouts:
     ///
-    /// - `connect_timeout`: the postgres crate's `connect_timeout`, which
-    ///   bounds the TCP connect only (not the startup exchange that follows:
-    ///   athanor's `Database` bounds the whole attempt itself).
+    /// - `connect_timeout`: bounds the whole attempt (TCP connect, TLS,
+    ///   startup and login).
     /// - `statement_timeout`: the server's `statement_timeout` for the
     ///   session (set at startup, so `RESET ALL` keeps it), reported as
-    ///   [`TransientKind::StatementTimeout`](athanor_core::TransientKind).
-    ///   A server that stops answering altogether is not covered: the
-    ///   client has no read timeout, and waits.
+    ///   [`TransientKind::StatementTimeout`](athanor_core::TransientKind);
+    ///   and a read timeout of the statement timeout + 1 s on every call,
+    ///   after which a server that stopped answering fails the call with
+    ///   [`Error::Connection`] ("timed out") and the connection is closed.
+    ///   Without a statement timeout a call waits for the server for good.
     pub fn connect_with(url: &str, options: &ConnectOptions) -> Result<Self> {
         let redact = |e: Error| match e {
             Error::Connection { message } => Error::Connection {
@@ -68,7 +212,9 @@ impl PgConnection {
             },
             other => other,
         };
-        let mut config: postgres::Config = url.parse().map_err(|e| redact(connect_error(&e)))?;
+        let (rest, tls_options) = athanor_core::take_tls_options(url)?;
+        let mut config: tokio_postgres::Config =
+            rest.parse().map_err(|e| redact(connect_error(&e)))?;
         if let Some(t) = options.connect_timeout {
             config.connect_timeout(t);
         }
@@ -80,26 +226,70 @@ impl PgConnection {
             };
             config.options(&options);
         }
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| redact(connect_error(&e)))?;
+        let (tls, ssl_mode) = Tls::for_options(&tls_options)?;
+        config.ssl_mode(ssl_mode);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Connection {
+                message: format!("cannot start the connection's runtime: {e}"),
+            })?;
+        let mut driver = Driver {
+            runtime,
+            read_timeout: options
+                .statement_timeout
+                .map(|t| t.saturating_add(READ_TIMEOUT_MARGIN)),
+            lost: None,
+        };
+        let limit = options.connect_timeout;
+        let (client, io) = match &tls {
+            Tls::Plain => open(&mut driver, &config, NoTls, limit),
+            #[cfg(feature = "tls")]
+            Tls::Rustls(make) => open(&mut driver, &config, make.clone(), limit),
+        }
+        .map_err(redact)?;
         Ok(PgConnection {
-            client,
+            client: Some(client),
+            driver,
+            io,
+            tls,
             statements: StatementCache::new(STATEMENT_CACHE),
         })
     }
 
-    /// The postgres client underneath, for what athanor does not cover.
-    pub fn raw(&mut self) -> &mut Client {
-        &mut self.client
+    /// Runs `call` with the tokio-postgres client underneath, for what
+    /// athanor does not cover, within the connection's read timeout.
+    ///
+    /// # Failure
+    /// [`Error::Connection`] when the connection is closed or the server
+    /// does not answer in time.
+    pub fn with_client<'c, F: Future + 'c>(
+        &'c mut self,
+        call: impl FnOnce(&'c Client) -> F,
+    ) -> Result<F::Output> {
+        let client = self.client.as_ref().ok_or_else(closed)?;
+        self.driver.call(call(client))
+    }
+
+    fn is_broken_now(&self) -> bool {
+        self.driver.lost.is_some() || self.client.as_ref().is_none_or(Client::is_closed)
     }
 
     /// The prepared statement for `sql`, from the cache or prepared now.
-    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+    fn statement(&mut self, sql: &str) -> Result<Statement, Failure> {
         if let Some(stmt) = self.statements.get(sql) {
             return Ok(stmt);
         }
-        let stmt = self.client.prepare(sql)?;
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(closed)
+            .map_err(Failure::Lost)?;
+        let stmt = self
+            .driver
+            .call(client.prepare(sql))
+            .map_err(Failure::Lost)?
+            .map_err(Failure::Start)?;
         self.statements.insert(sql, stmt.clone());
         Ok(stmt)
     }
@@ -111,9 +301,14 @@ impl PgConnection {
         params: &[ValueRef<'_>],
         each: Option<EachRow<'_, '_>>,
     ) -> Result<u64, Failure> {
-        let stmt = self.statement(sql).map_err(Failure::Start)?;
+        let stmt = self.statement(sql)?;
         let bound = bind(&stmt, params).map_err(Failure::Bind)?;
-        run_statement(&mut self.client, &stmt, &bound, each)
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(closed)
+            .map_err(Failure::Lost)?;
+        run_statement(&mut self.driver, client, &stmt, &bound, each)
     }
 
     /// Runs `sql`, handing each row to `each` (or discarding rows), and
@@ -140,22 +335,46 @@ impl PgConnection {
     }
 }
 
+impl Drop for PgConnection {
+    /// Closes the connection politely: dropping the client tells the I/O
+    /// task to send the server a goodbye, given a moment to go out.
+    fn drop(&mut self) {
+        drop(self.client.take());
+        if self.driver.lost.is_none() {
+            let io = &mut self.io;
+            let _ = self
+                .driver
+                .runtime
+                .block_on(async { tokio::time::timeout(CLOSE_TIMEOUT, io).await });
+        }
+    }
+}
+
+/// The error of a call on a connection already closed.
+fn closed() -> Error {
+    Error::Connection {
+        message: "the PostgreSQL connection is closed".into(),
+    }
+}
+
 /// Why running a prepared statement failed.
 enum Failure {
     /// The server refused the statement or failed while running it (rows
     /// are read in full before any is handed out, so none was).
-    Start(postgres::Error),
+    Start(tokio_postgres::Error),
     /// A value does not fit its parameter.
     Bind(Error),
     /// The row callback failed.
     Callback(Error),
+    /// The server did not answer in time, or the connection is closed.
+    Lost(Error),
 }
 
 impl Failure {
     fn into_error(self) -> Error {
         match self {
             Failure::Start(e) => map_error(e),
-            Failure::Bind(e) | Failure::Callback(e) => e,
+            Failure::Bind(e) | Failure::Callback(e) | Failure::Lost(e) => e,
         }
     }
 }
@@ -165,7 +384,8 @@ impl Failure {
 /// iterator does, and statements without a row callback only count the rows
 /// affected (`Client::execute`).
 fn run_statement(
-    client: &mut Client,
+    driver: &mut Driver,
+    client: &Client,
     stmt: &Statement,
     bound: &[Bound<'_>],
     each: Option<EachRow<'_, '_>>,
@@ -173,7 +393,10 @@ fn run_statement(
     let params: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as _).collect();
     match each {
         Some(each) => {
-            let rows = client.query(stmt, &params).map_err(Failure::Start)?;
+            let rows = driver
+                .call(client.query(stmt, &params))
+                .map_err(Failure::Lost)?
+                .map_err(Failure::Start)?;
             let n = rows.len() as u64;
             // Each row is freed once handed on, so the buffered result and
             // what the callback builds from it do not peak together.
@@ -182,7 +405,10 @@ fn run_statement(
             }
             Ok(n)
         }
-        None => client.execute(stmt, &params).map_err(Failure::Start),
+        None => driver
+            .call(client.execute(stmt, &params))
+            .map_err(Failure::Lost)?
+            .map_err(Failure::Start),
     }
 }
 
@@ -442,7 +668,7 @@ fn pg_timestamp(dt: chrono::NaiveDateTime) -> std::result::Result<chrono::NaiveD
 }
 
 /// A row of a query's result, read in place.
-struct PgRow<'r>(&'r postgres::Row);
+struct PgRow<'r>(&'r tokio_postgres::Row);
 
 /// The kinds a column can be read as, for the error on any other type.
 fn readable() -> String {
@@ -466,7 +692,7 @@ fn readable() -> String {
 
 /// Reads column `index` as `T` (or NULL) and wraps it.
 fn read<'a, T: FromSql<'a>>(
-    row: &'a postgres::Row,
+    row: &'a tokio_postgres::Row,
     index: usize,
     wrap: impl FnOnce(T) -> ValueRef<'a>,
 ) -> Result<ValueRef<'a>> {
@@ -485,7 +711,7 @@ fn read<'a, T: FromSql<'a>>(
     feature = "json"
 ))]
 fn read_raw<'a>(
-    row: &'a postgres::Row,
+    row: &'a tokio_postgres::Row,
     index: usize,
     decode: impl FnOnce(&'a [u8]) -> std::result::Result<ValueRef<'a>, ConversionError>,
 ) -> Result<ValueRef<'a>> {
@@ -642,7 +868,10 @@ impl Connection for PgConnection {
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
-        self.client.batch_execute(sql).map_err(map_error)
+        let client = self.client.as_ref().ok_or_else(closed)?;
+        self.driver
+            .call(client.batch_execute(sql))?
+            .map_err(map_error)
     }
 
     fn last_insert_id(&mut self) -> Result<i64> {
@@ -653,27 +882,67 @@ impl Connection for PgConnection {
     }
 
     fn is_valid(&mut self) -> bool {
-        !self.client.is_closed() && self.client.is_valid(VALID_TIMEOUT).is_ok()
+        if self.is_broken_now() {
+            return false;
+        }
+        let Some(client) = self.client.as_ref() else {
+            return false;
+        };
+        matches!(
+            self.driver
+                .wait(Some(VALID_TIMEOUT), client.simple_query("")),
+            Ok(Ok(_))
+        )
     }
 
     fn is_broken(&mut self) -> bool {
-        self.client.is_closed()
+        self.is_broken_now()
     }
 
-    /// A cancel request over a connection of its own (the postgres crate's
-    /// `CancelToken`).
+    /// A cancel request over a connection of its own (tokio-postgres's
+    /// `CancelToken`, with this connection's TLS settings).
     fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
+        let token = self.client.as_ref()?.cancel_token();
         Some(athanor_core::CancelHandle::new(std::sync::Arc::new(
-            PgCancel(self.client.cancel_token()),
+            PgCancel {
+                token,
+                tls: self.tls.clone(),
+            },
         )))
     }
 }
 
 /// Cancels the statement running on a connection.
-struct PgCancel(postgres::CancelToken);
+struct PgCancel {
+    token: CancelToken,
+    tls: Tls,
+}
 
 impl athanor_core::CancelQuery for PgCancel {
     fn cancel(&self) -> Result<()> {
-        self.0.cancel_query(NoTls).map_err(|e| connect_error(&e))
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Connection {
+                message: format!("cannot start a runtime to cancel: {e}"),
+            })?;
+        let sent = runtime.block_on(async {
+            let request = async {
+                match &self.tls {
+                    Tls::Plain => self.token.cancel_query(NoTls).await,
+                    #[cfg(feature = "tls")]
+                    Tls::Rustls(make) => self.token.cancel_query(make.clone()).await,
+                }
+            };
+            tokio::time::timeout(CANCEL_TIMEOUT, request).await
+        });
+        match sent {
+            Ok(done) => done.map_err(|e| connect_error(&e)),
+            Err(_) => Err(Error::Connection {
+                message: format!(
+                    "timed out: the cancel request got no answer within {CANCEL_TIMEOUT:?}"
+                ),
+            }),
+        }
     }
 }

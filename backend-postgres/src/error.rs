@@ -3,12 +3,12 @@
 use std::error::Error as _;
 
 use athanor_core::{ConstraintKind, ConstraintViolation, ConversionError, Error, TransientKind};
-use postgres::error::{DbError, SqlState};
-use postgres::types::{WasNull, WrongType};
+use tokio_postgres::error::{DbError, SqlState};
+use tokio_postgres::types::{WasNull, WrongType};
 
 /// The driver's text for an error, with its cause (the driver's own `Display`
 /// says only "db error" or "error connecting to server").
-pub fn describe(e: &postgres::Error) -> String {
+pub fn describe(e: &tokio_postgres::Error) -> String {
     match e.source() {
         Some(cause) => format!("{e}: {cause}"),
         None => e.to_string(),
@@ -16,7 +16,7 @@ pub fn describe(e: &postgres::Error) -> String {
 }
 
 /// Maps an error met while connecting: always [`Error::Connection`].
-pub fn connect_error(e: &postgres::Error) -> Error {
+pub fn connect_error(e: &tokio_postgres::Error) -> Error {
     Error::Connection {
         message: describe(e),
     }
@@ -24,7 +24,7 @@ pub fn connect_error(e: &postgres::Error) -> Error {
 
 /// Whether the error is PostgreSQL refusing a prepared statement whose
 /// result columns changed since it was prepared (the table was altered).
-pub fn is_stale_plan(e: &postgres::Error) -> bool {
+pub fn is_stale_plan(e: &tokio_postgres::Error) -> bool {
     e.as_db_error().is_some_and(|db| {
         *db.code() == SqlState::FEATURE_NOT_SUPPORTED
             && db.message().starts_with("cached plan must not change")
@@ -32,12 +32,12 @@ pub fn is_stale_plan(e: &postgres::Error) -> bool {
 }
 
 /// Whether the error says the transaction was aborted by an earlier error.
-pub fn is_aborted_transaction(e: &postgres::Error) -> bool {
+pub fn is_aborted_transaction(e: &tokio_postgres::Error) -> bool {
     e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION)
 }
 
 /// Maps a postgres error to an athanor error.
-pub fn map_error(e: postgres::Error) -> Error {
+pub fn map_error(e: tokio_postgres::Error) -> Error {
     if let Some(db) = e.as_db_error() {
         return map_db_error(db);
     }

@@ -4,7 +4,7 @@
 //! [`ConversionError`] saying why, never a silently rounded or wrapped value.
 
 use athanor_core::ConversionError;
-use postgres::types::{FromSql, Type};
+use tokio_postgres::types::{FromSql, Type};
 
 /// A column value's raw binary form, decoded by the functions below.
 pub struct Raw<'a>(pub &'a [u8]);

@@ -1,5 +1,6 @@
-//! The PostgreSQL backend of athanor, on the `postgres` crate (synchronous
-//! client, no TLS). Statements are prepared once per connection and cached by
+//! The PostgreSQL backend of athanor, on tokio-postgres driven synchronously
+//! by a single-threaded runtime per connection (every call bounded by the
+//! read timeout), with TLS through rustls under the `tls` feature. Statements are prepared once per connection and cached by
 //! SQL text (the least recently used evicted when full); values are bound by
 //! the parameter types the server reports, with range checks, so an `i64`
 //! fits an `INTEGER` column when its value does. A statement's rows are read
@@ -18,6 +19,8 @@ mod error;
 ))]
 mod extra;
 mod statements;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub use connection::PgConnection;
 pub use dialect::{PgDialect, POSTGRES};

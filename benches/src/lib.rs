@@ -250,7 +250,14 @@ impl Fixture {
             ),
             b => (b.server_url(), None),
         };
-        let db = Database::open(&url)
+        // Plain TCP on both sides: the raw drivers connect without TLS, and
+        // athanor's default (`prefer`) would encrypt when built with `tls`.
+        let athanor_url = match backend {
+            Backend::Sqlite => url.clone(),
+            _ if url.contains('?') => format!("{url}&sslmode=disable"),
+            _ => format!("{url}?sslmode=disable"),
+        };
+        let db = Database::open(&athanor_url)
             .unwrap_or_else(|e| panic!("{}: cannot open {url}: {e}", backend.name()));
         Fixture {
             backend,

@@ -35,6 +35,7 @@ mod schema;
 mod schema_check;
 mod session;
 mod sql_cache;
+mod tls;
 mod typed;
 mod url;
 mod value;
@@ -77,11 +78,12 @@ pub use schema::{
 #[cfg(feature = "json")]
 pub use serde_json;
 pub use session::{Deletable, Handle, Nested, Session, SessionModel, ToMany};
+pub use tls::{take_tls_options, TlsMode, TlsOptions};
 pub use typed::{
     avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper,
     CastTarget, IntoTyped, Numeric, Summable, TypedExpr,
 };
-pub use url::{redact_message, redact_url};
+pub use url::{redact_message, redact_url, take_url_params};
 #[cfg(feature = "uuid")]
 pub use uuid;
 pub use value::{ColumnType, Value, ValueRef};

@@ -86,6 +86,40 @@ fn replace_whole(text: &str, needle: &str) -> String {
     out
 }
 
+/// Takes the query parameters named in `keys` out of `url`, returning the
+/// URL without them (every other parameter, and any fragment, left as
+/// written for the driver) and the taken `(key, value)` pairs in order,
+/// values percent-decoded.
+pub fn take_url_params(url: &str, keys: &[&str]) -> (String, Vec<(String, String)>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), Vec::new());
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let mut kept = Vec::new();
+    let mut taken = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if keys.contains(&key) {
+            taken.push((key.to_owned(), percent_decode(value)));
+        } else if !pair.is_empty() {
+            kept.push(pair);
+        }
+    }
+    let mut out = base.to_owned();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    (out, taken)
+}
+
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
