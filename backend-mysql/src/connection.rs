@@ -55,6 +55,8 @@ pub struct MysqlConnection {
     /// Why the connection cannot be used any more (a read or write timed
     /// out: the protocol state is unknown), when it cannot.
     broken: Option<String>,
+    /// The statements that set the session up, run again after a reset.
+    session_setup: String,
 }
 
 impl std::fmt::Debug for MysqlConnection {
@@ -164,11 +166,9 @@ impl MysqlConnection {
                 setup.push_str(&format!("; SET SESSION max_execution_time = {ms}"));
             }
         }
-        let mut result = conn.query_iter(setup).map_err(connect_error)?;
-        drain(&mut result, dialect.is_mariadb()).map_err(|e| Error::Connection {
+        run_setup(&mut conn, &setup, dialect).map_err(|e| Error::Connection {
             message: format!("setting up the session failed: {e}"),
         })?;
-        drop(result);
         Ok(MysqlConnection {
             conn,
             opts,
@@ -177,6 +177,7 @@ impl MysqlConnection {
             max_packet: usize::try_from(max_packet).unwrap_or(usize::MAX),
             key_increment: key_increment.max(1),
             broken: None,
+            session_setup: setup,
         })
     }
 
@@ -836,6 +837,29 @@ impl Connection for MysqlConnection {
         Ok(self.key_increment)
     }
 
+    /// `COM_RESET_CONNECTION` (settings back to the server's defaults, user
+    /// variables, temporary tables and locks gone), then athanor's session
+    /// setup again.
+    fn reset_session(&mut self) -> Result<()> {
+        let mariadb = self.dialect.is_mariadb();
+        let mut step = None;
+        let outcome = self
+            .conn
+            .reset()
+            .map_err(|e| map_error(e, mariadb))
+            .and_then(|()| run_setup(&mut self.conn, &self.session_setup, self.dialect))
+            .and_then(|()| {
+                step = self
+                    .conn
+                    .query_first::<i64, _>("SELECT @@auto_increment_increment")
+                    .map_err(|e| map_error(e, mariadb))?;
+                Ok(())
+            });
+        self.check(outcome)?;
+        self.key_increment = step.unwrap_or(1).max(1);
+        Ok(())
+    }
+
     fn is_valid(&mut self) -> bool {
         self.broken.is_none() && self.conn.ping().is_ok()
     }
@@ -853,6 +877,14 @@ impl Connection for MysqlConnection {
             },
         )))
     }
+}
+
+/// Runs the session setup statements, reading every result.
+fn run_setup(conn: &mut mysql::Conn, setup: &str, dialect: &MysqlDialect) -> Result<()> {
+    let mut result = conn
+        .query_iter(setup)
+        .map_err(|e| map_error(e, dialect.is_mariadb()))?;
+    drain(&mut result, dialect.is_mariadb())
 }
 
 /// Cancels the statement running on a connection.

@@ -164,6 +164,10 @@ impl Dialect for MysqlDialect {
         "START TRANSACTION"
     }
 
+    fn ddl_commits_transaction(&self) -> bool {
+        true
+    }
+
     fn table_columns_sql(&self) -> Option<&'static str> {
         Some(
             "SELECT COLUMN_NAME, CASE WHEN IS_NULLABLE = 'YES' THEN 1 ELSE 0 END, \

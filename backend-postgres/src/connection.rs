@@ -881,6 +881,17 @@ impl Connection for PgConnection {
         })
     }
 
+    /// Everything `DISCARD ALL` resets except the prepared statements
+    /// (which the connection keeps cached): settings back to the session's
+    /// defaults (the startup `statement_timeout` included), the session's
+    /// role, listeners, advisory locks, temporary tables, cursors.
+    fn reset_session(&mut self) -> Result<()> {
+        self.execute_batch(
+            "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; \
+             SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES",
+        )
+    }
+
     fn is_valid(&mut self) -> bool {
         if self.is_broken_now() {
             return false;

@@ -42,6 +42,11 @@ impl StatementClock {
 /// How many virtual-machine steps SQLite runs between two looks at the clock.
 const PROGRESS_STEPS: i32 = 10_000;
 
+/// The per-connection settings athanor relies on. SQLite leaves foreign
+/// keys off and LIKE case-insensitive unless each connection asks
+/// otherwise; athanor answers the same on every backend.
+const SESSION_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;";
+
 impl std::fmt::Debug for SqliteConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteConnection")
@@ -94,10 +99,7 @@ impl SqliteConnection {
     }
 
     fn setup(mut conn: rusqlite::Connection) -> Result<Self> {
-        // SQLite leaves foreign keys off and LIKE case-insensitive unless each
-        // connection asks otherwise; athanor answers the same on every backend.
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;")
-            .map_err(map_error)?;
+        conn.execute_batch(SESSION_SETUP).map_err(map_error)?;
         conn.busy_handler(Some(wait_while_busy))
             .map_err(map_error)?;
         // Without the query-planner stability guarantee, SQLite re-prepares a
@@ -358,6 +360,15 @@ impl Connection for SqliteConnection {
 
     fn in_transaction(&mut self) -> Option<bool> {
         Some(!self.conn.is_autocommit())
+    }
+
+    /// athanor's pragmas again, and writes allowed (a raw `PRAGMA
+    /// query_only` would otherwise outlive its borrower).
+    fn reset_session(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch(SESSION_SETUP)
+            .and_then(|()| self.conn.execute_batch("PRAGMA query_only = OFF;"))
+            .map_err(map_error)
     }
 
     /// `sqlite3_interrupt` through rusqlite's interrupt handle.

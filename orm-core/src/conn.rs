@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::connection::{Connection, Row};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::statement_kind::{statement_kind, statement_kinds, StatementKind};
 use crate::value::ValueRef;
 
 thread_local! {
@@ -72,6 +73,8 @@ pub struct Conn {
     /// Whether SQL written by the program ran (it may have begun a
     /// transaction athanor does not know of).
     raw: bool,
+    /// Whether raw SQL began a transaction (`BEGIN`) not ended yet.
+    raw_open: bool,
     /// Whether a statement failed with a lost connection: a pool must not
     /// hand the connection out again.
     broken: bool,
@@ -117,6 +120,7 @@ impl Conn {
             echo: false,
             failed: None,
             raw: false,
+            raw_open: false,
             broken: false,
         }
     }
@@ -209,6 +213,9 @@ impl Conn {
     /// 0 to 9999, leap seconds), before anything is sent.
     pub fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
         self.check_failed()?;
+        if self.depth > 0 && self.dialect.ddl_commits_transaction() {
+            self.check_implicit_commit(statement_kind(sql), sql)?;
+        }
         self.check_parameters(params)?;
         record(sql);
         let r = if !self.logging() {
@@ -253,7 +260,7 @@ impl Conn {
     /// As [`execute`](Conn::execute).
     pub fn execute_batch(&mut self, sql: &str) -> Result<()> {
         self.check_failed()?;
-        self.raw = true;
+        self.check_raw(sql)?;
         let r = self.batch(sql);
         self.note(r)
     }
@@ -321,9 +328,66 @@ impl Conn {
         self.raw = true;
     }
 
+    /// Notes that `sql`, written by the program, is about to run, and keeps
+    /// athanor's idea of the transaction in step with the server's: a raw
+    /// `BEGIN` outside a transaction is followed until a raw `COMMIT` or
+    /// `ROLLBACK`; transaction control inside an athanor transaction is
+    /// refused, as is a statement that would commit the transaction
+    /// implicitly (DDL on MySQL/MariaDB).
+    ///
+    /// # Failure
+    /// [`Error::Unsupported`](crate::Error::Unsupported) naming the
+    /// statement, before anything is sent.
+    pub fn check_raw(&mut self, sql: &str) -> Result<()> {
+        self.raw = true;
+        for kind in statement_kinds(sql) {
+            match kind {
+                StatementKind::Begin | StatementKind::End if self.depth > 0 => {
+                    return Err(crate::Error::Unsupported {
+                        backend: self.dialect.name(),
+                        capability: format!(
+                            "transaction control in raw SQL inside a transaction (`{}`): \
+                             use the transaction's commit / rollback, or a nested \
+                             transaction (savepoint)",
+                            sql.trim()
+                        ),
+                    });
+                }
+                StatementKind::Begin => self.raw_open = true,
+                StatementKind::End => self.raw_open = false,
+                kind if (self.depth > 0 || self.raw_open)
+                    && self.dialect.ddl_commits_transaction() =>
+                {
+                    self.check_implicit_commit(kind, sql)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses `sql` when it would commit the open transaction implicitly.
+    fn check_implicit_commit(&self, kind: StatementKind, sql: &str) -> Result<()> {
+        if kind != StatementKind::CommitsImplicitly {
+            return Ok(());
+        }
+        Err(crate::Error::Unsupported {
+            backend: self.dialect.name(),
+            capability: format!(
+                "`{}` inside a transaction: this server commits the open transaction \
+                 before it; run it outside the transaction",
+                sql.trim()
+            ),
+        })
+    }
+
     /// Rolls back whatever transaction is still open (a pool does this before
     /// reusing a connection): one athanor began, or one raw SQL began, as
     /// the driver reports it, or, where it cannot tell, whenever raw SQL ran.
+    /// After raw SQL the session's settings are restored too
+    /// ([`Connection::reset_session`]), so a raw `SET` (foreign-key checks
+    /// off, another search path) does not follow the connection to its next
+    /// borrower.
     pub fn reset(&mut self) -> Result<()> {
         if self.is_broken() {
             return Err(Error::Connection {
@@ -334,15 +398,19 @@ impl Conn {
             .inner
             .in_transaction()
             .unwrap_or(self.depth > 0 || self.raw);
+        let raw = self.raw;
         self.depth = 0;
         self.failed = None;
         self.raw = false;
+        self.raw_open = false;
         if open {
             // Outside a transaction, PostgreSQL only warns and MySQL does nothing.
-            self.batch("ROLLBACK")
-        } else {
-            Ok(())
+            self.batch("ROLLBACK")?;
         }
+        if raw {
+            self.inner.reset_session()?;
+        }
+        Ok(())
     }
 
     /// Begins a transaction, or a savepoint inside the open one. It rolls
@@ -369,6 +437,7 @@ impl Conn {
                 capability: "an isolation level on a nested transaction (savepoint)".into(),
             });
         }
+        self.check_no_raw_transaction()?;
         let sql = self.dialect.begin_isolated_sql(isolation);
         self.batch(&sql)?;
         self.depth = 1;
@@ -390,6 +459,7 @@ impl Conn {
 
     fn begin_with(&mut self, begin: &str) -> Result<()> {
         self.check_failed()?;
+        self.check_no_raw_transaction()?;
         if self.depth == 0 {
             self.batch(begin)?;
         } else {
@@ -398,6 +468,20 @@ impl Conn {
             self.note(r)?;
         }
         self.depth += 1;
+        Ok(())
+    }
+
+    /// Refuses to begin a transaction over one raw SQL began: the server
+    /// would nest, commit or refuse it, depending on the backend.
+    fn check_no_raw_transaction(&self) -> Result<()> {
+        if self.depth == 0 && self.raw_open {
+            return Err(crate::Error::Unsupported {
+                backend: self.dialect.name(),
+                capability: "a transaction while one begun by raw SQL (`BEGIN`) is open: \
+                             end it with a raw `COMMIT` or `ROLLBACK` first"
+                    .into(),
+            });
+        }
         Ok(())
     }
 

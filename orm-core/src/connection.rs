@@ -97,6 +97,15 @@ pub trait Connection: Send {
         None
     }
 
+    /// Restores the session settings athanor set up when connecting (and
+    /// undoes what SQL written by the program may have changed: settings,
+    /// temporary tables, session locks) before a pool hands the connection
+    /// to another borrower. Called outside any transaction, only after raw
+    /// SQL ran on the connection. The default does nothing.
+    fn reset_session(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Whether the connection still answers (used by pools before handing it out).
     fn is_valid(&mut self) -> bool {
         self.execute_batch("SELECT 1").is_ok()

@@ -73,6 +73,14 @@ pub trait Dialect: Send + Sync + 'static {
         "BEGIN"
     }
 
+    /// Whether DDL (and the other statements MySQL lists) ends an open
+    /// transaction by committing it, as on MySQL/MariaDB: athanor then
+    /// refuses such a statement inside a transaction rather than let the
+    /// transaction's earlier writes be committed behind its back.
+    fn ddl_commits_transaction(&self) -> bool {
+        false
+    }
+
     /// The statement that begins a transaction expected to read (a
     /// session's transaction, begun by its first statement).
     fn begin_read_sql(&self) -> &'static str {

@@ -35,6 +35,7 @@ mod schema;
 mod schema_check;
 mod session;
 mod sql_cache;
+mod statement_kind;
 mod tls;
 mod typed;
 mod url;

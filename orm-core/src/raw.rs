@@ -71,8 +71,8 @@ impl Raw {
     /// Runs the statement; returns the number of rows affected.
     pub fn execute<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<u64> {
         let conn = ex.conn()?;
-        conn.mark_raw();
         let sql = self.render(conn.dialect());
+        conn.check_raw(&sql)?;
         let params: Vec<_> = self.params.iter().map(Value::as_ref).collect();
         conn.execute(&sql, &params)
     }
@@ -80,8 +80,8 @@ impl Raw {
     /// Runs the query and reads every row into `R` (a model, a scalar or a tuple).
     pub fn fetch_all<R: FromRow, E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Vec<R>> {
         let conn = ex.conn()?;
-        conn.mark_raw();
         let sql = self.render(conn.dialect());
+        conn.check_raw(&sql)?;
         let params: Vec<_> = self.params.iter().map(Value::as_ref).collect();
         let mut out = Vec::new();
         conn.query(&sql, &params, &mut |row| {

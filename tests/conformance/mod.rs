@@ -116,6 +116,8 @@ macro_rules! conformance_suite {
             transactions::transaction_commits,
             transactions::a_failed_statement_fails_the_transaction_everywhere,
             transactions::a_raw_begin_left_open_is_rolled_back_on_return,
+            transactions::pool_return_restores_session_settings,
+            transactions::raw_transaction_control_stays_in_step,
             transactions::transaction_rolls_back_on_drop,
             transactions::nested_transactions_are_savepoints,
             transactions::session_add_commit_fills_keys,

@@ -300,3 +300,87 @@ pub fn a_raw_begin_left_open_is_rolled_back_on_return(db: &Database) {
     let names: Vec<String> = Artist::query().select(Artist::NAME).all(&mut conn).unwrap();
     assert_eq!(names, ["kept"]);
 }
+
+/// A setting changed by raw SQL does not follow a connection back into the
+/// pool: here foreign-key checks, switched off by each backend's own
+/// statement (the other two fail harmlessly outside a transaction).
+pub fn pool_return_restores_session_settings(db: &Database) {
+    setup(db);
+    {
+        let mut conn = db.connect().unwrap();
+        for sql in [
+            "PRAGMA foreign_keys = OFF",
+            "SET foreign_key_checks = 0",
+            "SET session_replication_role = replica",
+        ] {
+            let _ = athanor::raw::Raw::new(sql).execute(&mut conn);
+        }
+        // The checks are off on this connection: an orphan gets in.
+        let mut orphan = Album::new("orphan while unchecked", 999_999);
+        orphan.insert(&mut conn).unwrap();
+        orphan.delete(&mut conn).unwrap();
+    }
+    // The next borrower (the same connection: the pool hands back the one
+    // it just took in) has them on again.
+    let mut conn = db.connect().unwrap();
+    let err = Album::new("orphan", 999_999).insert(&mut conn).unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, ConstraintKind::ForeignKey, "{c:?}");
+    assert_eq!(Album::query().count(&mut conn).unwrap(), 0);
+}
+
+/// Transaction control in raw SQL never puts athanor out of step with the
+/// server: a raw `COMMIT` inside a transaction is refused (nothing is
+/// committed), a transaction cannot begin over a raw `BEGIN`, and a
+/// statement the server would commit the transaction for (DDL on
+/// MySQL/MariaDB) is refused there, while transactional DDL elsewhere is
+/// rolled back with the transaction.
+pub fn raw_transaction_control_stays_in_step(db: &Database) {
+    let mut conn = setup(db);
+    let unsupported = |r: Result<u64, athanor::Error>| match r {
+        Err(athanor::Error::Unsupported { capability, .. }) => capability,
+        other => panic!("expected Unsupported, got {other:?}"),
+    };
+    {
+        let mut tx = conn.transaction().unwrap();
+        Artist::new("inside").insert(&mut tx).unwrap();
+        let why = unsupported(athanor::raw::Raw::new("COMMIT").execute(&mut tx));
+        assert!(why.contains("COMMIT"), "{why}");
+        unsupported(athanor::raw::Raw::new("SELECT 1; ROLLBACK").execute(&mut tx));
+        // Dropped: rolled back.
+    }
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 0);
+
+    let begin = conn.dialect().begin_sql();
+    athanor::raw::Raw::new(begin).execute(&mut conn).unwrap();
+    match conn.transaction() {
+        Err(athanor::Error::Unsupported { .. }) => {}
+        Err(other) => panic!("expected Unsupported, got {other:?}"),
+        Ok(_) => panic!("a transaction began over a raw BEGIN"),
+    }
+    athanor::raw::Raw::new("ROLLBACK")
+        .execute(&mut conn)
+        .unwrap();
+    conn.transaction().unwrap().commit().unwrap();
+
+    let ddl_commits = conn.dialect().ddl_commits_transaction();
+    {
+        let mut tx = conn.transaction().unwrap();
+        Artist::new("before the DDL").insert(&mut tx).unwrap();
+        let ddl = athanor::raw::Raw::new("CREATE TABLE ddl_probe (id INTEGER PRIMARY KEY)")
+            .execute(&mut tx);
+        if ddl_commits {
+            let why = unsupported(ddl);
+            assert!(why.contains("CREATE TABLE ddl_probe"), "{why}");
+        } else {
+            ddl.unwrap();
+        }
+    }
+    // Nothing committed, implicitly or otherwise; no table left behind.
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 0);
+    assert!(athanor::raw::Raw::new("SELECT COUNT(*) FROM ddl_probe")
+        .fetch_all::<(i64,), _>(&mut conn)
+        .is_err());
+}
