@@ -398,14 +398,15 @@ impl Drop for Down<'_> {
 // Bounded calls.
 
 /// Runs `f`, failing the test if it takes `CALL_WITHIN` or longer. A call
-/// that hangs for good ends the whole process after that time, with a
+/// that hangs for good ends the whole process at twice that time, with a
 /// message, rather than hanging the test run.
 fn bounded<T>(what: &str, f: impl FnOnce() -> T) -> (T, Duration) {
     let (done, wait) = mpsc::channel::<()>();
     let label = what.to_owned();
     let watchdog = std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(CALL_WITHIN * 2) {
-            eprintln!("restarts: `{label}` hangs (still running after {CALL_WITHIN:?}); aborting");
+        let limit = CALL_WITHIN * 2;
+        if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
+            eprintln!("restarts: `{label}` hangs (still running after {limit:?}); aborting");
             std::process::exit(101);
         }
     });
