@@ -9,10 +9,16 @@
 #
 #   ATHANOR_POSTGRES_URL=postgres://postgres@127.0.0.1:PORT/athanor_test
 #   ATHANOR_MYSQL_URL=mysql://athanor:athanor@127.0.0.1:PORT/athanor_test
-#   ATHANOR_POSTGRES_PID, ATHANOR_MYSQL_PID   the servers' process ids
+#   ATHANOR_POSTGRES_PID, ATHANOR_MYSQL_PID   the servers' process ids at start
+#   ATHANOR_POSTGRES_PIDFILE  PostgreSQL's postmaster.pid (first line: the pid)
+#   ATHANOR_MYSQL_PIDFILE     MariaDB's --pid-file (the pid)
 #   ATHANOR_TLS_CA        the authority that signed both servers' certificate
 #                         (for 127.0.0.1; both servers accept TLS and plain)
 #   ATHANOR_TLS_OTHER_CA  an unrelated authority, for refusal tests
+#
+# A test may kill a server and restart it (tests/restarts.rs): its pid then
+# changes, so tests read the current one from the pid files, not *_PID. The
+# cleanup stops whichever server the pid files name.
 #
 # runs CMD from the repository root, then stops both servers and removes the
 # temp dir on every exit path. Exits with CMD's status. Installs the server
@@ -190,6 +196,19 @@ postmaster_pid() {
     return 0
 }
 
+# The pid in MariaDB's pid file when it names a running mariadbd (the file
+# outlives a killed server, and its pid may be reused).
+mysql_pid() {
+    local pid
+    [[ -s "$WORK/mysql.pid" ]] || return 0
+    pid="$(head -n 1 "$WORK/mysql.pid")"
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+    mariadbd | mysqld) echo "$pid" ;;
+    esac
+    return 0
+}
+
 cleanup() {
     local status=$?
     set +e
@@ -208,6 +227,8 @@ cleanup() {
     else
         stop_pid "$MY_PID" KILL
     fi
+    # A MariaDB that a test restarted (tests/restarts.rs) is not $MY_PID.
+    stop_pid "$(mysql_pid)" TERM
     if [[ "${ATHANOR_SERVERS_KEEP:-0}" == 1 ]]; then
         log "keeping $WORK"
     else
@@ -417,6 +438,9 @@ export ATHANOR_MYSQL_URL="mysql://athanor:athanor@127.0.0.1:$MYPORT/athanor_test
 # resume it: the postmaster (whose children serve the connections) and mariadbd.
 export ATHANOR_POSTGRES_PID="$PG_PID"
 export ATHANOR_MYSQL_PID="$MY_PID"
+# The pid files, which name the current server after a restart by a test.
+export ATHANOR_POSTGRES_PIDFILE="$PGDATA/postmaster.pid"
+export ATHANOR_MYSQL_PIDFILE="$WORK/mysql.pid"
 
 log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT," \
     "MariaDB $("$MYSQLD" --version | sed -E 's/.*Ver ([^ ]+).*/\1/') on 127.0.0.1:$MYPORT" \

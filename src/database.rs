@@ -297,8 +297,10 @@ impl DatabaseBuilder {
     /// for liveness (a round trip to the server) as it is handed out again
     /// (default 2 s). A connection returned more recently is handed out
     /// unchecked: if the server dropped it meanwhile, the first statement on
-    /// it fails with [`Error::Connection`]. `Duration::ZERO` checks every
-    /// connection at every checkout.
+    /// it fails with [`Error::Connection`]. Once a connection of the pool
+    /// was found lost, though, every connection returned before that is
+    /// checked at its next checkout (a server restart takes them all).
+    /// `Duration::ZERO` checks every connection at every checkout.
     pub fn validate_idle_after(mut self, idle: Duration) -> Self {
         self.validate_idle_after = idle;
         self

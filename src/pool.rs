@@ -29,10 +29,50 @@ pub(crate) struct Liveness {
 
 impl Liveness {
     /// Whether a connection returned to the pool at `returned` needs a
-    /// liveness check before it is handed out again.
-    fn needs_check(&self, returned: Instant) -> bool {
-        self.check && (self.idle_after.is_zero() || returned.elapsed() >= self.idle_after)
+    /// liveness check before it is handed out again: it sat idle for long
+    /// enough, or another connection was found lost after it was returned.
+    fn needs_check(&self, returned: Instant, lost: &LastLoss) -> bool {
+        self.check
+            && (self.idle_after.is_zero()
+                || returned.elapsed() >= self.idle_after
+                || lost.since(returned))
     }
+}
+
+/// When a connection of the pool was last found lost (returned broken, or
+/// failing its liveness check). A server that went away took the idle
+/// connections with it, however recently they were returned: those
+/// returned before the loss are checked at their next checkout (as
+/// SQLAlchemy's pool invalidates its connections on a disconnect), so that
+/// after a server restart the pool hands out none of them.
+#[derive(Debug, Default)]
+pub(crate) struct LastLoss(std::sync::Mutex<Option<Instant>>);
+
+impl LastLoss {
+    fn note(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    }
+
+    /// Whether a connection was found lost at or after `returned`.
+    fn since(&self, returned: Instant) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|lost| lost >= returned)
+    }
+}
+
+/// Readies a returned connection for reuse: false when it must be closed
+/// instead (it was lost, or rolling back the transaction it left open
+/// failed). A lost one is noted in `lost`.
+fn reset_for_reuse(conn: &mut Conn, lost: &LastLoss) -> bool {
+    if conn.reset().is_ok() {
+        return true;
+    }
+    if conn.is_broken() {
+        lost.note();
+    }
+    false
 }
 
 /// Stands in for a connection while another thread checks it.
@@ -106,6 +146,7 @@ mod imp {
     pub(crate) struct Manager {
         connect: Connector,
         liveness: Liveness,
+        lost: LastLoss,
     }
 
     /// A pooled connection with the time it was last returned to the pool.
@@ -126,15 +167,16 @@ mod imp {
         }
 
         fn is_valid(&self, timed: &mut Timed) -> Result<()> {
-            if !self.liveness.needs_check(timed.returned)
-                || answers_within(&mut timed.conn, self.liveness.timeout)
-            {
-                Ok(())
-            } else {
-                Err(Error::Connection {
-                    message: "the connection no longer answers".into(),
-                })
+            if !self.liveness.needs_check(timed.returned, &self.lost) {
+                return Ok(());
             }
+            if answers_within(&mut timed.conn, self.liveness.timeout) {
+                return Ok(());
+            }
+            self.lost.note();
+            Err(Error::Connection {
+                message: "the connection no longer answers".into(),
+            })
         }
 
         fn has_broken(&self, timed: &mut Timed) -> bool {
@@ -142,7 +184,7 @@ mod imp {
             timed.returned = Instant::now();
             // A connection returned inside a transaction is rolled back, or
             // dropped when even that fails.
-            timed.conn.reset().is_err()
+            !reset_for_reuse(&mut timed.conn, &self.lost)
         }
     }
 
@@ -180,14 +222,23 @@ mod imp {
                         None => connect_next(),
                     }
                 });
-                let pool = builder.build(Manager { connect, liveness }).map_err(|e| {
-                    athanor_core::Error::Connection {
+                let manager = Manager {
+                    connect,
+                    liveness,
+                    lost: LastLoss::default(),
+                };
+                let pool = builder
+                    .build(manager)
+                    .map_err(|e| athanor_core::Error::Connection {
                         message: e.to_string(),
-                    }
-                })?;
+                    })?;
                 return Ok(Pool(pool));
             }
-            Ok(Pool(builder.build_unchecked(Manager { connect, liveness })))
+            Ok(Pool(builder.build_unchecked(Manager {
+                connect,
+                liveness,
+                lost: LastLoss::default(),
+            })))
         }
 
         pub(crate) fn get(&self, timeout: Option<Duration>) -> Result<PooledConn<'_>> {
@@ -248,6 +299,7 @@ mod imp {
         max: usize,
         timeout: Duration,
         liveness: Liveness,
+        lost: LastLoss,
     }
 
     impl Pool {
@@ -269,6 +321,7 @@ mod imp {
                 max,
                 timeout,
                 liveness,
+                lost: LastLoss::default(),
             })
         }
 
@@ -284,7 +337,7 @@ mod imp {
                 while let Some((mut conn, returned)) = idle.conns.pop() {
                     idle.out += 1;
                     drop(idle);
-                    if !self.liveness.needs_check(returned)
+                    if !self.liveness.needs_check(returned, &self.lost)
                         || answers_within(&mut conn, self.liveness.timeout)
                     {
                         return Ok(PooledConn {
@@ -292,6 +345,7 @@ mod imp {
                             conn: Some(conn),
                         });
                     }
+                    self.lost.note();
                     // Closed before the lock is taken again.
                     drop(conn);
                     idle = self.lock();
@@ -342,7 +396,7 @@ mod imp {
             // A connection returned inside a transaction is rolled back, or
             // dropped when even that fails.
             // A broken one is closed here, before the lock is taken.
-            let reusable = conn.reset().is_ok().then_some(conn);
+            let reusable = reset_for_reuse(&mut conn, &self.lost).then_some(conn);
             let mut idle = self.lock();
             idle.out -= 1;
             if let Some(conn) = reusable {
@@ -517,6 +571,53 @@ mod tests {
         // The built-in pool returns the connect error; r2d2 times out with it.
         assert!(err.to_string().contains("connection refused"), "{err}");
         assert!(started.elapsed() < Duration::from_millis(2500));
+    }
+
+    /// A connection the server dropped: the driver knows it is closed.
+    struct Lost;
+
+    impl Connection for Lost {
+        fn dialect(&self) -> &'static dyn Dialect {
+            &athanor_sqlite::SQLITE
+        }
+        fn execute(&mut self, _: &str, _: &[ValueRef<'_>]) -> Result<u64> {
+            Err(closed())
+        }
+        fn query(
+            &mut self,
+            _: &str,
+            _: &[ValueRef<'_>],
+            _: &mut dyn FnMut(&dyn Row) -> Result<()>,
+        ) -> Result<()> {
+            Err(closed())
+        }
+        fn execute_batch(&mut self, _: &str) -> Result<()> {
+            Err(closed())
+        }
+        fn last_insert_id(&mut self) -> Result<i64> {
+            Err(closed())
+        }
+        fn is_broken(&mut self) -> bool {
+            true
+        }
+    }
+
+    /// A server restart takes every connection with it: once one comes
+    /// back lost, those returned before are checked at their next
+    /// checkout, however recently; those returned after are not.
+    #[test]
+    fn a_lost_connection_has_the_idle_ones_checked() {
+        let (pool, checks) = pool(Duration::from_secs(60));
+        let idle = pool.get(None).expect("checkout");
+        let mut lost = pool.get(None).expect("checkout");
+        drop(idle);
+        *lost = Conn::new(Box::new(Lost));
+        drop(lost);
+        checkouts(&pool, 1);
+        assert_eq!(checks.load(Ordering::SeqCst), 1);
+        // Returned after the loss: not checked again.
+        checkouts(&pool, 1);
+        assert_eq!(checks.load(Ordering::SeqCst), 1);
     }
 
     fn checkouts(pool: &Pool, n: usize) {

@@ -114,14 +114,25 @@ struct Frozen {
 }
 
 impl Frozen {
+    /// Freezes the server whose pid file `{pid_var}FILE` names (the pid on
+    /// its first line): after tests/restarts.rs restarted a server, the pid
+    /// in `pid_var`, taken at start, is stale.
     fn freeze(pid_var: &str, expect_comm: &[&str]) -> Frozen {
-        let pid: u32 = env(pid_var)
+        let file_var = format!("{pid_var}FILE");
+        let file = env(&file_var);
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{file_var}: cannot read {file}: {e}"));
+        let pid: u32 = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
             .parse()
-            .unwrap_or_else(|e| panic!("{pid_var}: {e}"));
+            .unwrap_or_else(|e| panic!("{file_var}: {file} has no pid on its first line: {e}"));
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         assert!(
             expect_comm.iter().any(|c| comm.trim() == *c),
-            "{pid_var}={pid} is `{}`, not the server",
+            "{file_var}: pid {pid} from {file} is `{}`, not the server",
             comm.trim()
         );
         let pids = process_tree(pid);
