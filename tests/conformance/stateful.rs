@@ -1,5 +1,6 @@
 //! A stateful property test: random sequences of writes, transactions,
-//! savepoints and deliberately failing statements run against the database
+//! savepoints and deliberately failing statements (unique, foreign-key and
+//! NOT NULL violations) run against the database
 //! and against a reference model in Rust; every result, error kind and the
 //! final table must agree, on every backend (so the backends agree with each
 //! other too).
@@ -21,12 +22,30 @@ pub struct Item {
     pub qty: i32,
 }
 
+/// A movement of an item: its key must name an item (restrict on delete).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "stock_moves")]
+pub struct Move {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(references = Item, on_delete = "restrict")]
+    pub item_id: i64,
+}
+
+/// An item key no row has.
+const MISSING_ITEM: i64 = 1_000_000;
+
 #[derive(Debug, Clone)]
 enum Op {
     Insert(u8, i32),
     SetQty(u8, i32),
+    /// Fails with a foreign-key violation while the item has moves.
     Delete(u8),
     Upsert(u8, i32),
+    /// A move of the named item; a foreign-key violation when it is missing.
+    AddMove(u8),
+    /// An item without a name: a NOT NULL violation, every time.
+    InsertNullName,
     Count,
     Begin,
     Commit,
@@ -40,7 +59,9 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (name.clone(), qty.clone()).prop_map(|(n, q)| Op::Insert(n, q)),
         2 => (name.clone(), qty.clone()).prop_map(|(n, q)| Op::SetQty(n, q)),
         1 => name.clone().prop_map(Op::Delete),
-        1 => (name, qty).prop_map(|(n, q)| Op::Upsert(n, q)),
+        1 => (name.clone(), qty).prop_map(|(n, q)| Op::Upsert(n, q)),
+        2 => name.prop_map(Op::AddMove),
+        1 => Just(Op::InsertNullName),
         1 => Just(Op::Count),
         2 => Just(Op::Begin),
         1 => Just(Op::Commit),
@@ -56,7 +77,7 @@ fn name(n: u8) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
     Ok(i64),
-    Unique,
+    Refused(ConstraintKind),
     Failed,
     Other(String),
 }
@@ -64,22 +85,37 @@ enum Outcome {
 fn outcome<T>(r: athanor::Result<T>, value: impl FnOnce(T) -> i64) -> Outcome {
     match r {
         Ok(v) => Outcome::Ok(value(v)),
-        Err(e) if e.constraint_kind() == Some(ConstraintKind::Unique) => Outcome::Unique,
         Err(Error::TransactionFailed { .. }) => Outcome::Failed,
-        Err(e) => Outcome::Other(e.to_string()),
+        Err(e) => match e.constraint_kind() {
+            Some(kind) => Outcome::Refused(kind),
+            None => Outcome::Other(e.to_string()),
+        },
     }
 }
 
-/// The reference: the table as a map, a snapshot per open transaction level,
-/// and the level a statement failed at.
+/// Items by name (their quantity, and how many moves name them).
+type Rows = BTreeMap<String, (i32, u32)>;
+
+/// The reference: the tables as a map, a snapshot per open transaction
+/// level, and the level a statement failed at.
 #[derive(Default)]
 struct Reference {
-    rows: BTreeMap<String, i32>,
-    stack: Vec<BTreeMap<String, i32>>,
+    rows: Rows,
+    stack: Vec<Rows>,
     failed: Option<usize>,
 }
 
 impl Reference {
+    /// A statement refused by a constraint: inside a transaction, it fails
+    /// the transaction.
+    fn refuse(&mut self, kind: ConstraintKind) -> Outcome {
+        let depth = self.stack.len();
+        if depth > 0 {
+            self.failed = Some(depth);
+        }
+        Outcome::Refused(kind)
+    }
+
     fn apply(&mut self, op: &Op) -> Outcome {
         let depth = self.stack.len();
         let is_end = matches!(op, Op::Commit | Op::Rollback);
@@ -89,24 +125,37 @@ impl Reference {
         match op {
             Op::Insert(n, q) => {
                 if self.rows.contains_key(&name(*n)) {
-                    if depth > 0 {
-                        self.failed = Some(depth);
-                    }
-                    return Outcome::Unique;
+                    return self.refuse(ConstraintKind::Unique);
                 }
-                self.rows.insert(name(*n), *q);
+                self.rows.insert(name(*n), (*q, 0));
                 Outcome::Ok(0)
             }
+            Op::AddMove(n) => match self.rows.get_mut(&name(*n)) {
+                Some((_, moves)) => {
+                    *moves += 1;
+                    Outcome::Ok(0)
+                }
+                None => self.refuse(ConstraintKind::ForeignKey),
+            },
+            Op::InsertNullName => self.refuse(ConstraintKind::NotNull),
             Op::SetQty(n, q) => match self.rows.get_mut(&name(*n)) {
-                Some(v) => {
+                Some((v, _)) => {
                     *v = *q;
                     Outcome::Ok(1)
                 }
                 None => Outcome::Ok(0),
             },
-            Op::Delete(n) => Outcome::Ok(i64::from(self.rows.remove(&name(*n)).is_some())),
+            Op::Delete(n) => match self.rows.get(&name(*n)) {
+                Some((_, moves)) if *moves > 0 => self.refuse(ConstraintKind::ForeignKey),
+                Some(_) => {
+                    self.rows.remove(&name(*n));
+                    Outcome::Ok(1)
+                }
+                None => Outcome::Ok(0),
+            },
             Op::Upsert(n, q) => {
-                self.rows.insert(name(*n), *q);
+                // The row (and its key, which moves name) stays.
+                self.rows.entry(name(*n)).or_insert((0, 0)).0 = *q;
                 Outcome::Ok(0)
             }
             Op::Count => Outcome::Ok(self.rows.len() as i64),
@@ -138,11 +187,14 @@ impl Reference {
     }
 
     /// What is left when the open transactions are dropped.
-    fn after_drop(mut self) -> Vec<(String, i32)> {
+    fn after_drop(mut self) -> Vec<(String, i32, u32)> {
         if let Some(first) = self.stack.drain(..).next() {
             self.rows = first;
         }
-        self.rows.into_iter().collect()
+        self.rows
+            .into_iter()
+            .map(|(name, (qty, moves))| (name, qty, moves))
+            .collect()
     }
 }
 
@@ -195,6 +247,27 @@ fn run<E: Executor>(
                 .upsert_on(ex, &[&Item::NAME]),
                 |_| 0,
             ),
+            Op::AddMove(n) => outcome(
+                Item::query()
+                    .filter(Item::NAME.eq(name(*n)))
+                    .select(Item::ID)
+                    .all(ex)
+                    .and_then(|ids: Vec<i64>| {
+                        Move {
+                            id: 0,
+                            item_id: ids.first().copied().unwrap_or(MISSING_ITEM),
+                        }
+                        .insert(ex)
+                    }),
+                |_| 0,
+            ),
+            Op::InsertNullName => outcome(
+                athanor::raw::Raw::new("INSERT INTO stock (name, qty) VALUES (?, ?)")
+                    .bind(athanor::Value::Null)
+                    .bind(1)
+                    .execute(ex),
+                |_| 0,
+            ),
             Op::Count => outcome(Item::query().count(ex), |c| c),
             Op::Begin => match ex.conn().and_then(|c| c.transaction()) {
                 Ok(mut tx) => {
@@ -221,6 +294,7 @@ pub fn property_transactions_match_a_reference_model(db: &Database) {
     let conn = std::cell::RefCell::new(db.connect().unwrap());
     Schema::new()
         .register::<Item>()
+        .register::<Move>()
         .create_all(&mut *conn.borrow_mut())
         .unwrap();
     let mut runner = TestRunner::new(Config {
@@ -232,16 +306,25 @@ pub fn property_transactions_match_a_reference_model(db: &Database) {
         .run(&proptest::collection::vec(op(), 0..40), |ops| {
             let mut guard = conn.borrow_mut();
             let conn = &mut *guard;
+            Move::query().delete(conn).unwrap();
             Item::query().delete(conn).unwrap();
             let mut got = Vec::new();
             run(conn, &ops, &mut 0, 0, &mut got);
             let mut reference = Reference::default();
             let expected: Vec<Outcome> = ops.iter().map(|op| reference.apply(op)).collect();
             prop_assert_eq!(&got, &expected, "ops {:?}", ops);
-            let mut table: Vec<(String, i32)> = Item::query()
-                .select((Item::NAME, Item::QTY))
+            let items: Vec<(i64, String, i32)> = Item::query()
+                .select((Item::ID, Item::NAME, Item::QTY))
                 .all(conn)
                 .unwrap();
+            let moves: Vec<i64> = Move::query().select(Move::ITEM_ID).all(conn).unwrap();
+            let mut table: Vec<(String, i32, u32)> = items
+                .into_iter()
+                .map(|(id, name, qty)| {
+                    let n = moves.iter().filter(|m| **m == id).count();
+                    (name, qty, n as u32)
+                })
+                .collect();
             table.sort();
             prop_assert_eq!(table, reference.after_drop(), "ops {:?}", ops);
             Ok(())
@@ -332,7 +415,7 @@ impl SessionRef {
                     if self.db.values().any(|(n, _)| *n == o.name) {
                         self.forget();
                         self.rolled_back = true;
-                        return Outcome::Unique;
+                        return Outcome::Refused(ConstraintKind::Unique);
                     }
                     let row = self.next_row;
                     self.next_row += 1;
@@ -504,7 +587,7 @@ pub fn property_sessions_match_a_reference_model(db: &Database) {
                             outcome(s.rollback(), |_| 0)
                         }
                     };
-                    if result == Outcome::Unique {
+                    if result == Outcome::Refused(ConstraintKind::Unique) {
                         // The failed flush rolled back; the session forgot its objects.
                         held.clear();
                     }
