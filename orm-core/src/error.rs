@@ -153,6 +153,19 @@ pub enum Error {
         /// The table queried.
         table: String,
     },
+    /// A write based on a stale read: the row's version column no longer
+    /// holds the version the object was read with (someone else changed or
+    /// deleted the row meanwhile; SQLAlchemy's `StaleDataError`). Nothing
+    /// was written; read the row again and redo the change.
+    #[error("the row of {table} with {key} was changed by someone else since it was read (expected version {expected})")]
+    StaleObject {
+        /// The table written.
+        table: String,
+        /// The row's primary key, as `column = value`.
+        key: String,
+        /// The version the object was read with.
+        expected: i64,
+    },
     /// A query that must return one row returned several (`MultipleResultsFound`).
     #[error("more than one row found in {table}, expected exactly one")]
     MultipleRows {

@@ -40,6 +40,7 @@ mod tls;
 mod typed;
 mod url;
 mod value;
+mod versioning;
 mod write;
 
 #[cfg(feature = "chrono")]

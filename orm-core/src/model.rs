@@ -130,6 +130,12 @@ pub struct TableDef {
     pub primary_key: &'static [usize],
     /// Index into `columns` of the auto-generated key, if any.
     pub auto_key: Option<usize>,
+    /// Index into `columns` of the version column (`#[orm(version)]`), if
+    /// any: every update and delete of one row checks that it still holds
+    /// the version the object was read with, and an update increments it,
+    /// so a write based on a stale read fails with
+    /// [`Error::StaleObject`](crate::Error::StaleObject) (optimistic locking).
+    pub version: Option<usize>,
     /// Foreign keys.
     pub foreign_keys: &'static [ForeignKeyDef],
     /// Indexes (beyond single-column unique constraints).
@@ -245,8 +251,23 @@ pub trait Model: FromRow + 'static {
 
     /// Writes every non-key column to the row with this key;
     /// [`Error::NoRows`] when there is no such row.
+    ///
+    /// A model with a version column is refused
+    /// ([`Error::Unsupported`]): `update` cannot write the new version back
+    /// into `self`; use [`save`](Model::save) or a session.
     fn update<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<()> {
-        write::update_row(ex.conn()?, self, None)
+        write::refuse_versioned::<Self>("update")?;
+        write::update_row(ex.conn()?, self, None).map(drop)
+    }
+
+    /// Inserts the row when its generated key is unset (filling the key
+    /// back), otherwise writes every non-key column to the row with this
+    /// key, or inserts it when there is none. With a version column the
+    /// update checks the version the object was read with
+    /// ([`Error::StaleObject`] when the row changed since) and writes the
+    /// new version back into `self`.
+    fn save<E: Executor + ?Sized>(&mut self, ex: &mut E) -> Result<()> {
+        write::save_row(ex.conn()?, self)
     }
 
     /// Writes only the given columns to the row with this key.
@@ -255,8 +276,9 @@ pub trait Model: FromRow + 'static {
         ex: &mut E,
         columns: &[&dyn AnyColumn<Self>],
     ) -> Result<()> {
+        write::refuse_versioned::<Self>("update_columns")?;
         let columns: Vec<usize> = columns.iter().map(|c| c.column_index()).collect();
-        write::update_row(ex.conn()?, self, Some(&columns))
+        write::update_row(ex.conn()?, self, Some(&columns)).map(drop)
     }
 
     /// Deletes the row with this key; [`Error::NoRows`] when there is none.
@@ -265,17 +287,23 @@ pub trait Model: FromRow + 'static {
     }
 
     /// Inserts the row, or updates the row with the same primary key.
+    ///
+    /// A model with a version column is refused ([`Error::Unsupported`]):
+    /// an upsert overwrites whatever version the row holds.
     fn upsert<E: Executor + ?Sized>(&mut self, ex: &mut E) -> Result<()> {
+        write::refuse_versioned::<Self>("upsert")?;
         write::upsert_row(ex.conn()?, self, Self::TABLE.primary_key)
     }
 
     /// Inserts the row, or updates the row whose `conflict` columns (a unique
     /// key) hold the same values. MySQL matches on any unique key of the table.
+    /// Refused for a model with a version column, as [`upsert`](Model::upsert) is.
     fn upsert_on<E: Executor + ?Sized>(
         &mut self,
         ex: &mut E,
         conflict: &[&dyn AnyColumn<Self>],
     ) -> Result<()> {
+        write::refuse_versioned::<Self>("upsert_on")?;
         let conflict: Vec<usize> = conflict.iter().map(|c| c.column_index()).collect();
         write::upsert_row(ex.conn()?, self, &conflict)
     }

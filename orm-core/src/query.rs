@@ -799,6 +799,13 @@ impl<M: Model, R: FromRow> Select<M, R> {
                 w.ident(a.column).push(" = ");
                 w.expr(&a.value)
             })?;
+            // Rows changed in bulk get a new version too, so an object read
+            // before fails its next write (optimistic locking).
+            if let Some(v) = M::TABLE.version.map(|i| M::TABLE.columns[i].name) {
+                if !assignments.iter().any(|a| a.column == v) {
+                    w.push(", ").ident(v).push(" = ").ident(v).push(" + 1");
+                }
+            }
             if let Some(f) = &self.stmt.filter {
                 w.push(" WHERE ");
                 w.expr(f)?;

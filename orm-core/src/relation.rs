@@ -222,7 +222,10 @@ impl<P: Model, C: Model> HasMany<P, C> {
             write::delete_row(ex.conn()?, child)
         } else {
             child.set_value(self.foreign_key, ValueRef::Null)?;
-            write::update_row(ex.conn()?, child, Some(&[self.foreign_key]))
+            if write::update_row(ex.conn()?, child, Some(&[self.foreign_key]))? {
+                write::bump_version(child)?;
+            }
+            Ok(())
         }
     }
 

@@ -9,6 +9,10 @@ use crate::model::{FromRow, Model, TableDef};
 use crate::render::SqlWriter;
 use crate::sql_cache::{cached_sql, Kind};
 use crate::value::{ColumnType, ValueRef};
+pub(crate) use crate::versioning::refuse_versioned;
+use crate::versioning::{
+    missing_or_stale, next_version, set_version, version_of, write_version_check,
+};
 
 /// Any column of model `M`, whatever its type: for lists of columns
 /// (`&[&Artist::NAME, &Artist::PK]`).
@@ -389,7 +393,9 @@ pub fn save_row<M: Model>(conn: &mut Conn, model: &mut M) -> Result<()> {
         if table.columns.iter().any(|c| !c.primary_key) {
             match update_row(conn, &*model, None) {
                 Err(Error::NoRows { .. }) => {}
-                other => return other,
+                Ok(true) => return bump_version(model),
+                Ok(false) => return Ok(()),
+                Err(e) => return Err(e),
             }
         } else if row_exists(conn, &*model)? {
             // An UPDATE of no columns would "succeed" without a row: ask.
@@ -415,8 +421,16 @@ fn row_exists<M: Model>(conn: &mut Conn, model: &M) -> Result<bool> {
 
 /// Updates the given columns (all non-key columns when `columns` is `None`)
 /// of the row with `model`'s key. Fails with [`Error::NoRows`] when no row has that key.
-pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]>) -> Result<()> {
+///
+/// With a version column, the row must still hold `model`'s version, and
+/// its version becomes the next one ([`Error::StaleObject`] otherwise; the
+/// caller writes the new version back with [`bump_version`]). The version
+/// column itself is never among the columns written from `model`.
+///
+/// Returns whether a statement was sent (false when no column is to be written).
+pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]>) -> Result<bool> {
     let table = M::TABLE;
+    let version = version_of(model)?;
     let all: Vec<usize>;
     let columns = match columns {
         Some(c) => c,
@@ -427,38 +441,72 @@ pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]
             &all
         }
     };
-    if columns.is_empty() {
-        return Ok(());
+    let written = |i: &&usize| Some(**i) != table.version;
+    if !columns.iter().any(|i| written(&i)) {
+        return Ok(false);
     }
     let mut w = SqlWriter::new(conn.dialect());
     w.push("UPDATE ").ident(table.name).push(" SET ");
-    for (n, &i) in columns.iter().enumerate() {
+    for (n, &i) in columns.iter().filter(written).enumerate() {
         if n > 0 {
             w.push(", ");
         }
         w.ident(table.columns[i].name).push(" = ");
         w.param(checked_value(table, i, model)?);
     }
+    if let Some((i, v)) = version {
+        w.push(", ").ident(table.columns[i].name).push(" = ");
+        w.param(ValueRef::I64(next_version(table, v)?));
+    }
     write_key_filter(&mut w, model);
+    if let Some((i, v)) = version {
+        write_version_check(&mut w, table, i, v);
+    }
     let n = conn
         .execute(&w.sql, &w.params)
         .map_err(|e| e.in_table(table))?;
-    if n == 0 {
-        return Err(Error::NoRows {
+    match (n, version) {
+        (0, Some((_, v))) => Err(missing_or_stale(conn, model, v)),
+        (0, None) => Err(Error::NoRows {
             table: table.name.to_owned(),
-        });
+        }),
+        _ => Ok(true),
     }
-    Ok(())
 }
 
-/// Deletes the row with `model`'s key. Fails with [`Error::NoRows`] when there is none.
+/// Writes the next version into `model` after [`update_row`] wrote it to
+/// the row; nothing for a model without a version column.
+pub(crate) fn bump_version<M: Model>(model: &mut M) -> Result<()> {
+    match version_of(model)? {
+        Some((i, v)) => set_version(model, i, next_version(M::TABLE, v)?),
+        None => Ok(()),
+    }
+}
+
+/// Deletes the row with `model`'s key. Fails with [`Error::NoRows`] when there
+/// is none, and with [`Error::StaleObject`] when its version column no
+/// longer holds `model`'s version.
 pub fn delete_row<M: Model>(conn: &mut Conn, model: &M) -> Result<()> {
     let key: Vec<ValueRef<'_>> = M::TABLE
         .primary_key
         .iter()
         .map(|&i| model.value_at(i))
         .collect();
-    delete_by_key(conn, M::TABLE, &key)
+    let Some((i, v)) = version_of(model)? else {
+        return delete_by_key(conn, M::TABLE, &key);
+    };
+    let table = M::TABLE;
+    let mut w = SqlWriter::new(conn.dialect());
+    w.push("DELETE FROM ").ident(table.name);
+    write_key_condition(&mut w, table, &key);
+    write_version_check(&mut w, table, i, v);
+    let n = conn
+        .execute(&w.sql, &w.params)
+        .map_err(|e| e.in_table(table))?;
+    if n == 0 {
+        return Err(missing_or_stale(conn, model, v));
+    }
+    Ok(())
 }
 
 /// Deletes the row of `table` whose primary key is `key` (values in key-column order).

@@ -58,13 +58,15 @@ pub struct FieldAttrs {
     pub references: Option<Path>,
     pub on_delete: Option<(String, Span)>,
     pub skip: bool,
+    /// The version column of optimistic locking.
+    pub version: bool,
     /// Where the attribute that set `primary_key` was written.
     pub primary_key_span: Option<Span>,
 }
 
 const STRUCT_ATTRS: &str = "`table`, `index(..)`, `unique(..)`, `no_display`, `crate`";
 const FIELD_ATTRS: &str = "`primary_key`, `auto`, `column`, `unique`, `index`, `default`, \
-     `max_length`, `precision`, `scale`, `case_insensitive`, `references`, `on_delete`, `skip`, `has_many(..)`, \
+     `max_length`, `precision`, `scale`, `case_insensitive`, `references`, `on_delete`, `skip`, `version`, `has_many(..)`, \
      `belongs_to(..)`, `many_to_many(..)`";
 
 fn parse_relation(
@@ -267,6 +269,8 @@ pub fn parse_field(attrs: &[Attribute]) -> Result<FieldAttrs> {
                 out.on_delete = Some((v, lit.span()));
             } else if p.is_ident("skip") {
                 out.skip = true;
+            } else if p.is_ident("version") {
+                out.version = true;
             } else if p.is_ident("has_many") {
                 out.relation = Some(parse_relation(&meta, RelationKind::HasMany)?);
             } else if p.is_ident("belongs_to") {

@@ -15,7 +15,8 @@ use proc_macro::TokenStream;
 /// Field attributes: `primary_key`, `auto = false`, `column = "NAME"`,
 /// `unique`, `index`, `default = <literal>`, `max_length = N`,
 /// `case_insensitive`, `references = Model`, `on_delete = "cascade" |
-/// "restrict" | "set_null" | "no_action"`, `skip`.
+/// "restrict" | "set_null" | "no_action"`, `skip`, `version` (an integer
+/// field checked and incremented by every write: optimistic locking).
 #[proc_macro_derive(Model, attributes(orm))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

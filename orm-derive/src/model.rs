@@ -116,7 +116,13 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
 
     for f in &skipped {
         let a = &f.attrs;
-        if a.primary_key || a.unique || a.index || a.references.is_some() || a.column.is_some() {
+        if a.primary_key
+            || a.unique
+            || a.index
+            || a.version
+            || a.references.is_some()
+            || a.column.is_some()
+        {
             return Err(syn::Error::new(
                 f.ident.span(),
                 format!(
@@ -389,6 +395,31 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
         let tys = pk.iter().map(|&i| base_type(&columns[i].ty));
         quote!((#(#tys,)*))
     };
+    let versions: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.attrs.version)
+        .map(|(i, _)| i)
+        .collect();
+    if let Some(&second) = versions.get(1) {
+        return Err(syn::Error::new(
+            columns[second].ident.span(),
+            "a model has at most one `version` field",
+        ));
+    }
+    if let Some(&i) = versions.first() {
+        let f = &columns[i];
+        if f.attrs.primary_key || option_inner(&f.ty).is_some() || !is_integer(&f.ty) {
+            return Err(syn::Error::new(
+                f.ty.span(),
+                "a `version` field must be a non-key integer (i16, i32, i64), not an Option",
+            ));
+        }
+    }
+    let version_tokens = match versions.first() {
+        Some(i) => quote!(::core::option::Option::Some(#i)),
+        None => quote!(::core::option::Option::None),
+    };
     let auto_key_tokens = match auto_key {
         Some(i) => quote!(::core::option::Option::Some(#i)),
         None => quote!(::core::option::Option::None),
@@ -466,6 +497,7 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
                 columns: &[#(#column_defs),*],
                 primary_key: &[#(#pk_idx),*],
                 auto_key: #auto_key_tokens,
+                version: #version_tokens,
                 foreign_keys: &[#(#fk_defs),*],
                 indexes: &[#(#index_defs),*],
             };

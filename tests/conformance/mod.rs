@@ -22,6 +22,7 @@ pub mod transactions;
 pub mod types;
 pub mod unit_of_work;
 pub mod values;
+pub mod versioning;
 
 /// Expands into one `#[test]` per conformance test, each on a fresh database from `$open`.
 #[macro_export]
@@ -158,6 +159,10 @@ macro_rules! conformance_suite {
             values::property_any_value_round_trips,
             values::property_hostile_strings_are_stored_verbatim,
             values::raw_values_bind_as_parameters,
+            versioning::versioned_save_refuses_a_stale_read,
+            versioning::versioned_delete_bulk_update_and_refusals,
+            versioning::versioned_session_commit_refuses_a_concurrent_change,
+            versioning::versioned_concurrent_increments_lose_nothing,
         );
     };
     (@tests $open:path; $($module:ident :: $name:ident),* $(,)?) => {

@@ -113,6 +113,22 @@ impl<M: Model + Send + Sync> Tracked<M> {
         })
     }
 
+    /// The columns to write: those whose values differ from the row's;
+    /// a changed primary key is an error.
+    fn checked_changes(&self, m: &M) -> Result<Vec<usize>> {
+        let changed = self.changed(m);
+        if let Some(&k) = changed.iter().find(|&&i| M::TABLE.columns[i].primary_key) {
+            return Err(Error::Session(format!(
+                "the primary key {}.{} of a loaded {} was changed; \
+                 delete the object and add a new one instead",
+                M::TABLE.name,
+                M::TABLE.columns[k].name,
+                M::TABLE.model
+            )));
+        }
+        Ok(changed)
+    }
+
     /// The columns whose values differ from the row's.
     fn changed(&self, m: &M) -> Vec<usize> {
         let Some(row) = &self.row else {
@@ -190,23 +206,26 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
                 write::save_row(conn, &mut *m)
             }
             Status::Persistent if !self.handle.touched() => Ok(()),
-            Status::Persistent => {
-                // Reading is enough: others may read the object meanwhile.
-                let m = self.handle.read()?;
-                let changed = self.changed(&m);
+            Status::Persistent if M::TABLE.version.is_some() => {
+                // The new version is written back into the object.
+                let mut m = self.handle.write()?;
+                let changed = self.checked_changes(&m)?;
                 if changed.is_empty() {
                     return Ok(());
                 }
-                if let Some(&k) = changed.iter().find(|&&i| M::TABLE.columns[i].primary_key) {
-                    return Err(Error::Session(format!(
-                        "the primary key {}.{} of a loaded {} was changed; \
-                         delete the object and add a new one instead",
-                        M::TABLE.name,
-                        M::TABLE.columns[k].name,
-                        M::TABLE.model
-                    )));
+                if write::update_row(conn, &*m, Some(&changed))? {
+                    write::bump_version(&mut *m)?;
                 }
-                write::update_row(conn, &*m, Some(&changed))
+                Ok(())
+            }
+            Status::Persistent => {
+                // Reading is enough: others may read the object meanwhile.
+                let m = self.handle.read()?;
+                let changed = self.checked_changes(&m)?;
+                if changed.is_empty() {
+                    return Ok(());
+                }
+                write::update_row(conn, &*m, Some(&changed)).map(drop)
             }
             Status::Deleting | Status::Gone => Ok(()),
         }
