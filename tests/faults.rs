@@ -75,13 +75,17 @@ fn signal(pids: &[u32], sig: &str) {
         );
     }
     if sig == "STOP" {
-        wait_stopped(pids[0]);
+        // The server's children too: a PostgreSQL backend is a process of
+        // its own, and the one serving a test's connection must be frozen.
+        for &pid in pids {
+            wait_stopped(pid);
+        }
     }
 }
 
-/// Waits until every thread of `pid` is stopped: `kill` returns once the
-/// signal is queued, and a busy machine may let a thread of the server
-/// answer one more query before it stops.
+/// Waits until every thread of `pid` is stopped (or `pid` is gone): `kill`
+/// returns once the signal is queued, and a busy machine may let a thread
+/// of the server answer one more query before it stops.
 fn wait_stopped(pid: u32) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -93,7 +97,7 @@ fn wait_stopped(pid: u32) {
                     let state = stat
                         .rsplit_once(')')
                         .and_then(|(_, rest)| rest.split_whitespace().next());
-                    !matches!(state, Some("T" | "t") | None)
+                    !matches!(state, Some("T" | "t" | "Z" | "X") | None)
                 })
             })
             .unwrap_or(false);

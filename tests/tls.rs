@@ -95,12 +95,9 @@ fn modes(server: Server) {
     assert!(server
         .open(&format!("sslmode=verify-full&sslrootcert={ca}"))
         .unwrap());
-    assert!(server
-        .open(&format!("sslmode=verify-ca&sslrootcert={ca}"))
-        .unwrap());
     assert_refused(
-        server.open(&format!("sslmode=verify-ca&sslrootcert={other}")),
-        "verify-ca, another authority",
+        server.open(&format!("sslmode=verify-full&sslrootcert={other}")),
+        "verify-full, another authority",
         "certificate",
     );
     // The bundled public roots do not trust a throwaway authority.
@@ -109,22 +106,49 @@ fn modes(server: Server) {
         "verify-full, public roots",
         "certificate",
     );
-
-    // The certificate names 127.0.0.1 only: verify-ca ignores the name,
-    // verify-full refuses it.
+    // The certificate names 127.0.0.1 only: verify-full refuses localhost.
     let localhost = server.localhost_url();
-    let db = Database::open(&with_params(
-        &localhost,
-        &format!("sslmode=verify-ca&sslrootcert={ca}"),
-    ))
-    .unwrap();
-    assert!(server.encrypted(&db), "verify-ca through localhost");
     let r = Database::open(&with_params(
         &localhost,
         &format!("sslmode=verify-full&sslrootcert={ca}"),
     ))
     .map(|_| true);
     assert_refused(r, "verify-full through localhost", "certificate");
+
+    // verify-ca checks the chain, not the name; it needs sslrootcert (with
+    // the public roots any certificate for any name would pass).
+    match server.open("sslmode=verify-ca") {
+        Err(Error::Url(m)) => assert!(m.contains("sslrootcert"), "{m}"),
+        other => panic!("expected a URL error, got {other:?}"),
+    }
+    let verify_ca = |url: &str, root: &str| {
+        Database::open(&with_params(
+            url,
+            &format!("sslmode=verify-ca&sslrootcert={root}"),
+        ))
+        .map(|db| server.encrypted(&db))
+    };
+    match server {
+        Server::Postgres => {
+            assert!(verify_ca(&server.url(), &ca).unwrap());
+            assert!(
+                verify_ca(&localhost, &ca).unwrap(),
+                "verify-ca through localhost"
+            );
+            assert_refused(
+                verify_ca(&server.url(), &other),
+                "verify-ca, another authority",
+                "certificate",
+            );
+        }
+        // The mysql driver adds the public roots to sslrootcert: refused.
+        Server::Mariadb => match verify_ca(&server.url(), &ca) {
+            Err(Error::Unsupported { capability, .. }) => {
+                assert!(capability.contains("verify-ca"), "{capability}")
+            }
+            other => panic!("expected Unsupported, got {other:?}"),
+        },
+    }
 
     // Bad settings: a clear error, never a silent plain connection.
     assert_refused(

@@ -119,13 +119,24 @@ impl MysqlConnection {
         let plain = mysql::Opts::from(opts.clone());
         let (conn, opts) = match crate::tls::ssl_opts(&tls)? {
             None => (mysql::Conn::new(plain.clone()), plain),
+            Some(_) if plain.get_socket().is_some() && tls.mode.requires_tls() => {
+                // The driver never encrypts a unix socket: refuse rather
+                // than connect in plain text.
+                return Err(Error::Unsupported {
+                    backend: "mysql",
+                    capability: format!(
+                        "sslmode={} over a unix socket (`socket=`): the driver sends it \
+                         in plain text",
+                        tls.mode.name()
+                    ),
+                });
+            }
             Some(ssl) => {
                 let secure = mysql::Opts::from(opts.ssl_opts(ssl));
                 match mysql::Conn::new(secure.clone()) {
-                    // `prefer` on a server without TLS: plain, as the mysql client does.
-                    Err(mysql::Error::DriverError(mysql::DriverError::TlsNotSupported))
-                        if !tls.mode.requires_tls() =>
-                    {
+                    // `prefer` on a server without TLS, or whose TLS cannot
+                    // be negotiated: plain, as the mysql client does.
+                    Err(e) if !tls.mode.requires_tls() && crate::tls::tls_failed(&e) => {
                         (mysql::Conn::new(plain.clone()), plain)
                     }
                     other => (other, secure),

@@ -73,6 +73,9 @@ impl std::fmt::Debug for PgConnection {
 /// Runs the connection's futures to completion on the calling thread.
 struct Driver {
     runtime: Runtime,
+    /// The server's statement timeout, which it applies to each statement
+    /// of a batch on its own.
+    statement_timeout: Option<Duration>,
     /// The longest a call waits for the server; `None` waits for good.
     read_timeout: Option<Duration>,
     /// Set once a call timed out: the protocol state is unknown, so the
@@ -110,6 +113,16 @@ impl Driver {
     /// Runs one call to the server within the read timeout.
     fn call<F: Future>(&mut self, call: F) -> Result<F::Output> {
         self.wait(self.read_timeout, call)
+    }
+
+    /// Runs a batch of `statements` within their statement timeouts, one
+    /// after another, and the margin.
+    fn call_batch<F: Future>(&mut self, statements: usize, call: F) -> Result<F::Output> {
+        let limit = self.statement_timeout.map(|t| {
+            t.saturating_mul(u32::try_from(statements).unwrap_or(u32::MAX))
+                .saturating_add(READ_TIMEOUT_MARGIN)
+        });
+        self.wait(limit, call)
     }
 }
 
@@ -236,6 +249,7 @@ impl PgConnection {
             })?;
         let mut driver = Driver {
             runtime,
+            statement_timeout: options.statement_timeout,
             read_timeout: options
                 .statement_timeout
                 .map(|t| t.saturating_add(READ_TIMEOUT_MARGIN)),
@@ -245,7 +259,19 @@ impl PgConnection {
         let (client, io) = match &tls {
             Tls::Plain => open(&mut driver, &config, NoTls, limit),
             #[cfg(feature = "tls")]
-            Tls::Rustls(make) => open(&mut driver, &config, make.clone(), limit),
+            Tls::Rustls(make) => {
+                match open(&mut driver, &config, make.clone(), limit) {
+                    // `prefer` whose TLS handshake failed (a key rustls
+                    // cannot check, say): plain, as libpq does.
+                    Err(Error::Connection { message })
+                        if ssl_mode == SslMode::Prefer && message.contains("TLS handshake") =>
+                    {
+                        config.ssl_mode(SslMode::Disable);
+                        open(&mut driver, &config, NoTls, limit)
+                    }
+                    other => other,
+                }
+            }
         }
         .map_err(redact)?;
         Ok(PgConnection {
@@ -258,7 +284,9 @@ impl PgConnection {
     }
 
     /// Runs `call` with the tokio-postgres client underneath, for what
-    /// athanor does not cover, within the connection's read timeout.
+    /// athanor does not cover, within the connection's read timeout (for
+    /// the whole of `call`: a closure that sends several statements may
+    /// need a statement timeout set higher, or none).
     ///
     /// # Failure
     /// [`Error::Connection`] when the connection is closed or the server
@@ -869,8 +897,10 @@ impl Connection for PgConnection {
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
         let client = self.client.as_ref().ok_or_else(closed)?;
+        // The server times each statement of the batch on its own.
+        let statements = athanor_core::statement_count(sql);
         self.driver
-            .call(client.batch_execute(sql))?
+            .call_batch(statements, client.batch_execute(sql))?
             .map_err(map_error)
     }
 
@@ -906,7 +936,13 @@ impl Connection for PgConnection {
         )
     }
 
+    /// Also lets the I/O task read what already arrived (no round trip):
+    /// a server that closed the connection while it sat idle
+    /// (`idle_session_timeout`, `pg_terminate_backend`) is seen here.
     fn is_broken(&mut self) -> bool {
+        if !self.is_broken_now() {
+            self.driver.runtime.block_on(tokio::task::yield_now());
+        }
         self.is_broken_now()
     }
 

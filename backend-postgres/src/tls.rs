@@ -191,9 +191,16 @@ impl MakeTlsConnect<Socket> for RustlsMake {
     type TlsConnect = RustlsConnect;
     type Error = io::Error;
 
+    /// `host` is empty for a unix socket, where the server offers no TLS
+    /// (so `prefer` goes on in plain text and `require` is refused).
     fn make_tls_connect(&mut self, host: &str) -> io::Result<RustlsConnect> {
-        let name = ServerName::try_from(host.to_owned())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let name = match host {
+            "" => None,
+            host => Some(
+                ServerName::try_from(host.to_owned())
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
+            ),
+        };
         Ok(RustlsConnect {
             config: self.config.clone(),
             name,
@@ -204,7 +211,8 @@ impl MakeTlsConnect<Socket> for RustlsMake {
 /// The connector for one host.
 pub(crate) struct RustlsConnect {
     config: Arc<ClientConfig>,
-    name: ServerName<'static>,
+    /// `None` over a unix socket.
+    name: Option<ServerName<'static>>,
 }
 
 impl TlsConnect<Socket> for RustlsConnect {
@@ -214,8 +222,11 @@ impl TlsConnect<Socket> for RustlsConnect {
 
     fn connect(self, stream: Socket) -> Self::Future {
         Box::pin(async move {
+            let name = self.name.ok_or_else(|| {
+                io::Error::new(io::ErrorKind::Unsupported, "TLS over a unix socket")
+            })?;
             let connector = tokio_rustls::TlsConnector::from(self.config);
-            Ok(RustlsStream(connector.connect(self.name, stream).await?))
+            Ok(RustlsStream(connector.connect(name, stream).await?))
         })
     }
 }

@@ -255,6 +255,15 @@ impl Row for SqliteRow<'_, '_> {
 }
 
 impl SqliteConnection {
+    /// The two text columns of each row `sql` returns.
+    fn pairs(&self, sql: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare(sql).map_err(map_error)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(map_error)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(map_error)
+    }
+
     /// Stops any statement that runs longer than `timeout` (`None`: no
     /// limit) with [`Error::Transient`] of kind
     /// [`TransientKind::StatementTimeout`], through SQLite's progress
@@ -362,13 +371,27 @@ impl Connection for SqliteConnection {
         Some(!self.conn.is_autocommit())
     }
 
-    /// athanor's pragmas again, and writes allowed (a raw `PRAGMA
-    /// query_only` would otherwise outlive its borrower).
+    /// athanor's pragmas and busy handler again (a raw `PRAGMA
+    /// busy_timeout` replaces the handler), writes allowed (`PRAGMA
+    /// query_only`), attached databases detached and temporary tables
+    /// dropped, so nothing a borrower set up outlives it.
     fn reset_session(&mut self) -> Result<()> {
         self.conn
             .execute_batch(SESSION_SETUP)
             .and_then(|()| self.conn.execute_batch("PRAGMA query_only = OFF;"))
-            .map_err(map_error)
+            .and_then(|()| self.conn.busy_handler(Some(wait_while_busy)))
+            .map_err(map_error)?;
+        let mut sql = String::new();
+        for (what, name) in self.pairs(
+            "SELECT 'DETACH DATABASE ', name FROM pragma_database_list WHERE seq > 1 \
+             UNION ALL SELECT 'DROP ' || upper(type) || ' IF EXISTS temp.', name \
+             FROM temp.sqlite_master WHERE type IN ('table', 'view')",
+        )? {
+            sql.push_str(&what);
+            athanor_core::write_quoted(&crate::dialect::SQLITE, &name, &mut sql);
+            sql.push(';');
+        }
+        self.conn.execute_batch(&sql).map_err(map_error)
     }
 
     /// `sqlite3_interrupt` through rusqlite's interrupt handle.

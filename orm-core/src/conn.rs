@@ -211,6 +211,12 @@ impl Conn {
     /// [`Dialect::max_parameters`], and [`Error::Conversion`] for a value
     /// the backends would store differently (NaN, infinities, years beyond
     /// 0 to 9999, leap seconds), before anything is sent.
+    ///
+    /// For SQL that leaves the transaction and the session's settings
+    /// alone (athanor's own statements, ordinary reads and writes); run
+    /// transaction control, `SET` and the like through
+    /// [`Raw`](crate::raw::Raw) or [`execute_batch`](Conn::execute_batch),
+    /// which keep athanor's idea of the transaction in step.
     pub fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
         self.check_failed()?;
         if self.depth > 0 && self.dialect.ddl_commits_transaction() {
@@ -339,7 +345,9 @@ impl Conn {
     /// [`Error::Unsupported`](crate::Error::Unsupported) naming the
     /// statement, before anything is sent.
     pub fn check_raw(&mut self, sql: &str) -> Result<()> {
-        self.raw = true;
+        // Worked out on copies: a refused batch changes nothing.
+        let mut open = self.raw_open;
+        let mut touched = false;
         for kind in statement_kinds(sql) {
             match kind {
                 StatementKind::Begin | StatementKind::End if self.depth > 0 => {
@@ -353,17 +361,34 @@ impl Conn {
                         ),
                     });
                 }
-                StatementKind::Begin => self.raw_open = true,
-                StatementKind::End => self.raw_open = false,
-                kind if (self.depth > 0 || self.raw_open)
-                    && self.dialect.ddl_commits_transaction() =>
-                {
+                // A read leaves the transaction and the session as they were.
+                StatementKind::Read => continue,
+                StatementKind::Begin => open = true,
+                StatementKind::End => open = false,
+                kind if (self.depth > 0 || open) && self.dialect.ddl_commits_transaction() => {
                     self.check_implicit_commit(kind, sql)?;
                 }
                 _ => {}
             }
+            touched = true;
         }
+        self.raw_open = open;
+        self.raw |= touched;
         Ok(())
+    }
+
+    /// Runs statements athanor wrote itself (DDL, sequence fixes), which
+    /// change neither the session nor the transaction's state; inside a
+    /// transaction, refuses what the server would commit it for.
+    pub(crate) fn run_batch(&mut self, sql: &str) -> Result<()> {
+        self.check_failed()?;
+        if self.depth > 0 && self.dialect.ddl_commits_transaction() {
+            for kind in statement_kinds(sql) {
+                self.check_implicit_commit(kind, sql)?;
+            }
+        }
+        let r = self.batch(sql);
+        self.note(r)
     }
 
     /// Refuses `sql` when it would commit the open transaction implicitly.

@@ -80,6 +80,7 @@ pub use schema::{
 #[cfg(feature = "json")]
 pub use serde_json;
 pub use session::{Deletable, Handle, Nested, Session, SessionModel, ToMany};
+pub use statement_kind::statement_count;
 pub use tls::{take_tls_options, TlsMode, TlsOptions};
 pub use typed::{
     avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper,

@@ -117,7 +117,7 @@ impl Schema {
         }
         for table in order {
             for sql in create_table_sql(conn.dialect(), table)? {
-                conn.execute_batch(&sql)?;
+                conn.run_batch(&sql)?;
             }
         }
         Ok(())
@@ -129,7 +129,7 @@ impl Schema {
         for table in self.creation_order()?.into_iter().rev() {
             let mut w = SqlWriter::new(conn.dialect());
             w.push("DROP TABLE IF EXISTS ").ident(table.name);
-            conn.execute_batch(&w.sql)?;
+            conn.run_batch(&w.sql)?;
         }
         Ok(())
     }

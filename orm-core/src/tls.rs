@@ -22,10 +22,15 @@ pub enum TlsMode {
     Prefer,
     /// TLS or no connection; the certificate is not checked.
     Require,
-    /// TLS, with a certificate signed by a trusted authority (`sslrootcert`,
-    /// else the bundled Mozilla roots); the host name is not checked.
+    /// TLS, with a certificate signed by the authority in `sslrootcert`
+    /// (required); the host name is not checked. Refused on MySQL/MariaDB,
+    /// whose driver would trust the public authorities as well.
     VerifyCa,
-    /// As `VerifyCa`, and the certificate must name the host connected to.
+    /// TLS, with a certificate signed by the authority in `sslrootcert`, or
+    /// by a public authority (Mozilla's roots, bundled) when none is given,
+    /// that names the host connected to. On MySQL/MariaDB the public
+    /// authorities are trusted even when `sslrootcert` is given (the
+    /// driver adds them).
     VerifyFull,
 }
 
@@ -109,6 +114,14 @@ pub fn take_tls_options(url: &str) -> Result<(String, TlsOptions)> {
             options.root_cert = Some(PathBuf::from(value));
         }
     }
+    if options.mode == TlsMode::VerifyCa && options.root_cert.is_none() {
+        return Err(Error::Url(format!(
+            "`sslmode=verify-ca` in `{}` needs `sslrootcert`: a certificate from any public \
+             authority, for any host name, would pass (use verify-full to check public \
+             certificates)",
+            redact_url(url)
+        )));
+    }
     if options.root_cert.is_some()
         && !matches!(options.mode, TlsMode::VerifyCa | TlsMode::VerifyFull)
     {
@@ -148,6 +161,11 @@ mod tests {
         let err = take_tls_options("postgres://u:sekrit@h/db?sslmode=maybe").unwrap_err();
         assert!(
             matches!(&err, Error::Url(m) if m.contains("sslmode=maybe") && !m.contains("sekrit")),
+            "{err}"
+        );
+        let err = take_tls_options("postgres://h/db?sslmode=verify-ca").unwrap_err();
+        assert!(
+            matches!(&err, Error::Url(m) if m.contains("sslrootcert")),
             "{err}"
         );
         let err =

@@ -179,7 +179,7 @@ pub fn insert_rows<M: Model>(conn: &mut Conn, rows: &mut [M]) -> Result<()> {
             .dialect()
             .sync_key_sequence_sql(table.name, table.columns[auto].name)
         {
-            conn.execute_batch(&sql).map_err(|e| e.in_table(table))?;
+            conn.run_batch(&sql).map_err(|e| e.in_table(table))?;
         }
         if mixed {
             let generated: Vec<usize> = (0..rows.len())
@@ -211,7 +211,7 @@ pub fn insert_rows_without_keys<M: Model>(conn: &mut Conn, rows: &[M]) -> Result
             .dialect()
             .sync_key_sequence_sql(table.name, table.columns[auto].name)
         {
-            conn.execute_batch(&sql).map_err(|e| e.in_table(table))?;
+            conn.run_batch(&sql).map_err(|e| e.in_table(table))?;
         }
         insert_refs(conn, &generated, false, None)
     })

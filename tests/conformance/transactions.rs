@@ -315,6 +315,10 @@ pub fn pool_return_restores_session_settings(db: &Database) {
         ] {
             let _ = athanor::raw::Raw::new(sql).execute(&mut conn);
         }
+        // A temporary table, which must not outlive its borrower either.
+        athanor::raw::Raw::new("CREATE TEMPORARY TABLE scratch (x INTEGER)")
+            .execute(&mut conn)
+            .unwrap();
         // The checks are off on this connection: an orphan gets in.
         let mut orphan = Album::new("orphan while unchecked", 999_999);
         orphan.insert(&mut conn).unwrap();
@@ -329,6 +333,9 @@ pub fn pool_return_restores_session_settings(db: &Database) {
         .unwrap_or_else(|| panic!("not a constraint error: {err}"));
     assert_eq!(c.kind, ConstraintKind::ForeignKey, "{c:?}");
     assert_eq!(Album::query().count(&mut conn).unwrap(), 0);
+    assert!(athanor::raw::Raw::new("SELECT COUNT(*) FROM scratch")
+        .fetch_all::<(i64,), _>(&mut conn)
+        .is_err());
 }
 
 /// Transaction control in raw SQL never puts athanor out of step with the
