@@ -148,8 +148,15 @@ mod tests {
             ("VERIFY_IDENTITY", TlsMode::VerifyFull),
             ("verify-full", TlsMode::VerifyFull),
         ] {
-            let (rest, tls) = take_tls_options(&format!("mysql://h/db?ssl-mode={text}")).unwrap();
-            assert_eq!(rest, "mysql://h/db");
+            // verify-ca needs a root certificate to check against.
+            let root = if mode == TlsMode::VerifyCa {
+                "&ssl-ca=ca.pem"
+            } else {
+                ""
+            };
+            let (rest, tls) =
+                take_tls_options(&format!("mysql://h/db?ssl-mode={text}{root}&x=1")).unwrap();
+            assert_eq!(rest, "mysql://h/db?x=1");
             assert_eq!(tls.mode, mode, "{text}");
         }
         let (_, tls) = take_tls_options("postgres://h/db").unwrap();
