@@ -370,6 +370,9 @@ setsid "${AS_PG_SERVER[@]}" "$PG_BIN/postgres" -D "$PGDATA" \
     -c ssl=on -c ssl_cert_file="$TLS_DIR/server.pem" -c ssl_key_file="$TLS_DIR/pg-server.key" \
     >"$WORK/postgres.log" 2>&1 </dev/null &
 PG_LAUNCHER_PID=$!
+# Out of the job table: a server a test kills (tests/restarts.rs) would
+# otherwise make bash print a "Killed" notice for it.
+disown "$PG_LAUNCHER_PID"
 
 setsid "$MYSQLD" --no-defaults "${MY_USER[@]}" \
     --datadir="$MYDATA" --tmpdir="$WORK/mytmp" \
@@ -383,6 +386,7 @@ setsid "$MYSQLD" --no-defaults "${MY_USER[@]}" \
     --ssl-ca="$TLS_DIR/ca.pem" --ssl-cert="$TLS_DIR/server.pem" --ssl-key="$TLS_DIR/server.key" \
     >"$WORK/mysql.out" 2>&1 </dev/null &
 MY_PID=$!
+disown "$MY_PID"
 
 # wait_ready NAME "LOG..." PID CHECK...: poll CHECK until it succeeds; fail
 # when PID dies or TIMEOUT passes.
