@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 
 use athanor::{Database, Error, TransientKind};
 
+#[path = "support/processes.rs"]
+mod processes;
+use processes::{process_tree, read_pidfile, signal};
+
 fn env(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: run this test with `scripts/with-servers.sh cargo test --all-features --test faults`")
@@ -23,93 +27,6 @@ fn env(var: &str) -> String {
 fn with_params(url: &str, params: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}{params}")
-}
-
-/// The process ids of `pid` and all its descendants.
-fn process_tree(pid: u32) -> Vec<u32> {
-    let mut all = vec![pid];
-    let mut i = 0;
-    while i < all.len() {
-        let parent = all[i];
-        if let Ok(entries) = std::fs::read_dir("/proc") {
-            for entry in entries.flatten() {
-                let Some(child) = entry
-                    .file_name()
-                    .to_str()
-                    .and_then(|n| n.parse::<u32>().ok())
-                else {
-                    continue;
-                };
-                let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-                    continue;
-                };
-                // Fields after the command's closing parenthesis: state, ppid, ...
-                let ppid = stat
-                    .rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                    .and_then(|p| p.parse::<u32>().ok());
-                if ppid == Some(parent) && !all.contains(&child) {
-                    all.push(child);
-                }
-            }
-        }
-        i += 1;
-    }
-    all
-}
-
-/// Signals the server (`pids[0]`, which must succeed) and its children,
-/// which may come and go meanwhile (a backend process of a connection that
-/// just closed): those are signalled where they still exist.
-fn signal(pids: &[u32], sig: &str) {
-    for (n, pid) in pids.iter().enumerate() {
-        let status = std::process::Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(pid.to_string())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("run kill");
-        assert!(
-            status.success() || n > 0,
-            "kill -{sig} {pid} (the server) failed"
-        );
-    }
-    if sig == "STOP" {
-        // The server's children too: a PostgreSQL backend is a process of
-        // its own, and the one serving a test's connection must be frozen.
-        for &pid in pids {
-            wait_stopped(pid);
-        }
-    }
-}
-
-/// Waits until every thread of `pid` is stopped (or `pid` is gone): `kill`
-/// returns once the signal is queued, and a busy machine may let a thread
-/// of the server answer one more query before it stops.
-fn wait_stopped(pid: u32) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let running = std::fs::read_dir(format!("/proc/{pid}/task"))
-            .map(|tasks| {
-                tasks.flatten().any(|task| {
-                    let stat =
-                        std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-                    let state = stat
-                        .rsplit_once(')')
-                        .and_then(|(_, rest)| rest.split_whitespace().next());
-                    !matches!(state, Some("T" | "t" | "Z" | "X") | None)
-                })
-            })
-            .unwrap_or(false);
-        if !running {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "pid {pid} did not stop within 5 s"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// A frozen server (its process and all its children), resumed on drop.
@@ -124,15 +41,8 @@ impl Frozen {
     fn freeze(pid_var: &str, expect_comm: &[&str]) -> Frozen {
         let file_var = format!("{pid_var}FILE");
         let file = env(&file_var);
-        let text = std::fs::read_to_string(&file)
-            .unwrap_or_else(|e| panic!("{file_var}: cannot read {file}: {e}"));
-        let pid: u32 = text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .parse()
-            .unwrap_or_else(|e| panic!("{file_var}: {file} has no pid on its first line: {e}"));
+        let pid = read_pidfile(std::path::Path::new(&file))
+            .unwrap_or_else(|| panic!("{file_var}: {file} has no pid on its first line"));
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         assert!(
             expect_comm.iter().any(|c| comm.trim() == *c),

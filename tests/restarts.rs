@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 
 use athanor::prelude::*;
 
+#[path = "support/processes.rs"]
+mod processes;
+use processes::{alive, parent, process_tree, read_pidfile, signal};
+
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "restart_probe")]
 struct Probe {
@@ -52,67 +56,6 @@ fn env(var: &str) -> String {
 // ---------------------------------------------------------------------------
 // Processes.
 
-/// The process ids of `pid` and all its descendants.
-fn process_tree(pid: u32) -> Vec<u32> {
-    let mut all = vec![pid];
-    let mut i = 0;
-    while i < all.len() {
-        let parent = all[i];
-        if let Ok(entries) = std::fs::read_dir("/proc") {
-            for entry in entries.flatten() {
-                let Some(child) = entry
-                    .file_name()
-                    .to_str()
-                    .and_then(|n| n.parse::<u32>().ok())
-                else {
-                    continue;
-                };
-                let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-                    continue;
-                };
-                // Fields after the command's closing parenthesis: state, ppid, ...
-                let ppid = stat
-                    .rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                    .and_then(|p| p.parse::<u32>().ok());
-                if ppid == Some(parent) && !all.contains(&child) {
-                    all.push(child);
-                }
-            }
-        }
-        i += 1;
-    }
-    all
-}
-
-/// Whether `pid` runs (a zombie does not).
-fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .is_some_and(|state| state != "Z" && state != "X"),
-        Err(_) => false,
-    }
-}
-
-/// Sends `sig` to `pids`; the first (the server) must take it, the others
-/// (children that may have exited meanwhile) where they still exist.
-fn signal(pids: &[u32], sig: &str) {
-    for (n, pid) in pids.iter().enumerate() {
-        let status = Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(pid.to_string())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run kill");
-        assert!(
-            status.success() || n > 0,
-            "kill -{sig} {pid} (the server) failed"
-        );
-    }
-}
-
 /// The real uid and gid of `pid` (`self` for this process).
 fn ids(pid: &str) -> (u32, u32) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -126,17 +69,6 @@ fn ids(pid: &str) -> (u32, u32) {
             .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
     };
     (field("Uid:"), field("Gid:"))
-}
-
-/// The pid on the first line of `file`.
-fn read_pidfile(file: &Path) -> Option<u32> {
-    std::fs::read_to_string(file)
-        .ok()?
-        .lines()
-        .next()?
-        .trim()
-        .parse()
-        .ok()
 }
 
 fn tail(file: &Path, lines: usize) -> String {
@@ -298,18 +230,6 @@ impl Server {
             .unwrap_or_else(|e| panic!("{}: cannot start {:?}: {e}", self.name, self.cmdline));
         keeper.id()
     }
-}
-
-/// The parent of `pid`.
-fn parent(pid: u32) -> Option<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()?
-        .rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// A killed server, restarted on drop unless [`Down::restart`] did it.
