@@ -167,10 +167,13 @@ mod imp {
         }
 
         fn is_valid(&self, timed: &mut Timed) -> Result<()> {
-            if !self.liveness.needs_check(timed.returned, &self.lost) {
+            // A connection the driver already knows to be closed is never
+            // handed out, checked or not.
+            let broken = timed.conn.is_broken();
+            if !broken && !self.liveness.needs_check(timed.returned, &self.lost) {
                 return Ok(());
             }
-            if answers_within(&mut timed.conn, self.liveness.timeout) {
+            if !broken && answers_within(&mut timed.conn, self.liveness.timeout) {
                 return Ok(());
             }
             self.lost.note();
@@ -337,8 +340,11 @@ mod imp {
                 while let Some((mut conn, returned)) = idle.conns.pop() {
                     idle.out += 1;
                     drop(idle);
-                    if !self.liveness.needs_check(returned, &self.lost)
-                        || answers_within(&mut conn, self.liveness.timeout)
+                    // A connection the driver already knows to be closed is
+                    // never handed out, checked or not.
+                    if !conn.is_broken()
+                        && (!self.liveness.needs_check(returned, &self.lost)
+                            || answers_within(&mut conn, self.liveness.timeout))
                     {
                         return Ok(PooledConn {
                             pool: self,

@@ -3,7 +3,7 @@
 
 use std::error::Error as StdError;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use athanor_core::{
     ConnectOptions, Connection, ConversionError, Dialect, Error, Result, Row, TlsMode, ValueRef,
@@ -32,6 +32,10 @@ const VALID_TIMEOUT: Duration = Duration::from_secs(5);
 /// itself at the statement timeout, so a call still unanswered after this
 /// margin means the server (or the network) stopped answering.
 const READ_TIMEOUT_MARGIN: Duration = Duration::from_secs(1);
+
+/// How long a connection sits unused before [`Connection::is_broken`] reads
+/// what the server may have sent meanwhile (a close).
+const IDLE_READ_AFTER: Duration = Duration::from_millis(100);
 
 /// How long a cancel request may take (it opens a connection of its own).
 const CANCEL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -81,6 +85,9 @@ struct Driver {
     /// Set once a call timed out: the protocol state is unknown, so the
     /// connection is never used again.
     lost: Option<String>,
+    /// When the last call ended: a connection idle for longer may have been
+    /// closed by the server meanwhile.
+    last_call: Instant,
 }
 
 impl Driver {
@@ -92,12 +99,15 @@ impl Driver {
             });
         }
         let Some(limit) = limit else {
-            return Ok(self.runtime.block_on(call));
+            let out = self.runtime.block_on(call);
+            self.last_call = Instant::now();
+            return Ok(out);
         };
-        match self
+        let out = self
             .runtime
-            .block_on(async { tokio::time::timeout(limit, call).await })
-        {
+            .block_on(async { tokio::time::timeout(limit, call).await });
+        self.last_call = Instant::now();
+        match out {
             Ok(out) => Ok(out),
             Err(_) => {
                 let why = format!(
@@ -254,6 +264,7 @@ impl PgConnection {
                 .statement_timeout
                 .map(|t| t.saturating_add(READ_TIMEOUT_MARGIN)),
             lost: None,
+            last_call: Instant::now(),
         };
         let limit = options.connect_timeout;
         let (client, io) = match &tls {
@@ -936,12 +947,18 @@ impl Connection for PgConnection {
         )
     }
 
-    /// Also lets the I/O task read what already arrived (no round trip):
-    /// a server that closed the connection while it sat idle
-    /// (`idle_session_timeout`, `pg_terminate_backend`) is seen here.
+    /// After a pause, also lets the I/O task read what already arrived (no
+    /// round trip): a server that closed the connection while it sat idle
+    /// (`idle_session_timeout`, `pg_terminate_backend`, a restart) is seen
+    /// here, before a pool hands the connection out.
     fn is_broken(&mut self) -> bool {
-        if !self.is_broken_now() {
-            self.driver.runtime.block_on(tokio::task::yield_now());
+        if !self.is_broken_now() && self.driver.last_call.elapsed() >= IDLE_READ_AFTER {
+            // Two turns: the first lets the runtime see the socket ready
+            // and wake the I/O task, the second lets that task run.
+            self.driver.runtime.block_on(async {
+                tokio::task::yield_now().await;
+                tokio::task::yield_now().await;
+            });
         }
         self.is_broken_now()
     }
