@@ -9,8 +9,10 @@ use athanor_core::{
     ConnectOptions, Connection, ConversionError, Dialect, Error, Result, Row, TlsMode, ValueRef,
 };
 use bytes::BytesMut;
+use std::pin::Pin;
+use std::task::Poll;
+
 use tokio::runtime::Runtime;
-use tokio::task::JoinHandle;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
@@ -49,7 +51,9 @@ type EachRow<'r, 'f> = &'r mut (dyn FnMut(&dyn Row) -> Result<()> + 'f);
 /// A connection to a PostgreSQL database.
 ///
 /// tokio-postgres underneath, driven on the calling thread by a
-/// single-threaded runtime of the connection's own: every call is bounded
+/// single-threaded runtime of the connection's own, the socket's I/O
+/// polled in the same task as the call (no hand-off between tasks, as the
+/// synchronous `postgres` client does it): every call is bounded
 /// by the read timeout (statement timeout + 1 s when a statement timeout
 /// is set), so a server that stops answering fails the call with a timeout
 /// and the connection is closed, instead of waiting forever.
@@ -57,8 +61,6 @@ pub struct PgConnection {
     /// `None` only while the connection closes.
     client: Option<Client>,
     driver: Driver,
-    /// The task reading and writing the socket.
-    io: JoinHandle<()>,
     tls: Tls,
     statements: StatementCache<Statement>,
 }
@@ -74,9 +76,47 @@ impl std::fmt::Debug for PgConnection {
     }
 }
 
+/// The future reading and writing the connection's socket; it ends when
+/// the connection closes.
+type Io = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Polls the connection's I/O once, if it still runs; it is dropped (the
+/// connection is closed) when it ends.
+fn poll_io(io: &mut Option<Io>, cx: &mut std::task::Context<'_>) {
+    if let Some(f) = io.as_mut() {
+        if f.as_mut().poll(cx).is_ready() {
+            *io = None;
+        }
+    }
+}
+
+/// Polls the connection's I/O once, without waiting.
+fn poll_io_now(io: &mut Option<Io>) -> impl Future<Output = ()> + '_ {
+    std::future::poll_fn(move |cx| {
+        poll_io(io, cx);
+        Poll::Ready(())
+    })
+}
+
+/// Runs `call` to completion, polling the connection's I/O beside it.
+async fn drive<F: Future>(io: &mut Option<Io>, call: F) -> F::Output {
+    let mut call = std::pin::pin!(call);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = call.as_mut().poll(cx) {
+            return Poll::Ready(out);
+        }
+        // The request went out or the answer came in: the call may be done.
+        poll_io(io, cx);
+        call.as_mut().poll(cx)
+    })
+    .await
+}
+
 /// Runs the connection's futures to completion on the calling thread.
 struct Driver {
     runtime: Runtime,
+    /// The connection's I/O; `None` once the connection closed.
+    io: Option<Io>,
     /// The server's statement timeout, which it applies to each statement
     /// of a batch on its own.
     statement_timeout: Option<Duration>,
@@ -98,14 +138,15 @@ impl Driver {
                 message: why.clone(),
             });
         }
+        let io = &mut self.io;
         let Some(limit) = limit else {
-            let out = self.runtime.block_on(call);
+            let out = self.runtime.block_on(drive(io, call));
             self.last_call = Instant::now();
             return Ok(out);
         };
         let out = self
             .runtime
-            .block_on(async { tokio::time::timeout(limit, call).await });
+            .block_on(async { tokio::time::timeout(limit, drive(io, call)).await });
         self.last_call = Instant::now();
         match out {
             Ok(out) => Ok(out),
@@ -181,14 +222,13 @@ impl Tls {
     }
 }
 
-/// Opens a connection with `tls`: the client, and the I/O task spawned on
-/// the driver's runtime.
+/// Opens a connection with `tls`: the client, its I/O handed to the driver.
 fn open<T>(
     driver: &mut Driver,
     config: &tokio_postgres::Config,
     tls: T,
     limit: Option<Duration>,
-) -> Result<(Client, JoinHandle<()>)>
+) -> Result<Client>
 where
     T: MakeTlsConnect<Socket> + Send + 'static,
     T::Stream: Send + 'static,
@@ -198,11 +238,11 @@ where
     let (client, connection) = driver
         .wait(limit, config.connect(tls))?
         .map_err(|e| connect_error(&e))?;
-    let io = driver.runtime.spawn(async move {
+    driver.io = Some(Box::pin(async move {
         // The error (a lost connection) reaches the client's calls too.
         let _ = connection.await;
-    });
-    Ok((client, io))
+    }));
+    Ok(client)
 }
 
 impl PgConnection {
@@ -263,11 +303,12 @@ impl PgConnection {
             read_timeout: options
                 .statement_timeout
                 .map(|t| t.saturating_add(READ_TIMEOUT_MARGIN)),
+            io: None,
             lost: None,
             last_call: Instant::now(),
         };
         let limit = options.connect_timeout;
-        let (client, io) = match &tls {
+        let client = match &tls {
             Tls::Plain => open(&mut driver, &config, NoTls, limit),
             #[cfg(feature = "tls")]
             Tls::Rustls(make) => {
@@ -288,7 +329,6 @@ impl PgConnection {
         Ok(PgConnection {
             client: Some(client),
             driver,
-            io,
             tls,
             statements: StatementCache::new(STATEMENT_CACHE),
         })
@@ -311,7 +351,9 @@ impl PgConnection {
     }
 
     fn is_broken_now(&self) -> bool {
-        self.driver.lost.is_some() || self.client.as_ref().is_none_or(Client::is_closed)
+        self.driver.lost.is_some()
+            || self.driver.io.is_none()
+            || self.client.as_ref().is_none_or(Client::is_closed)
     }
 
     /// The prepared statement for `sql`, from the cache or prepared now.
@@ -376,15 +418,23 @@ impl PgConnection {
 
 impl Drop for PgConnection {
     /// Closes the connection politely: dropping the client tells the I/O
-    /// task to send the server a goodbye, given a moment to go out.
+    /// to send the server a goodbye, given a moment to go out.
     fn drop(&mut self) {
         drop(self.client.take());
         if self.driver.lost.is_none() {
-            let io = &mut self.io;
+            let io = &mut self.driver.io;
+            let to_the_end = std::future::poll_fn(|cx| {
+                poll_io(io, cx);
+                if io.is_none() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            });
             let _ = self
                 .driver
                 .runtime
-                .block_on(async { tokio::time::timeout(CLOSE_TIMEOUT, io).await });
+                .block_on(async { tokio::time::timeout(CLOSE_TIMEOUT, to_the_end).await });
         }
     }
 }
@@ -953,11 +1003,14 @@ impl Connection for PgConnection {
     /// here, before a pool hands the connection out.
     fn is_broken(&mut self) -> bool {
         if !self.is_broken_now() && self.driver.last_call.elapsed() >= IDLE_READ_AFTER {
-            // Two turns: the first lets the runtime see the socket ready
-            // and wake the I/O task, the second lets that task run.
+            // One turn of the runtime between two polls: the first poll
+            // finds the socket's readiness not yet known, the turn asks the
+            // operating system, the second poll reads what arrived.
+            let io = &mut self.driver.io;
             self.driver.runtime.block_on(async {
+                poll_io_now(io).await;
                 tokio::task::yield_now().await;
-                tokio::task::yield_now().await;
+                poll_io_now(io).await;
             });
         }
         self.is_broken_now()
