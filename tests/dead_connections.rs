@@ -65,7 +65,7 @@ fn postgres_connection_killed_by_the_server_is_not_reused() {
     dead_connection_is_not_reused(
         &server_url("ATHANOR_POSTGRES_URL"),
         "SELECT pg_backend_pid()::int8",
-        "SELECT pg_terminate_backend({})",
+        "SELECT pg_terminate_backend({}, 5000)",
         true,
     );
 }

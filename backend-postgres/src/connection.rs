@@ -114,9 +114,10 @@ async fn drive<F: Future>(io: &mut Option<Io>, call: F) -> F::Output {
 
 /// Runs the connection's futures to completion on the calling thread.
 struct Driver {
-    runtime: Runtime,
-    /// The connection's I/O; `None` once the connection closed.
+    /// The connection's I/O; `None` once the connection closed. Declared
+    /// before the runtime, so that it is dropped first.
     io: Option<Io>,
+    runtime: Runtime,
     /// The server's statement timeout, which it applies to each statement
     /// of a batch on its own.
     statement_timeout: Option<Duration>,

@@ -265,7 +265,9 @@ pub trait Model: FromRow + 'static {
     /// key, or inserts it when there is none. With a version column the
     /// update checks the version the object was read with
     /// ([`Error::StaleObject`] when the row changed since) and writes the
-    /// new version back into `self`.
+    /// new version back into `self`, and a row deleted since is not
+    /// inserted again ([`Error::NoRows`]). Inside a transaction that then
+    /// rolls back, `self` keeps the new version: read it again.
     fn save<E: Executor + ?Sized>(&mut self, ex: &mut E) -> Result<()> {
         write::save_row(ex.conn()?, self)
     }

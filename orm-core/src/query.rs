@@ -800,7 +800,8 @@ impl<M: Model, R: FromRow> Select<M, R> {
                 w.expr(&a.value)
             })?;
             // Rows changed in bulk get a new version too, so an object read
-            // before fails its next write (optimistic locking).
+            // before fails its next write (optimistic locking); an explicit
+            // assignment to the version column is written as given.
             if let Some(v) = M::TABLE.version.map(|i| M::TABLE.columns[i].name) {
                 if !assignments.iter().any(|a| a.column == v) {
                     w.push(", ").ident(v).push(" = ").ident(v).push(" + 1");

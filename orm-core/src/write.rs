@@ -11,7 +11,7 @@ use crate::sql_cache::{cached_sql, Kind};
 use crate::value::{ColumnType, ValueRef};
 pub(crate) use crate::versioning::refuse_versioned;
 use crate::versioning::{
-    missing_or_stale, next_version, set_version, version_of, write_version_check,
+    delete_versioned, missing_or_stale, next_version, set_version, version_of, write_version_check,
 };
 
 /// Any column of model `M`, whatever its type: for lists of columns
@@ -387,12 +387,28 @@ const CACHED_INSERT_ROWS: usize = 1_000;
 /// key back); otherwise updates the row with its key, or inserts it as given
 /// when there is no such row. A model made of nothing but its key (an
 /// association row) is inserted unless a row with its key exists.
+///
+/// A model with a version column and its key set is updated (version
+/// checked, the next one written back), never inserted: a row deleted
+/// since it was read gives [`Error::NoRows`] rather than coming back.
 pub fn save_row<M: Model>(conn: &mut Conn, model: &mut M) -> Result<()> {
+    save_or_insert(conn, model, false)
+}
+
+/// [`save_row`]; with `insert_when_missing`, a versioned model whose row
+/// does not exist is inserted too (a session's new object given a key).
+pub(crate) fn save_or_insert<M: Model>(
+    conn: &mut Conn,
+    model: &mut M,
+    insert_when_missing: bool,
+) -> Result<()> {
     let table = M::TABLE;
     if !model.auto_key_unset() || table.auto_key.is_none() {
-        if table.columns.iter().any(|c| !c.primary_key) {
+        let written =
+            |(i, c): (usize, &crate::model::ColumnDef)| !c.primary_key && Some(i) != table.version;
+        if table.columns.iter().enumerate().any(written) {
             match update_row(conn, &*model, None) {
-                Err(Error::NoRows { .. }) => {}
+                Err(Error::NoRows { .. }) if insert_when_missing || table.version.is_none() => {}
                 Ok(true) => return bump_version(model),
                 Ok(false) => return Ok(()),
                 Err(e) => return Err(e),
@@ -456,7 +472,7 @@ pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]
     }
     if let Some((i, v)) = version {
         w.push(", ").ident(table.columns[i].name).push(" = ");
-        w.param(ValueRef::I64(next_version(table, v)?));
+        w.param(ValueRef::I64(next_version(table, i, v)?));
     }
     write_key_filter(&mut w, model);
     if let Some((i, v)) = version {
@@ -466,7 +482,14 @@ pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]
         .execute(&w.sql, &w.params)
         .map_err(|e| e.in_table(table))?;
     match (n, version) {
-        (0, Some((_, v))) => Err(missing_or_stale(conn, model, v)),
+        (0, Some((_, v))) => {
+            let key: Vec<ValueRef<'_>> = table
+                .primary_key
+                .iter()
+                .map(|&i| model.value_at(i))
+                .collect();
+            Err(missing_or_stale(conn, table, &key, v))
+        }
         (0, None) => Err(Error::NoRows {
             table: table.name.to_owned(),
         }),
@@ -478,7 +501,7 @@ pub fn update_row<M: Model>(conn: &mut Conn, model: &M, columns: Option<&[usize]
 /// the row; nothing for a model without a version column.
 pub(crate) fn bump_version<M: Model>(model: &mut M) -> Result<()> {
     match version_of(model)? {
-        Some((i, v)) => set_version(model, i, next_version(M::TABLE, v)?),
+        Some((i, v)) => set_version(model, i, next_version(M::TABLE, i, v)?),
         None => Ok(()),
     }
 }
@@ -492,21 +515,10 @@ pub fn delete_row<M: Model>(conn: &mut Conn, model: &M) -> Result<()> {
         .iter()
         .map(|&i| model.value_at(i))
         .collect();
-    let Some((i, v)) = version_of(model)? else {
-        return delete_by_key(conn, M::TABLE, &key);
-    };
-    let table = M::TABLE;
-    let mut w = SqlWriter::new(conn.dialect());
-    w.push("DELETE FROM ").ident(table.name);
-    write_key_condition(&mut w, table, &key);
-    write_version_check(&mut w, table, i, v);
-    let n = conn
-        .execute(&w.sql, &w.params)
-        .map_err(|e| e.in_table(table))?;
-    if n == 0 {
-        return Err(missing_or_stale(conn, model, v));
+    match version_of(model)? {
+        Some(version) => delete_versioned(conn, M::TABLE, &key, version),
+        None => delete_by_key(conn, M::TABLE, &key),
     }
-    Ok(())
 }
 
 /// Deletes the row of `table` whose primary key is `key` (values in key-column order).

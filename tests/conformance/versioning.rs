@@ -100,11 +100,35 @@ pub fn versioned_delete_bulk_update_and_refusals(db: &Database) {
         );
     }
 
+    let mut gone = fresh.clone();
     fresh.delete(&mut conn).unwrap();
     assert!(matches!(fresh.delete(&mut conn), Err(Error::NoRows { .. })));
-    // Saving a deleted object with its key inserts it again, as given.
-    fresh.save(&mut conn).unwrap();
-    assert_eq!(Account::query().count(&mut conn).unwrap(), 1);
+    // A row deleted since it was read does not come back through save.
+    gone.balance = 1;
+    assert!(matches!(gone.save(&mut conn), Err(Error::NoRows { .. })));
+    assert_eq!(Account::query().count(&mut conn).unwrap(), 0);
+
+    // A version at its type's maximum is refused before anything is sent
+    // (an explicit assignment writes the version as given).
+    let mut top = Account {
+        id: 0,
+        owner: "top".into(),
+        balance: 0,
+        version: 0,
+    };
+    top.insert(&mut conn).unwrap();
+    Account::query()
+        .filter(Account::ID.eq(top.id))
+        .update(&mut conn, [Account::VERSION.set(i32::MAX)])
+        .unwrap();
+    let mut top = Account::get(&mut conn, top.id).unwrap();
+    top.balance = 5;
+    assert!(
+        matches!(&top.save(&mut conn), Err(Error::InvalidModel(m)) if m.contains("maximum")),
+        "a version past i32::MAX"
+    );
+    let stored = Account::get(&mut conn, top.id).unwrap();
+    assert_eq!((stored.balance, stored.version), (0, i32::MAX));
 }
 
 pub fn versioned_session_commit_refuses_a_concurrent_change(db: &Database) {
@@ -139,6 +163,25 @@ pub fn versioned_session_commit_refuses_a_concurrent_change(db: &Database) {
     let mut conn = db.connect().unwrap();
     let stored = Account::get(&mut conn, id).unwrap();
     assert_eq!((stored.balance, stored.version), (4, 3));
+    drop(conn);
+
+    // A rolled-back transaction takes the version it wrote back out of the
+    // object, so the object's next write is not refused as stale.
+    let mut s = db.session().unwrap();
+    let a = s.get::<Account>(id).unwrap();
+    a.get_mut().balance = 5;
+    s.flush().unwrap();
+    assert_eq!(a.get().version, 4);
+    s.rollback().unwrap();
+    assert_eq!(a.get().version, 3, "the rolled-back version is taken back");
+    s.save(&a);
+    a.get_mut().balance = 6;
+    s.commit().unwrap();
+    assert_eq!(a.get().version, 4);
+
+    // The version is athanor's to write.
+    a.get_mut().version = 40;
+    assert!(matches!(s.commit(), Err(Error::Session(m)) if m.contains("version")));
 }
 
 /// 4 threads read-modify-write one row with `save`, retrying on

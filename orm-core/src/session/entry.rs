@@ -58,6 +58,11 @@ pub(crate) trait Entry: Send {
     fn restore(&mut self, saved: Saved) -> Result<()>;
     /// Replaces the object's columns with a freshly read row.
     fn reload(&mut self, fresh: &dyn Any) -> Result<()>;
+    /// The transaction committed: the versions written are the rows' now.
+    fn committed(&mut self);
+    /// The transaction rolled back: versions written since it began are
+    /// taken back out of the object (its next write checks the row's).
+    fn rolled_back(&mut self);
 }
 
 /// An entry's state kept by a savepoint.
@@ -75,6 +80,9 @@ pub(crate) struct Tracked<M> {
     row: Option<Vec<Value>>,
     status: Status,
     link: Option<Link<M>>,
+    /// The version the object held before the open transaction wrote a new
+    /// one, if it did: put back when the transaction rolls back.
+    unbumped: Option<i64>,
 }
 
 fn values_of<M: Model>(m: &M) -> Vec<Value> {
@@ -98,6 +106,7 @@ impl<M: Model + Send + Sync> Tracked<M> {
             row: None,
             status: Status::New,
             link,
+            unbumped: None,
         }
     }
 
@@ -110,17 +119,28 @@ impl<M: Model + Send + Sync> Tracked<M> {
             row: Some(row),
             status: Status::Persistent,
             link: None,
+            unbumped: None,
         })
     }
 
     /// The columns to write: those whose values differ from the row's;
-    /// a changed primary key is an error.
+    /// a changed primary key or version column is an error.
     fn checked_changes(&self, m: &M) -> Result<Vec<usize>> {
         let changed = self.changed(m);
-        if let Some(&k) = changed.iter().find(|&&i| M::TABLE.columns[i].primary_key) {
+        let managed = |i: usize| M::TABLE.columns[i].primary_key || Some(i) == M::TABLE.version;
+        if let Some(&k) = changed.iter().find(|&&i| managed(i)) {
+            let advice = if Some(k) == M::TABLE.version {
+                "athanor writes the version itself; leave it as read"
+            } else {
+                "delete the object and add a new one instead"
+            };
             return Err(Error::Session(format!(
-                "the primary key {}.{} of a loaded {} was changed; \
-                 delete the object and add a new one instead",
+                "the {} {}.{} of a loaded {} was changed; {advice}",
+                if Some(k) == M::TABLE.version {
+                    "version column"
+                } else {
+                    "primary key"
+                },
                 M::TABLE.name,
                 M::TABLE.columns[k].name,
                 M::TABLE.model
@@ -191,6 +211,8 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
             Status::New => self.handle.write().map(drop),
             // An untouched object is not read by the flush.
             Status::Persistent if !self.handle.touched() => Ok(()),
+            // The flush writes the new version into the object.
+            Status::Persistent if M::TABLE.version.is_some() => self.handle.write().map(drop),
             Status::Persistent | Status::Deleting => self.handle.read().map(drop),
             Status::Gone => Ok(()),
         }
@@ -203,7 +225,14 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
                 if let Some(link) = &self.link {
                     link(&mut m)?;
                 }
-                write::save_row(conn, &mut *m)
+                // An object added with its key (or saved again after a
+                // rollback) updates its row, version checked, or is inserted.
+                let before = crate::versioning::version_of(&*m)?.map(|(_, v)| v);
+                write::save_or_insert(conn, &mut *m, true)?;
+                if before != crate::versioning::version_of(&*m)?.map(|(_, v)| v) {
+                    self.unbumped = self.unbumped.or(before);
+                }
+                Ok(())
             }
             Status::Persistent if !self.handle.touched() => Ok(()),
             Status::Persistent if M::TABLE.version.is_some() => {
@@ -213,8 +242,10 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
                 if changed.is_empty() {
                     return Ok(());
                 }
+                let before = crate::versioning::version_of(&*m)?.map(|(_, v)| v);
                 if write::update_row(conn, &*m, Some(&changed))? {
                     write::bump_version(&mut *m)?;
+                    self.unbumped = self.unbumped.or(before);
                 }
                 Ok(())
             }
@@ -287,6 +318,21 @@ impl<M: Model + Send + Sync> Entry for Tracked<M> {
         self.handle.untouch();
         Ok(())
     }
+
+    fn committed(&mut self) {
+        self.unbumped = None;
+    }
+
+    fn rolled_back(&mut self) {
+        let (Some(v), Some(i)) = (self.unbumped.take(), M::TABLE.version) else {
+            return;
+        };
+        // A borrowed object keeps the new version: its next write then
+        // fails with StaleObject, which says to read it again.
+        if let Ok(mut m) = self.handle.write() {
+            let _ = crate::versioning::set_version(&mut *m, i, v);
+        }
+    }
 }
 
 /// Deletes the association rows that reference a row whose key is `key`.
@@ -312,6 +358,8 @@ pub(crate) struct DetachedDelete {
     pub(crate) table: &'static TableDef,
     pub(crate) key: Vec<Value>,
     pub(crate) associations: &'static [Association],
+    /// The version column and the version the model was read with.
+    pub(crate) version: Option<(usize, i64)>,
 }
 
 impl DetachedDelete {
@@ -324,6 +372,9 @@ impl DetachedDelete {
                 .map(|&i| model.value_at(i).to_owned())
                 .collect(),
             associations: M::ASSOCIATIONS,
+            // A derived model's version field is an integer: version_of
+            // cannot fail for it.
+            version: crate::versioning::version_of(model).ok().flatten(),
         }
     }
 
@@ -332,6 +383,9 @@ impl DetachedDelete {
             delete_links(conn, self.associations, key.as_ref())?;
         }
         let key: Vec<ValueRef<'_>> = self.key.iter().map(Value::as_ref).collect();
-        write::delete_by_key(conn, self.table, &key)
+        match self.version {
+            Some(version) => crate::versioning::delete_versioned(conn, self.table, &key, version),
+            None => write::delete_by_key(conn, self.table, &key),
+        }
     }
 }

@@ -370,7 +370,13 @@ impl<E: Executor> Session<E> {
 
     // ----- commit, rollback ----------------------------------------------
 
+    /// Forgets every object after the transaction rolled back (a commit
+    /// that failed rolled it back too), taking the versions it wrote back
+    /// out of the objects.
     fn clear(&mut self) {
+        for e in &mut self.entries {
+            e.rolled_back();
+        }
         self.entries.clear();
         self.identity.clear();
         self.detached_deletes.clear();
@@ -425,6 +431,11 @@ impl<E: Executor> Session<E> {
         }
         self.flush()?;
         let committed = self.end_transaction(true);
+        if committed.is_ok() {
+            for e in &mut self.entries {
+                e.committed();
+            }
+        }
         if committed.is_err() {
             // The transaction was rolled back (a failed statement, or a
             // failed COMMIT): what the session holds no longer matches.
@@ -488,6 +499,11 @@ impl<E: Executor> Drop for Session<E> {
     fn drop(&mut self) {
         if let Err(e) = self.end_transaction(false) {
             tracing::warn!(target: "athanor::sql", error = %e, "session rollback failed");
+        }
+        // Handles outlive the session: versions it wrote but never
+        // committed are taken back out of them.
+        for e in &mut self.entries {
+            e.rolled_back();
         }
     }
 }
