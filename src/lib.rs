@@ -62,6 +62,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod backend;
 mod database;
 mod pool;
 

@@ -5,6 +5,7 @@
 //! Users depend on the `athanor` facade crate, which re-exports this crate.
 #![warn(missing_docs)]
 
+mod backend;
 mod conn;
 mod connection;
 mod convert;
@@ -42,6 +43,7 @@ mod url;
 mod value;
 mod write;
 
+pub use backend::{Backend, Endpoint};
 #[cfg(feature = "chrono")]
 pub use chrono;
 pub use conn::{capture_statements, Conn, Executor, Isolation, Transaction};
