@@ -30,10 +30,11 @@
 use std::sync::{OnceLock, RwLock};
 
 pub use athanor_core::{
-    redact_message, redact_url, take_tls_options, take_url_params, timeout_millis, write_quoted,
-    Backend, CancelHandle, CancelQuery, CastTarget, ColumnType, ConnectOptions, Connection,
-    Dialect, Endpoint, Isolation, KeyStrategy, LockMode, LockWait, RowLock, SqlWriter, TlsMode,
-    TlsOptions, UpsertStyle, Value, ValueRef, LONG_IN_LIST, MAX_EXPR_DEPTH,
+    foreign_key_name, redact_message, redact_url, take_tls_options, take_url_params,
+    timeout_millis, unique_constraint_name, write_quoted, Backend, CancelHandle, CancelQuery,
+    CastTarget, ColumnType, ConnectOptions, Connection, Dialect, Endpoint, Isolation, KeyStrategy,
+    LockMode, LockWait, RowLock, SqlWriter, TlsMode, TlsOptions, UpsertStyle, Value, ValueRef,
+    LONG_IN_LIST, MAX_EXPR_DEPTH,
 };
 pub use athanor_core::{ConstraintKind, ConstraintViolation, Error, Result, Row, TransientKind};
 
@@ -41,14 +42,21 @@ pub use athanor_core::{ConstraintKind, ConstraintViolation, Error, Result, Row, 
 fn registry() -> &'static RwLock<Vec<&'static dyn Backend>> {
     static REGISTRY: OnceLock<RwLock<Vec<&'static dyn Backend>>> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        let mut builtin: Vec<&'static dyn Backend> = Vec::new();
-        #[cfg(feature = "sqlite")]
-        builtin.push(&athanor_sqlite::BACKEND);
-        #[cfg(feature = "postgres")]
-        builtin.push(&athanor_postgres::BACKEND);
-        #[cfg(feature = "mysql")]
-        builtin.push(&athanor_mysql::BACKEND);
-        RwLock::new(builtin)
+        let builtin: [Option<&'static dyn Backend>; 3] = [
+            #[cfg(feature = "sqlite")]
+            Some(&athanor_sqlite::BACKEND),
+            #[cfg(not(feature = "sqlite"))]
+            None,
+            #[cfg(feature = "postgres")]
+            Some(&athanor_postgres::BACKEND),
+            #[cfg(not(feature = "postgres"))]
+            None,
+            #[cfg(feature = "mysql")]
+            Some(&athanor_mysql::BACKEND),
+            #[cfg(not(feature = "mysql"))]
+            None,
+        ];
+        RwLock::new(builtin.into_iter().flatten().collect())
     })
 }
 

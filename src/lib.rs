@@ -66,8 +66,46 @@ pub mod backend;
 mod database;
 mod pool;
 
-pub use athanor_core::*;
+// The user API: models, queries, sessions, transactions, errors.
+#[cfg(feature = "chrono")]
+pub use athanor_core::chrono;
+#[cfg(feature = "decimal")]
+pub use athanor_core::rust_decimal;
+#[cfg(feature = "json")]
+pub use athanor_core::serde_json;
+#[cfg(feature = "uuid")]
+pub use athanor_core::uuid;
+pub use athanor_core::{
+    avg, capture_statements, coalesce, concat, count, count_all, count_distinct, create_table_sql,
+    escape_like, lower, max, min, raw, retry_transaction, sum, upper, Assignment, BelongsTo, BinOp,
+    CancelHandle, Column, ColumnDef, ColumnType, Conn, ConstraintKind, ConstraintViolation,
+    ConversionError, DefaultValue, Deletable, EagerSelect, Error, Executor, Expr, Fetched,
+    ForeignKeyDef, FromRow, Func, Handle, HasMany, IndexDef, IntoOperand, IntoTyped, Isolation,
+    Join, JoinKind, JoinPath, KeyValue, Load, LockMode, LockWait, ManyToMany, Model, Nested,
+    Numeric, Order, Orphans, ReferentialAction, Related, Relation, Result, RetryPolicy, RowLock,
+    Schema, Select, SelectStmt, Selection, Session, SessionModel, SqlType, Summable, TableDef,
+    TableRef, Then, ToMany, Transaction, TransientKind, TypedExpr, Value, LONG_IN_LIST,
+    MAX_EXPR_DEPTH,
+};
 pub use athanor_derive::{FromRow, Model};
+
+// What the derive macros' code names, and what backends use: public so the
+// generated code and older programs compile, hidden from the documentation
+// (backend authors find theirs under `athanor::backend`).
+#[cfg(feature = "chrono")]
+#[doc(hidden)]
+pub use athanor_core::sqlite_text;
+#[doc(hidden)]
+pub use athanor_core::{
+    assert_foreign_key_type, dependency_depth, foreign_key_column, foreign_key_name, model_columns,
+    redact_message, redact_url, save_row, take_tls_options, take_url_params, timeout_millis,
+    unique_constraint_name, write_quoted, AnyColumn, Association, AutoKey, CancelQuery, CastTarget,
+    ConnectOptions, Connection, Dialect, ForeignKeyType, KeyStrategy, Row, SqlWriter, TlsMode,
+    TlsOptions, UpsertStyle, ValueRef,
+};
+#[cfg(feature = "decimal")]
+#[doc(hidden)]
+pub use athanor_core::{decimal_from_f64, DEFAULT_DECIMAL};
 pub use database::{
     Database, DatabaseBuilder, DbConn, DEFAULT_CONNECT_TIMEOUT, DEFAULT_VALIDATION_TIMEOUT,
 };

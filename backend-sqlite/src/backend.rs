@@ -34,8 +34,9 @@ impl Backend for SqliteBackend {
     /// (`sqlite:///x.db` is `x.db`, `sqlite:////abs/x.db` is `/abs/x.db`);
     /// `sqlite://relative/x.db` is relative too. `sqlite::memory:`,
     /// `sqlite:///:memory:` and `sqlite://` are in memory. A three-slash
-    /// path that most likely means an absolute one is refused (see
-    /// [`refuse_absolute_looking`]).
+    /// path that most likely means an absolute one is refused: its first
+    /// directory is missing from the working directory but exists at the
+    /// filesystem root (write `sqlite:///./var/x.db` for a new relative one).
     fn endpoint(&self, url: &str) -> Result<Endpoint> {
         let rest = url
             .split_once(':')

@@ -8,23 +8,35 @@
 //! [`Database`] for one test, and the [`Capabilities`] it declares. Then, in
 //! a test target of its own (`tests/conformance.rs`):
 //!
-//! ```ignore
+//! ```
 //! use athanor::Database;
-//! use athanor_conformance::{Capabilities, Harness};
+//! use athanor_conformance::{Capabilities, Harness, TestDb};
 //!
-//! struct MyBackend;
+//! struct InMemorySqlite;
 //!
-//! impl Harness for MyBackend {
+//! impl Harness for InMemorySqlite {
 //!     fn open(&self, _test: &str) -> athanor::Result<Database> {
-//!         my_backend::register()?;
-//!         Database::open("mydb::memory:")
+//!         // A backend of another crate registers itself here first:
+//!         // athanor::backend::register(&my_backend::BACKEND)?;
+//!         Database::open("sqlite::memory:")
 //!     }
 //!     fn capabilities(&self) -> Capabilities {
-//!         Capabilities::new().exact_decimals(false)
+//!         Capabilities::new()
+//!             .exact_decimals(false)
+//!             .max_expression_depth(999)
+//!             .file_scheme("sqlite")
 //!     }
 //! }
 //!
-//! athanor_conformance::suite!(MyBackend);
+//! // In a test target, this line is the whole suite: one #[test] per test.
+//! athanor_conformance::suite!(InMemorySqlite);
+//!
+//! # fn main() -> athanor::Result<()> {
+//! let db = TestDb::open(&InMemorySqlite, "a_test")?;
+//! assert_eq!(db.backend(), "sqlite");
+//! assert!(!db.capabilities().exact_decimals);
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! [`suite!`] expands into one `#[test]` function per test of the suite
@@ -264,11 +276,7 @@ pub fn run<H: Harness + ?Sized>(
 /// Expands into one `#[test]` function per test of the suite (see
 /// [`TESTS`]), each running on a fresh database from the harness
 /// expression `$harness` (evaluated in each test; it must implement
-/// [`Harness`]).
-///
-/// ```ignore
-/// athanor_conformance::suite!(my_backend_tests::MyHarness);
-/// ```
+/// [`Harness`]); the crate documentation shows a whole harness.
 #[macro_export]
 macro_rules! suite {
     ($harness:expr) => {
