@@ -679,22 +679,10 @@ impl<'a> SqlWriter<'a> {
         })
     }
 
-    /// Writes ` LIMIT n OFFSET m` as the dialect wants it.
+    /// Writes ` LIMIT n OFFSET m` as the dialect wants it
+    /// ([`Dialect::write_limit_offset`](crate::Dialect::write_limit_offset)).
     pub fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
-        use std::fmt::Write;
-        match (limit, offset) {
-            (Some(l), _) => {
-                let _ = write!(self.sql, " LIMIT {l}");
-            }
-            (None, Some(_)) => {
-                if let Some(all) = self.dialect.limit_for_offset_only() {
-                    self.push(" LIMIT ").push(all);
-                }
-            }
-            (None, None) => {}
-        }
-        if let Some(o) = offset {
-            let _ = write!(self.sql, " OFFSET {o}");
-        }
+        self.dialect
+            .write_limit_offset(limit, offset, &mut self.sql);
     }
 }

@@ -116,8 +116,15 @@ impl Schema {
             return Err(Error::SchemaMismatch { differences });
         }
         for table in order {
-            for sql in create_table_sql(conn.dialect(), table)? {
-                conn.execute_batch(&sql)?;
+            // Rendered first: a column type the backend refuses stops it
+            // before anything is sent.
+            let create = create_table_sql(conn.dialect(), table)?;
+            let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
+            let before = conn
+                .dialect()
+                .before_create_table(table.name, auto_key.map(|c| c.name));
+            for sql in before.iter().chain(&create) {
+                conn.execute_batch(sql)?;
             }
         }
         Ok(())
@@ -130,6 +137,13 @@ impl Schema {
             let mut w = SqlWriter::new(conn.dialect());
             w.push("DROP TABLE IF EXISTS ").ident(table.name);
             conn.execute_batch(&w.sql)?;
+            let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
+            let after = conn
+                .dialect()
+                .after_drop_table(table.name, auto_key.map(|c| c.name));
+            for sql in &after {
+                conn.execute_batch(sql)?;
+            }
         }
         Ok(())
     }
@@ -226,7 +240,7 @@ pub fn create_table_sql(
             w.push(&dialect.auto_key_column(col.ty));
             continue;
         }
-        w.push(&dialect.column_type(col.ty, is_keyed(table, i, col)));
+        w.push(&dialect.try_column_type(col.ty, is_keyed(table, i, col))?);
         if matches!(col.ty, ColumnType::Text | ColumnType::Varchar(_)) {
             let collation = dialect.text_collation(col.case_insensitive);
             if !collation.is_empty() {
