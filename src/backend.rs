@@ -9,7 +9,8 @@
 //! sessions, SQL echo, statement capture and timeouts every backend gets.
 //! The SQLite, PostgreSQL and MySQL/MariaDB backends of this repository are
 //! registered through [`register`] too (at first use, for each enabled
-//! feature). `docs/backends.md` is the guide.
+//! feature). The [guide] (`docs/backends.md`) shows how to write, register
+//! and certify one.
 //!
 //! ```
 //! use athanor::backend::{self, Backend};
@@ -28,6 +29,9 @@
 //! ```
 
 use std::sync::{OnceLock, RwLock};
+
+#[doc = include_str!("../docs/backends.md")]
+pub mod guide {}
 
 pub use athanor_core::{
     foreign_key_name, redact_message, redact_url, take_tls_options, take_url_params,
