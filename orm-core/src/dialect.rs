@@ -217,13 +217,13 @@ pub trait Dialect: Send + Sync + 'static {
         "'\\'"
     }
 
-    /// Whether `column LIKE pattern` must keep the database from answering
-    /// through an index on the column, because the server computes a wrong
-    /// index range for this pattern (MariaDB, for characters beyond U+FFFF in
-    /// the literal prefix). The core then wraps the column in `CONCAT()`.
-    fn like_avoids_index(&self, pattern: &str) -> bool {
+    /// The text written before and after the left operand of
+    /// `x LIKE 'pattern'` for this literal pattern, when the database must be
+    /// kept from answering it some way (an index it would misuse, say);
+    /// `None` writes the operand alone, as by default.
+    fn like_operand_wrapper(&self, pattern: &str) -> Option<(&'static str, &'static str)> {
         let _ = pattern;
-        false
+        None
     }
 
     /// What to append after `ASC`/`DESC` so that NULLs sort first ascending

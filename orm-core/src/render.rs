@@ -476,13 +476,17 @@ impl<'a> SqlWriter<'a> {
             self.expr_step(pattern)?;
             self.push(")");
         } else {
-            let wrap = matches!(pattern, Expr::Value(crate::value::Value::Text(p)) if self.dialect.like_avoids_index(p));
-            if wrap {
-                self.push("CONCAT(");
-                self.expr_step(expr)?;
-                self.push(")");
-            } else {
-                self.expr_step(expr)?;
+            let wrapper = match pattern {
+                Expr::Value(crate::value::Value::Text(p)) => self.dialect.like_operand_wrapper(p),
+                _ => None,
+            };
+            match wrapper {
+                Some((before, after)) => {
+                    self.push(before);
+                    self.expr_step(expr)?;
+                    self.push(after);
+                }
+                None => self.expr_step(expr)?,
             }
             self.push(" ").push(not).push("LIKE ");
             self.expr_step(pattern)?;
