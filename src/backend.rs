@@ -167,3 +167,26 @@ pub(crate) fn for_url(url: &str) -> Result<&'static dyn Backend> {
         schemes()
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With its feature on, a built-in scheme reaches its backend; with it
+    /// off, the error names the feature (and never the password).
+    #[test]
+    fn builtin_schemes_reach_their_backend_or_name_their_feature() {
+        for (scheme, feature) in BUILTIN_SCHEMES {
+            let url = format!("{scheme}://app:s3cretpw@h/db");
+            match for_url(&url) {
+                Ok(backend) => assert!(backend.schemes().contains(&scheme)),
+                Err(err) => {
+                    let text = err.to_string();
+                    assert!(matches!(err, Error::Url(_)), "{text}");
+                    assert!(text.contains(&format!("`{feature}` feature")), "{text}");
+                    assert!(!text.contains("s3cretpw"), "{text}");
+                }
+            }
+        }
+    }
+}

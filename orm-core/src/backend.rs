@@ -160,3 +160,21 @@ impl std::fmt::Debug for Endpoint {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_never_show_a_password() {
+        let endpoint = Endpoint::server("postgres://app:s3cretpw@db/prod");
+        let shown = format!("{endpoint:?}");
+        assert!(!shown.contains("s3cretpw"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db/prod"), "{shown}");
+        assert!(endpoint.is_server());
+        assert_eq!(endpoint.max_connections(), None);
+        let memory = Endpoint::local(":memory:").single_connection();
+        assert!(!memory.is_server());
+        assert_eq!(memory.max_connections(), Some(1));
+    }
+}
