@@ -28,7 +28,7 @@
 //! # }
 //! ```
 
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Once, RwLock};
 
 #[doc = include_str!("../docs/backends.md")]
 pub mod guide {}
@@ -42,26 +42,22 @@ pub use athanor_core::{
 };
 pub use athanor_core::{ConstraintKind, ConstraintViolation, Error, Result, Row, TransientKind};
 
-/// The registered backends, the built-in ones of this build first.
+/// The registered backends, in the order they were registered.
+static REGISTRY: RwLock<Vec<&'static dyn Backend>> = RwLock::new(Vec::new());
+
+/// The registry, with the built-in backends of this build registered first
+/// (once, through the same [`add`] that [`register`] uses).
 fn registry() -> &'static RwLock<Vec<&'static dyn Backend>> {
-    static REGISTRY: OnceLock<RwLock<Vec<&'static dyn Backend>>> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let builtin: [Option<&'static dyn Backend>; 3] = [
-            #[cfg(feature = "sqlite")]
-            Some(&athanor_sqlite::BACKEND),
-            #[cfg(not(feature = "sqlite"))]
-            None,
-            #[cfg(feature = "postgres")]
-            Some(&athanor_postgres::BACKEND),
-            #[cfg(not(feature = "postgres"))]
-            None,
-            #[cfg(feature = "mysql")]
-            Some(&athanor_mysql::BACKEND),
-            #[cfg(not(feature = "mysql"))]
-            None,
-        ];
-        RwLock::new(builtin.into_iter().flatten().collect())
-    })
+    static BUILTIN: Once = Once::new();
+    BUILTIN.call_once(|| {
+        #[cfg(feature = "sqlite")]
+        let _ = add(&athanor_sqlite::BACKEND);
+        #[cfg(feature = "postgres")]
+        let _ = add(&athanor_postgres::BACKEND);
+        #[cfg(feature = "mysql")]
+        let _ = add(&athanor_mysql::BACKEND);
+    });
+    &REGISTRY
 }
 
 /// Makes `backend` reachable by [`Database::open`](crate::Database::open)
@@ -73,7 +69,13 @@ fn registry() -> &'static RwLock<Vec<&'static dyn Backend>> {
 /// [`Error::Url`] when one of its schemes is taken by another backend, or
 /// another backend has its name: a scheme names one backend.
 pub fn register(backend: &'static dyn Backend) -> Result<()> {
-    let mut backends = registry().write().unwrap_or_else(|p| p.into_inner());
+    registry();
+    add(backend)
+}
+
+/// Adds `backend` to the registry (see [`register`]).
+fn add(backend: &'static dyn Backend) -> Result<()> {
+    let mut backends = REGISTRY.write().unwrap_or_else(|p| p.into_inner());
     for known in backends.iter() {
         let same_name = known.name() == backend.name();
         let shared = backend

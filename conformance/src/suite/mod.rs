@@ -10,6 +10,7 @@ pub mod filters;
 pub mod joins;
 pub mod models;
 pub mod query;
+pub mod registry;
 pub mod relations;
 pub mod schema;
 pub mod stateful;
