@@ -38,7 +38,7 @@ pub use athanor_core::{
     timeout_millis, unique_constraint_name, write_quoted, Backend, CancelHandle, CancelQuery,
     CastTarget, ColumnType, ConnectOptions, Connection, Dialect, Endpoint, Isolation, KeyStrategy,
     LockMode, LockWait, RowLock, SqlWriter, TlsMode, TlsOptions, UpsertStyle, Value, ValueRef,
-    LONG_IN_LIST, MAX_EXPR_DEPTH,
+    LONG_IN_LIST, MAX_EXPR_DEPTH, PRIMARY_KEY_CONSTRAINT,
 };
 pub use athanor_core::{ConstraintKind, ConstraintViolation, Error, Result, Row, TransientKind};
 

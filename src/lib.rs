@@ -101,7 +101,7 @@ pub use athanor_core::{
     redact_message, redact_url, save_row, take_tls_options, take_url_params, timeout_millis,
     unique_constraint_name, write_quoted, AnyColumn, Association, AutoKey, CancelQuery, CastTarget,
     ConnectOptions, Connection, Dialect, ForeignKeyType, KeyStrategy, Row, SqlWriter, TlsMode,
-    TlsOptions, UpsertStyle, ValueRef,
+    TlsOptions, UpsertStyle, ValueRef, PRIMARY_KEY_CONSTRAINT,
 };
 #[cfg(feature = "decimal")]
 #[doc(hidden)]

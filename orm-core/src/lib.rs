@@ -81,6 +81,7 @@ pub use retry::{retry_transaction, RetryPolicy};
 pub use rust_decimal;
 pub use schema::{
     create_table_sql, dependency_depth, foreign_key_name, unique_constraint_name, Schema,
+    PRIMARY_KEY_CONSTRAINT,
 };
 #[cfg(feature = "json")]
 pub use serde_json;

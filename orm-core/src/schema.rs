@@ -165,6 +165,12 @@ pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
     format!("fk_{table}_{}", columns.join("_"))
 }
 
+/// The constraint name a backend reports for a violation of a table's
+/// primary key when the database names no column (MySQL's name for every
+/// primary key): the core then fills in the key's columns, knowing the
+/// table. A backend whose database gives the columns reports them instead.
+pub const PRIMARY_KEY_CONSTRAINT: &str = "PRIMARY";
+
 /// Whether a column must have a bounded type on backends that cannot index
 /// or default unbounded text (MySQL).
 fn is_keyed(table: &TableDef, index: usize, col: &ColumnDef) -> bool {
@@ -353,7 +359,7 @@ pub(crate) fn complete_constraint(table: &TableDef, c: &mut ConstraintViolation)
                         .map(|col| col.name.to_owned())
                         .or_else(|| {
                             // The primary key's own constraint.
-                            (name.ends_with("_pkey") || name == "PRIMARY")
+                            (name == PRIMARY_KEY_CONSTRAINT)
                                 .then(|| table.primary_key_columns().collect::<Vec<_>>().join(", "))
                         })
                         .or_else(|| {

@@ -21,6 +21,27 @@ pub fn unique_violation_names_the_column_and_constraint(db: &Database) {
     assert_eq!(Artist::query().count(&mut conn).unwrap(), 1);
 }
 
+/// A second row with a taken primary key names the key's column on every
+/// backend, whether the database names the column (PostgreSQL, SQLite) or
+/// only its primary key constraint (MySQL).
+pub fn primary_key_violation_names_the_key_column(db: &Database) {
+    let mut conn = setup(db);
+    let mut first = Artist::new("first");
+    first.insert(&mut conn).unwrap();
+    let mut second = Artist {
+        id: first.id,
+        ..Artist::new("second")
+    };
+    let err = second.insert(&mut conn).unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, ConstraintKind::Unique, "{c:?}");
+    assert_eq!(c.table.as_deref(), Some("artists"), "{c:?}");
+    assert_eq!(c.column.as_deref(), Some("id"), "{c:?}");
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 1);
+}
+
 pub fn unique_is_case_sensitive(db: &Database) {
     let mut conn = setup(db);
     Artist::new("abc").insert(&mut conn).unwrap();
