@@ -91,8 +91,10 @@ fn test_functions(source: &str) -> Vec<String> {
         let Some((_, ty)) = params.split_once(':') else {
             continue;
         };
-        let ty = ty.trim();
-        if !params.contains(',') && (ty == "&TestDb" || ty == "&Database") {
+        // `&TestDb`, `&Database`, or either through a path (`&athanor::Database`).
+        let ty = ty.trim().trim_start_matches('&').trim();
+        let ty = ty.rsplit("::").next().unwrap_or(ty);
+        if !params.contains(',') && (ty == "TestDb" || ty == "Database") {
             found.push(name.trim().to_owned());
         }
     }
