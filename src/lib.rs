@@ -89,23 +89,13 @@ pub use athanor_core::{
 };
 pub use athanor_derive::{FromRow, Model};
 
-// What the derive macros' code names, and what backends use: public so the
-// generated code and older programs compile, hidden from the documentation
-// (backend authors find theirs under `athanor::backend`).
-#[cfg(feature = "chrono")]
+// Everything else of the core — what the derive macros' code names, and
+// what backends use (documented under `athanor::backend`) — stays public at
+// the root for the generated code and older programs, hidden from the
+// documentation. A glob, so that an item the core adds is never lost here.
 #[doc(hidden)]
-pub use athanor_core::sqlite_text;
-#[doc(hidden)]
-pub use athanor_core::{
-    assert_foreign_key_type, dependency_depth, foreign_key_column, foreign_key_name, model_columns,
-    redact_message, redact_url, save_row, take_tls_options, take_url_params, timeout_millis,
-    unique_constraint_name, write_quoted, AnyColumn, Association, AutoKey, CancelQuery, CastTarget,
-    ConnectOptions, Connection, Dialect, ForeignKeyType, KeyStrategy, Row, SqlWriter, TlsMode,
-    TlsOptions, UpsertStyle, ValueRef, PRIMARY_KEY_CONSTRAINT,
-};
-#[cfg(feature = "decimal")]
-#[doc(hidden)]
-pub use athanor_core::{decimal_from_f64, DEFAULT_DECIMAL};
+pub use athanor_core::*;
+
 pub use database::{
     Database, DatabaseBuilder, DbConn, DEFAULT_CONNECT_TIMEOUT, DEFAULT_VALIDATION_TIMEOUT,
 };
