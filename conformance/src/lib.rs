@@ -33,8 +33,8 @@
 //!
 //! # fn main() -> athanor::Result<()> {
 //! let db = TestDb::open(&InMemorySqlite, "a_test")?;
-//! assert_eq!(db.backend(), "sqlite");
 //! assert!(!db.capabilities().exact_decimals);
+//! db.connect()?; // a `TestDb` is the `Database` the harness opened
 //! # Ok(())
 //! # }
 //! ```
