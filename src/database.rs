@@ -5,102 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use athanor_core::{Conn, ConnectOptions, Error, Result, Session};
-
-/// Which backend a URL names, and how to reach it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Target {
-    SqliteMemory,
-    SqliteFile(String),
-    Postgres(String),
-    Mysql(String),
-}
-
-/// Reads a URL. SQLite follows SQLAlchemy's convention: after `sqlite://`,
-/// a third slash starts a relative path and a fourth an absolute one
-/// (`sqlite:///x.db` is `x.db`, `sqlite:////abs/x.db` is `/abs/x.db`);
-/// `sqlite://relative/x.db` is relative too. `sqlite::memory:`,
-/// `sqlite:///:memory:` and `sqlite://` are in memory. A three-slash path
-/// that most likely means an absolute one is refused (see
-/// [`refuse_absolute_looking`]).
-fn parse_url(url: &str) -> Result<Target> {
-    let (scheme, rest) = url.split_once(':').ok_or_else(|| {
-        Error::Url(format!(
-            "`{}` has no scheme (sqlite:, postgres:, mysql:)",
-            athanor_core::redact_url(url)
-        ))
-    })?;
-    match scheme {
-        "sqlite" => {
-            let (path, third_slash) = match rest.strip_prefix("//") {
-                // `sqlite:///x.db`: the third slash only separates the (empty) host.
-                Some(after) => match after.strip_prefix('/') {
-                    Some(path) => (path, true),
-                    None => (after, false),
-                },
-                None => (rest, false),
-            };
-            match path {
-                ":memory:" | "memory:" | "" => Ok(Target::SqliteMemory),
-                p => {
-                    if third_slash {
-                        refuse_absolute_looking(url, p)?;
-                    }
-                    Ok(Target::SqliteFile(p.to_owned()))
-                }
-            }
-        }
-        "postgres" | "postgresql" => Ok(Target::Postgres(url.to_owned())),
-        "mysql" | "mariadb" => Ok(Target::Mysql(format!("mysql:{rest}"))),
-        other => Err(Error::Url(format!(
-            "unknown scheme `{other}` in `{}`; expected sqlite, postgres, postgresql, mysql or mariadb",
-            athanor_core::redact_url(url)
-        ))),
-    }
-}
-
-/// Refuses `sqlite:///var/lib/x.db` when it was most likely meant as the
-/// absolute `/var/lib/x.db` (as athanor read three slashes before it took
-/// SQLAlchemy's convention): the path's first component is missing from the
-/// working directory but present at the filesystem root. Opening it would
-/// quietly create a new, empty database under the working directory.
-fn refuse_absolute_looking(url: &str, path: &str) -> Result<()> {
-    let first = path.split('/').next().unwrap_or("");
-    if first.is_empty() || first == "." || first == ".." {
-        return Ok(());
-    }
-    let root = std::path::Path::new("/").join(first);
-    if std::path::Path::new(first).exists() || !root.exists() {
-        return Ok(());
-    }
-    Err(Error::Url(format!(
-        "`{}`: three slashes make `{path}` relative to the working directory, which has no `{first}`, \
-         while `/{first}` exists; for the absolute path write four slashes: `sqlite:////{path}` \
-         (for a new relative path, `sqlite://{path}` or `./` after the third slash)",
-        athanor_core::redact_url(url)
-    )))
-}
-
-#[cfg_attr(
-    all(feature = "sqlite", feature = "postgres", feature = "mysql"),
-    allow(dead_code)
-)]
-fn feature_missing(feature: &str, url: &str) -> Error {
-    Error::Url(format!(
-        "`{}` needs the `{feature}` feature of athanor, which this build does not enable",
-        athanor_core::redact_url(url)
-    ))
-}
-
-impl Target {
-    /// The server's URL, for a backend with a server.
-    fn server_url(&self) -> Option<&str> {
-        match self {
-            Target::Postgres(url) | Target::Mysql(url) => Some(url),
-            Target::SqliteMemory | Target::SqliteFile(_) => None,
-        }
-    }
-}
+use athanor_core::{Backend, Conn, ConnectOptions, Endpoint, Error, Result, Session};
 
 /// Timeouts read from a URL.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -146,30 +51,34 @@ fn limit(d: Duration) -> Option<Duration> {
     (!d.is_zero()).then_some(d)
 }
 
-/// Connects, giving up after the connect timeout: the attempt runs on a
-/// thread of its own, so a server that accepts the TCP connection and then
-/// stops answering (which the drivers' own connect timeouts do not cover)
-/// leaves that thread waiting, not the caller.
-fn connect(target: &Target, options: &ConnectOptions) -> Result<Conn> {
-    let (Some(limit), Some(url)) = (options.connect_timeout, target.server_url()) else {
-        return connect_now(target, options);
+/// Connects, giving up after the connect timeout when the endpoint is a
+/// server: the attempt runs on a thread of its own, so a server that accepts
+/// the TCP connection and then stops answering (which the drivers' own
+/// connect timeouts do not cover) leaves that thread waiting, not the caller.
+fn connect(
+    backend: &'static dyn Backend,
+    endpoint: &Endpoint,
+    options: &ConnectOptions,
+) -> Result<Conn> {
+    let Some(limit) = options.connect_timeout.filter(|_| endpoint.is_server()) else {
+        return Ok(Conn::new(backend.connect(endpoint, options)?));
     };
     let (tx, rx) = mpsc::sync_channel(1);
-    let (moved, opts) = (target.clone(), *options);
+    let (moved, opts) = (endpoint.clone(), *options);
     std::thread::Builder::new()
         .name("athanor-connect".into())
         .spawn(move || {
-            let _ = tx.send(connect_now(&moved, &opts));
+            let _ = tx.send(backend.connect(&moved, &opts));
         })
         .map_err(|e| Error::Connection {
             message: format!("cannot start a thread to connect: {e}"),
         })?;
     match rx.recv_timeout(limit) {
-        Ok(outcome) => outcome,
+        Ok(outcome) => Ok(Conn::new(outcome?)),
         Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::Connection {
             message: format!(
                 "timed out: no connection to {} within {limit:?} (connect timeout)",
-                athanor_core::redact_url(url)
+                athanor_core::redact_url(endpoint.address())
             ),
         }),
         Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Connection {
@@ -178,43 +87,11 @@ fn connect(target: &Target, options: &ConnectOptions) -> Result<Conn> {
     }
 }
 
-#[cfg_attr(
-    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
-    allow(unused_variables)
-)]
-fn connect_now(target: &Target, options: &ConnectOptions) -> Result<Conn> {
-    let conn: Box<dyn athanor_core::Connection> = match target {
-        #[cfg(feature = "sqlite")]
-        Target::SqliteMemory | Target::SqliteFile(_) => {
-            let mut conn = match target {
-                Target::SqliteFile(path) => athanor_sqlite::SqliteConnection::open(path)?,
-                _ => athanor_sqlite::SqliteConnection::open_in_memory()?,
-            };
-            conn.set_statement_timeout(options.statement_timeout)?;
-            Box::new(conn)
-        }
-        #[cfg(not(feature = "sqlite"))]
-        Target::SqliteMemory | Target::SqliteFile(_) => {
-            return Err(feature_missing("sqlite", "sqlite:"))
-        }
-        #[cfg(feature = "postgres")]
-        Target::Postgres(url) => {
-            Box::new(athanor_postgres::PgConnection::connect_with(url, options)?)
-        }
-        #[cfg(not(feature = "postgres"))]
-        Target::Postgres(url) => return Err(feature_missing("postgres", url)),
-        #[cfg(feature = "mysql")]
-        Target::Mysql(url) => Box::new(athanor_mysql::MysqlConnection::connect_with(url, options)?),
-        #[cfg(not(feature = "mysql"))]
-        Target::Mysql(url) => return Err(feature_missing("mysql", url)),
-    };
-    Ok(Conn::new(conn))
-}
-
 /// A database chosen by URL: `sqlite::memory:`, `sqlite:///relative/file.db`,
 /// `sqlite:////absolute/file.db`,
 /// `postgres://user:pass@host:port/db`, `mysql://user:pass@host:port/db`
-/// (or `mariadb://`). It hands out pooled connections, each checked to still
+/// (or `mariadb://`), or the scheme of any backend registered with
+/// [`backend::register`](crate::backend::register). It hands out pooled connections, each checked to still
 /// answer before it is handed out when it sat idle in the pool for longer
 /// than [`DatabaseBuilder::validate_idle_after`]; it is `Send + Sync`, so one `Database`
 /// serves every thread. With the `pool` feature the pool is r2d2's.
@@ -227,7 +104,7 @@ fn connect_now(target: &Target, options: &ConnectOptions) -> Result<Conn> {
 /// `validation_timeout`, as on [`DatabaseBuilder`]; a builder setting wins
 /// over the URL's. athanor takes them out before the driver reads the URL.
 pub struct Database {
-    target: Target,
+    backend: &'static dyn Backend,
     pool: crate::pool::Pool,
     echo: AtomicBool,
 }
@@ -347,12 +224,14 @@ impl DatabaseBuilder {
     /// Opens the database and checks that it answers.
     ///
     /// # Failure
-    /// [`Error::Url`] for a malformed URL or a backend whose feature is off;
+    /// [`Error::Url`] for a malformed URL, a backend whose feature is off, or
+    /// a scheme no backend registered;
     /// [`Error::Connection`] when the server cannot be reached, or does not
     /// answer within the connect timeout.
     pub fn open(self) -> Result<Database> {
         let (url, from_url) = take_timeouts(&self.url)?;
-        let target = parse_url(&url)?;
+        let backend = crate::backend::for_url(&url)?;
+        let endpoint = backend.endpoint(&url)?;
         let options = ConnectOptions::new()
             .connect_timeout(limit(
                 self.connect_timeout
@@ -368,27 +247,24 @@ impl DatabaseBuilder {
             .validation_timeout
             .or(from_url.validation)
             .unwrap_or(DEFAULT_VALIDATION_TIMEOUT);
-        let max = match target {
-            Target::SqliteMemory => 1,
-            _ => self.max_connections,
-        };
+        let max = endpoint.max_connections().unwrap_or(self.max_connections);
         // Connect once now, so a wrong URL fails here and not at first use.
-        let first = connect(&target, &options)?;
-        let shared = target.clone();
+        let first = connect(backend, &endpoint, &options)?;
+        let single = endpoint.max_connections() == Some(1);
         let pool = crate::pool::Pool::new(
-            Box::new(move || connect(&shared, &options)),
+            Box::new(move || connect(backend, &endpoint, &options)),
             first,
             max,
             self.timeout,
             crate::pool::Liveness {
-                check: target != Target::SqliteMemory,
+                check: !single,
                 idle_after: self.validate_idle_after,
                 // Zero: no limit.
                 timeout: limit(validation).unwrap_or(Duration::MAX),
             },
         )?;
         Ok(Database {
-            target,
+            backend,
             pool,
             echo: AtomicBool::new(false),
         })
@@ -420,13 +296,12 @@ impl Database {
         self.echo.store(echo, Ordering::Relaxed);
     }
 
-    /// The backend's name: `"sqlite"`, `"postgres"` or `"mysql"`.
+    /// The backend's name ([`Backend::name`]): `"sqlite"`, `"postgres"`,
+    /// `"mysql"`, or a registered backend's. For messages and logs: code
+    /// that depends on what a backend can do asks its
+    /// [`Dialect`](athanor_core::Dialect) instead.
     pub fn backend(&self) -> &'static str {
-        match self.target {
-            Target::SqliteMemory | Target::SqliteFile(_) => "sqlite",
-            Target::Postgres(_) => "postgres",
-            Target::Mysql(_) => "mysql",
-        }
+        self.backend.name()
     }
 
     /// A connection from the pool.
@@ -472,82 +347,19 @@ mod tests {
 
     #[test]
     fn urls_name_their_backend() {
-        assert_eq!(parse_url("sqlite::memory:").unwrap(), Target::SqliteMemory);
-        assert_eq!(
-            parse_url("sqlite://data/x.db").unwrap(),
-            Target::SqliteFile("data/x.db".into())
-        );
-        assert!(matches!(
-            parse_url("postgresql://u@h/db").unwrap(),
-            Target::Postgres(_)
-        ));
-        assert_eq!(
-            parse_url("mariadb://u:p@h:3306/db").unwrap(),
-            Target::Mysql("mysql://u:p@h:3306/db".into())
-        );
-        assert!(matches!(parse_url("oracle://x"), Err(Error::Url(_))));
-        // SQLAlchemy's convention: three slashes relative, four absolute.
-        assert_eq!(
-            parse_url("sqlite:///:memory:").unwrap(),
-            Target::SqliteMemory
-        );
-        assert_eq!(parse_url("sqlite://").unwrap(), Target::SqliteMemory);
-        assert_eq!(
-            parse_url("sqlite:///x.db").unwrap(),
-            Target::SqliteFile("x.db".into())
-        );
-        assert_eq!(
-            parse_url("sqlite:////abs/x.db").unwrap(),
-            Target::SqliteFile("/abs/x.db".into())
-        );
-        assert_eq!(
-            parse_url("sqlite:x.db").unwrap(),
-            Target::SqliteFile("x.db".into())
-        );
-        assert!(matches!(parse_url("nothing"), Err(Error::Url(_))));
-    }
-
-    /// `sqlite:///var/lib/app/data.db` meant `/var/lib/app/data.db` before
-    /// athanor took SQLAlchemy's convention: where that is what it most
-    /// likely still means, it is refused rather than created as a new,
-    /// empty, relative database.
-    #[test]
-    fn three_slashes_before_a_root_directory_are_refused() {
-        // The tests run in the crate's directory, which has no `var`; `/var`
-        // exists on any Unix.
-        assert!(!std::path::Path::new("var").exists());
-        if std::path::Path::new("/var").exists() {
-            let err = parse_url("sqlite:///var/lib/app/data.db").unwrap_err();
-            assert!(matches!(err, Error::Url(_)), "{err}");
-            assert!(
-                err.to_string().contains("sqlite:////var/lib/app/data.db"),
-                "{err}"
-            );
-        }
-        // Four slashes: the absolute path.
-        assert_eq!(
-            parse_url("sqlite:////var/lib/app/data.db").unwrap(),
-            Target::SqliteFile("/var/lib/app/data.db".into())
-        );
-        // A first component present here is relative, as is `./`.
-        assert_eq!(
-            parse_url("sqlite:///src/x.db").unwrap(),
-            Target::SqliteFile("src/x.db".into())
-        );
-        assert_eq!(
-            parse_url("sqlite:///./var/x.db").unwrap(),
-            Target::SqliteFile("./var/x.db".into())
-        );
-        // Neither here nor at the root: a new relative file, as asked.
-        assert_eq!(
-            parse_url("sqlite:///no-such-dir-athanor/x.db").unwrap(),
-            Target::SqliteFile("no-such-dir-athanor/x.db".into())
-        );
-        // Two slashes name a relative path and are not second-guessed.
-        assert_eq!(
-            parse_url("sqlite://var/x.db").unwrap(),
-            Target::SqliteFile("var/x.db".into())
-        );
+        let name = |url: &str| crate::backend::for_url(url).map(|b| b.name());
+        #[cfg(feature = "sqlite")]
+        assert_eq!(name("sqlite::memory:").unwrap(), "sqlite");
+        #[cfg(feature = "postgres")]
+        assert_eq!(name("postgresql://u@h/db").unwrap(), "postgres");
+        #[cfg(feature = "mysql")]
+        assert_eq!(name("mariadb://u:p@h:3306/db").unwrap(), "mysql");
+        let unknown = name("oracle://u:secret@x").unwrap_err();
+        assert!(matches!(unknown, Error::Url(_)), "{unknown}");
+        assert!(!unknown.to_string().contains("secret"), "{unknown}");
+        #[cfg(feature = "sqlite")]
+        assert!(unknown.to_string().contains("sqlite"), "{unknown}");
+        assert!(matches!(name("nothing"), Err(Error::Url(_))));
     }
 
     #[test]

@@ -62,11 +62,40 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod backend;
 mod database;
 mod pool;
 
-pub use athanor_core::*;
+// The user API: models, queries, sessions, transactions, errors.
+#[cfg(feature = "chrono")]
+pub use athanor_core::chrono;
+#[cfg(feature = "decimal")]
+pub use athanor_core::rust_decimal;
+#[cfg(feature = "json")]
+pub use athanor_core::serde_json;
+#[cfg(feature = "uuid")]
+pub use athanor_core::uuid;
+pub use athanor_core::{
+    avg, capture_statements, coalesce, concat, count, count_all, count_distinct, create_table_sql,
+    escape_like, lower, max, min, raw, retry_transaction, sum, upper, Assignment, BelongsTo, BinOp,
+    CancelHandle, Column, ColumnDef, ColumnType, Conn, ConstraintKind, ConstraintViolation,
+    ConversionError, DefaultValue, Deletable, EagerSelect, Error, Executor, Expr, Fetched,
+    ForeignKeyDef, FromRow, Func, Handle, HasMany, IndexDef, IntoOperand, IntoTyped, Isolation,
+    Join, JoinKind, JoinPath, KeyValue, Load, LockMode, LockWait, ManyToMany, Model, Nested,
+    Numeric, Order, Orphans, ReferentialAction, Related, Relation, Result, RetryPolicy, RowLock,
+    Schema, Select, SelectStmt, Selection, Session, SessionModel, SqlType, Summable, TableDef,
+    TableRef, Then, ToMany, Transaction, TransientKind, TypedExpr, Value, LONG_IN_LIST,
+    MAX_EXPR_DEPTH,
+};
 pub use athanor_derive::{FromRow, Model};
+
+// Everything else of the core — what the derive macros' code names, and
+// what backends use (documented under `athanor::backend`) — stays public at
+// the root for the generated code and older programs, hidden from the
+// documentation. A glob, so that an item the core adds is never lost here.
+#[doc(hidden)]
+pub use athanor_core::*;
+
 pub use database::{
     Database, DatabaseBuilder, DbConn, DEFAULT_CONNECT_TIMEOUT, DEFAULT_VALIDATION_TIMEOUT,
 };

@@ -2,6 +2,5 @@
 //! through `ATHANOR_MYSQL_URL` as scripts/test.sh sets it.
 
 mod common;
-mod conformance;
 
-conformance_suite!(common::mysql);
+athanor_conformance::suite!(common::Mysql);

@@ -2,6 +2,5 @@
 //! through `ATHANOR_POSTGRES_URL` as scripts/test.sh sets it.
 
 mod common;
-mod conformance;
 
-conformance_suite!(common::postgres);
+athanor_conformance::suite!(common::Postgres);

@@ -3,12 +3,10 @@
 //! "database is locked", and no increment is lost. (The conformance suite
 //! runs SQLite in memory, where one connection serves every thread.)
 
-mod conformance;
-
 use athanor::prelude::*;
 use athanor::raw::Raw;
 use athanor::RetryPolicy;
-use conformance::concurrency::{
+use athanor_conformance::suite::concurrency::{
     increment_for_update, increment_with_retry, on_eight_threads, setup, total,
 };
 

@@ -262,9 +262,13 @@ impl Dialect for MysqlDialect {
 
     // MariaDB 10.11 computes the index range of a LIKE prefix as if no
     // character lay beyond U+FFFF, so an indexed `name LIKE '😀%'` misses
-    // '😀🎵'. Such patterns are matched without the index.
-    fn like_avoids_index(&self, pattern: &str) -> bool {
-        pattern.chars().any(|c| u32::from(c) > 0xFFFF)
+    // '😀🎵'. Such patterns are matched without the index: CONCAT(name) is
+    // an expression no index covers.
+    fn like_operand_wrapper(&self, pattern: &str) -> Option<(&'static str, &'static str)> {
+        pattern
+            .chars()
+            .any(|c| u32::from(c) > 0xFFFF)
+            .then_some(("CONCAT(", ")"))
     }
 
     // A decimal travels as text, and arithmetic on text is floating-point:

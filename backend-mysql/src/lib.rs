@@ -9,10 +9,12 @@
 //! before 8.0.4): their collation names and features differ.
 #![warn(missing_docs)]
 
+mod backend;
 mod connection;
 mod dialect;
 mod error;
 mod tls;
 
+pub use backend::{MysqlBackend, BACKEND};
 pub use connection::MysqlConnection;
 pub use dialect::{MysqlDialect, MARIADB, MARIADB_10_5, MARIADB_LEGACY, MYSQL, MYSQL_LEGACY};

@@ -8,6 +8,7 @@
 //! on), which is faster than a runtime round trip per row.
 #![warn(missing_docs)]
 
+mod backend;
 mod connection;
 mod dialect;
 mod error;
@@ -22,5 +23,6 @@ mod statements;
 #[cfg(feature = "tls")]
 mod tls;
 
+pub use backend::{PgBackend, BACKEND};
 pub use connection::PgConnection;
 pub use dialect::{PgDialect, POSTGRES};

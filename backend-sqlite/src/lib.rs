@@ -3,9 +3,11 @@
 //! case-sensitive, so SQLite answers as PostgreSQL and MySQL do.
 #![warn(missing_docs)]
 
+mod backend;
 mod connection;
 mod dialect;
 mod error;
 
+pub use backend::{SqliteBackend, BACKEND};
 pub use connection::{SqliteConnection, BUSY_TIMEOUT};
 pub use dialect::{SqliteDialect, SQLITE};

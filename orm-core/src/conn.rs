@@ -487,6 +487,11 @@ impl Conn {
         self.check_no_raw_transaction()?;
         if self.depth == 0 {
             self.batch(begin)?;
+        } else if !self.dialect.supports_savepoints() {
+            return Err(crate::Error::Unsupported {
+                backend: self.dialect.name(),
+                capability: "nested transactions (savepoints)".into(),
+            });
         } else {
             let r = self.batch(&format!("SAVEPOINT athanor_sp{}", self.depth));
             // PostgreSQL aborts the transaction when a SAVEPOINT fails.

@@ -6,6 +6,7 @@ use crate::value::ColumnType;
 
 /// How a database returns the keys it generated for inserted rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeyStrategy {
     /// `INSERT ... RETURNING key` gives the keys, one row per inserted row.
     Returning,
@@ -18,6 +19,7 @@ pub enum KeyStrategy {
 
 /// The form an upsert ("insert or update on conflict") takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UpsertStyle {
     /// `ON CONFLICT (cols) DO UPDATE SET col = excluded.col` (PostgreSQL, SQLite).
     OnConflict,
@@ -54,9 +56,38 @@ pub trait Dialect: Send + Sync + 'static {
     /// (MySQL can neither index nor default unbounded TEXT).
     fn column_type(&self, ty: ColumnType, keyed: bool) -> String;
 
+    /// The DDL type name for a column type, or the refusal of a type this
+    /// database cannot store ([`Error::Unsupported`](crate::Error::Unsupported)
+    /// naming it). Schema creation asks this; the default answers
+    /// [`column_type`](Dialect::column_type)'s name. A backend with types it
+    /// cannot store overrides this one, so that no column silently becomes
+    /// another type.
+    fn try_column_type(&self, ty: ColumnType, keyed: bool) -> crate::Result<String> {
+        Ok(self.column_type(ty, keyed))
+    }
+
     /// The column definition of an auto-generated integer primary key
     /// (type and key clause), written after the quoted column name.
     fn auto_key_column(&self, ty: ColumnType) -> String;
+
+    /// Statements run before `CREATE TABLE` of `table`, whose generated key
+    /// column is `auto_key` if it has one: a database whose generated keys
+    /// draw from a sequence creates it here (`CREATE SEQUENCE IF NOT
+    /// EXISTS ...`), and [`auto_key_column`](Dialect::auto_key_column)
+    /// names it as the column's default. Run by `Schema::create_all`, in
+    /// order; none by default.
+    fn before_create_table(&self, table: &str, auto_key: Option<&str>) -> Vec<String> {
+        let _ = (table, auto_key);
+        Vec::new()
+    }
+
+    /// Statements run after `DROP TABLE` of `table` (dropping what
+    /// [`before_create_table`](Dialect::before_create_table) created). Run
+    /// by `Schema::drop_all`; none by default.
+    fn after_drop_table(&self, table: &str, auto_key: Option<&str>) -> Vec<String> {
+        let _ = (table, auto_key);
+        Vec::new()
+    }
 
     /// How generated keys come back after an insert.
     fn key_strategy(&self) -> KeyStrategy {
@@ -91,6 +122,14 @@ pub trait Dialect: Send + Sync + 'static {
     /// batch).
     fn begin_isolated_sql(&self, isolation: Isolation) -> String {
         format!("BEGIN ISOLATION LEVEL {}", isolation.sql())
+    }
+
+    /// Whether nested transactions can be savepoints (`SAVEPOINT`,
+    /// `RELEASE SAVEPOINT`, `ROLLBACK TO SAVEPOINT`). When false, beginning a
+    /// transaction inside a transaction (and a session's `begin_nested`) is
+    /// an [`Error::Unsupported`](crate::Error::Unsupported) and nothing is sent.
+    fn supports_savepoints(&self) -> bool {
+        true
     }
 
     /// The clause, written after LIMIT/OFFSET, that takes `lock` on the rows
@@ -129,6 +168,31 @@ pub trait Dialect: Send + Sync + 'static {
         None
     }
 
+    /// Writes the clause that keeps `limit` rows after skipping `offset`
+    /// (either may be absent; nothing is written when both are), with a
+    /// leading space. The default writes ` LIMIT n OFFSET m`, with
+    /// [`limit_for_offset_only`](Dialect::limit_for_offset_only) as the
+    /// limit when only an offset is wanted; a database that speaks SQL's
+    /// `OFFSET m ROWS FETCH FIRST n ROWS ONLY` writes that instead.
+    fn write_limit_offset(&self, limit: Option<u64>, offset: Option<u64>, out: &mut String) {
+        use std::fmt::Write;
+        match (limit, offset) {
+            (Some(l), _) => {
+                let _ = write!(out, " LIMIT {l}");
+            }
+            (None, Some(_)) => {
+                if let Some(all) = self.limit_for_offset_only() {
+                    out.push_str(" LIMIT ");
+                    out.push_str(all);
+                }
+            }
+            (None, None) => {}
+        }
+        if let Some(o) = offset {
+            let _ = write!(out, " OFFSET {o}");
+        }
+    }
+
     /// The most bound parameters one statement may carry.
     fn max_parameters(&self) -> usize {
         32_766
@@ -153,13 +217,13 @@ pub trait Dialect: Send + Sync + 'static {
         "'\\'"
     }
 
-    /// Whether `column LIKE pattern` must keep the database from answering
-    /// through an index on the column, because the server computes a wrong
-    /// index range for this pattern (MariaDB, for characters beyond U+FFFF in
-    /// the literal prefix). The core then wraps the column in `CONCAT()`.
-    fn like_avoids_index(&self, pattern: &str) -> bool {
+    /// The text written before and after the left operand of
+    /// `x LIKE 'pattern'` for this literal pattern, when the database must be
+    /// kept from answering it some way (an index it would misuse, say);
+    /// `None` writes the operand alone, as by default.
+    fn like_operand_wrapper(&self, pattern: &str) -> Option<(&'static str, &'static str)> {
         let _ = pattern;
-        false
+        None
     }
 
     /// What to append after `ASC`/`DESC` so that NULLs sort first ascending

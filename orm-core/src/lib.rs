@@ -5,6 +5,7 @@
 //! Users depend on the `athanor` facade crate, which re-exports this crate.
 #![warn(missing_docs)]
 
+mod backend;
 mod conn;
 mod connection;
 mod convert;
@@ -43,12 +44,17 @@ mod value;
 mod versioning;
 mod write;
 
+pub use backend::{Backend, Endpoint};
 #[cfg(feature = "chrono")]
 pub use chrono;
 pub use conn::{capture_statements, Conn, Executor, Isolation, Transaction};
 pub use connection::{Connection, Row};
 pub use convert::{assert_foreign_key_type, AutoKey, ForeignKeyType, IntoOperand, SqlType};
+// SQLite's text forms of dates and times: SQLite's knowledge, hidden from
+// the core's API; it belongs in athanor-sqlite (whose connection.rs calls
+// it) and moves there with that file's next change.
 #[cfg(feature = "chrono")]
+#[doc(hidden)]
 pub use convert_extra::sqlite_text;
 #[cfg(feature = "decimal")]
 pub use convert_extra::{decimal_from_f64, DEFAULT_DECIMAL};
@@ -76,6 +82,7 @@ pub use retry::{retry_transaction, RetryPolicy};
 pub use rust_decimal;
 pub use schema::{
     create_table_sql, dependency_depth, foreign_key_name, unique_constraint_name, Schema,
+    PRIMARY_KEY_CONSTRAINT,
 };
 #[cfg(feature = "json")]
 pub use serde_json;

@@ -476,13 +476,17 @@ impl<'a> SqlWriter<'a> {
             self.expr_step(pattern)?;
             self.push(")");
         } else {
-            let wrap = matches!(pattern, Expr::Value(crate::value::Value::Text(p)) if self.dialect.like_avoids_index(p));
-            if wrap {
-                self.push("CONCAT(");
-                self.expr_step(expr)?;
-                self.push(")");
-            } else {
-                self.expr_step(expr)?;
+            let wrapper = match pattern {
+                Expr::Value(crate::value::Value::Text(p)) => self.dialect.like_operand_wrapper(p),
+                _ => None,
+            };
+            match wrapper {
+                Some((before, after)) => {
+                    self.push(before);
+                    self.expr_step(expr)?;
+                    self.push(after);
+                }
+                None => self.expr_step(expr)?,
             }
             self.push(" ").push(not).push("LIKE ");
             self.expr_step(pattern)?;
@@ -679,22 +683,10 @@ impl<'a> SqlWriter<'a> {
         })
     }
 
-    /// Writes ` LIMIT n OFFSET m` as the dialect wants it.
+    /// Writes ` LIMIT n OFFSET m` as the dialect wants it
+    /// ([`Dialect::write_limit_offset`](crate::Dialect::write_limit_offset)).
     pub fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
-        use std::fmt::Write;
-        match (limit, offset) {
-            (Some(l), _) => {
-                let _ = write!(self.sql, " LIMIT {l}");
-            }
-            (None, Some(_)) => {
-                if let Some(all) = self.dialect.limit_for_offset_only() {
-                    self.push(" LIMIT ").push(all);
-                }
-            }
-            (None, None) => {}
-        }
-        if let Some(o) = offset {
-            let _ = write!(self.sql, " OFFSET {o}");
-        }
+        self.dialect
+            .write_limit_offset(limit, offset, &mut self.sql);
     }
 }

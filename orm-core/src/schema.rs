@@ -116,8 +116,15 @@ impl Schema {
             return Err(Error::SchemaMismatch { differences });
         }
         for table in order {
-            for sql in create_table_sql(conn.dialect(), table)? {
-                conn.run_batch(&sql)?;
+            // Rendered first: a column type the backend refuses stops it
+            // before anything is sent.
+            let create = create_table_sql(conn.dialect(), table)?;
+            let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
+            let before = conn
+                .dialect()
+                .before_create_table(table.name, auto_key.map(|c| c.name));
+            for sql in before.iter().chain(&create) {
+                conn.run_batch(sql)?;
             }
         }
         Ok(())
@@ -130,6 +137,13 @@ impl Schema {
             let mut w = SqlWriter::new(conn.dialect());
             w.push("DROP TABLE IF EXISTS ").ident(table.name);
             conn.run_batch(&w.sql)?;
+            let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
+            let after = conn
+                .dialect()
+                .after_drop_table(table.name, auto_key.map(|c| c.name));
+            for sql in &after {
+                conn.run_batch(sql)?;
+            }
         }
         Ok(())
     }
@@ -150,6 +164,12 @@ pub fn unique_constraint_name(table: &str, column: &str) -> String {
 pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
     format!("fk_{table}_{}", columns.join("_"))
 }
+
+/// The constraint name a backend reports for a violation of a table's
+/// primary key when the database names no column (MySQL's name for every
+/// primary key): the core then fills in the key's columns, knowing the
+/// table. A backend whose database gives the columns reports them instead.
+pub const PRIMARY_KEY_CONSTRAINT: &str = "PRIMARY";
 
 /// Whether a column must have a bounded type on backends that cannot index
 /// or default unbounded text (MySQL).
@@ -226,7 +246,7 @@ pub fn create_table_sql(
             w.push(&dialect.auto_key_column(col.ty));
             continue;
         }
-        w.push(&dialect.column_type(col.ty, is_keyed(table, i, col)));
+        w.push(&dialect.try_column_type(col.ty, is_keyed(table, i, col))?);
         if matches!(col.ty, ColumnType::Text | ColumnType::Varchar(_)) {
             let collation = dialect.text_collation(col.case_insensitive);
             if !collation.is_empty() {
@@ -339,7 +359,7 @@ pub(crate) fn complete_constraint(table: &TableDef, c: &mut ConstraintViolation)
                         .map(|col| col.name.to_owned())
                         .or_else(|| {
                             // The primary key's own constraint.
-                            (name.ends_with("_pkey") || name == "PRIMARY")
+                            (name == PRIMARY_KEY_CONSTRAINT)
                                 .then(|| table.primary_key_columns().collect::<Vec<_>>().join(", "))
                         })
                         .or_else(|| {

@@ -2,6 +2,8 @@
 
 use athanor::prelude::*;
 use athanor::{capture_statements, Value};
+
+use crate::TestDb;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -52,7 +54,7 @@ pub fn every_type_round_trips_with_extremes_and_nulls(db: &Database) {
     assert_eq!(back, rows);
 }
 
-pub fn text_with_nul_bytes_round_trips_or_is_refused(db: &Database) {
+pub fn text_with_nul_bytes_round_trips_or_is_refused(db: &TestDb) {
     let mut conn = setup(db);
     let mut row = Everything {
         t: "a\0b".into(),
@@ -60,11 +62,11 @@ pub fn text_with_nul_bytes_round_trips_or_is_refused(db: &Database) {
     };
     match row.insert(&mut conn) {
         Ok(()) => {
-            assert_ne!(db.backend(), "postgres");
+            assert!(db.capabilities().text_holds_nul);
             assert_eq!(Everything::get(&mut conn, row.id).unwrap().t, "a\0b");
         }
         // PostgreSQL's text cannot hold NUL: a typed error, never truncation.
-        Err(Error::Conversion(c)) => assert_eq!(db.backend(), "postgres", "{c}"),
+        Err(Error::Conversion(c)) => assert!(!db.capabilities().text_holds_nul, "{c}"),
         Err(other) => panic!("unexpected error {other}"),
     }
 }
@@ -143,9 +145,9 @@ fn runner(cases: u32) -> TestRunner {
     })
 }
 
-pub fn property_any_value_round_trips(db: &Database) {
+pub fn property_any_value_round_trips(db: &TestDb) {
     let conn = std::cell::RefCell::new(setup(db));
-    let allow_nul = db.backend() != "postgres";
+    let allow_nul = db.capabilities().text_holds_nul;
     runner(64)
         .run(&everything(allow_nul), |mut row| {
             let mut guard = conn.borrow_mut();

@@ -7,6 +7,7 @@ use athanor::rust_decimal::Decimal;
 
 use super::models::Artist;
 use super::store::dec;
+use crate::TestDb;
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "typed_values")]
@@ -147,18 +148,20 @@ pub fn values_that_do_not_fit_are_typed_errors(db: &Database) {
     assert_eq!(Typed::query().count(&mut conn).unwrap(), 1);
 }
 
-pub fn sqlite_enforces_foreign_keys_on_every_pooled_connection(db: &Database) {
+pub fn sqlite_enforces_foreign_keys_on_every_pooled_connection(db: &TestDb) {
     // In-memory SQLite has one connection; a file database has several.
     let dir = std::env::temp_dir().join(format!("athanor-fk-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{}.db", db.backend()));
+    let path = dir.join("fk.db");
     let _ = std::fs::remove_file(&path);
     let file_db;
-    let db = if db.backend() == "sqlite" {
-        file_db = Database::open(&format!("sqlite:///{}", path.display())).unwrap();
-        &file_db
-    } else {
-        db
+    // A file database has several connections (in memory, one).
+    let db: &Database = match db.capabilities().file_scheme {
+        Some(scheme) => {
+            file_db = Database::open(&format!("{scheme}:///{}", path.display())).unwrap();
+            &file_db
+        }
+        None => db,
     };
     let mut first = db.connect().unwrap();
     super::models::schema().create_all(&mut first).unwrap();

@@ -5,6 +5,7 @@ use athanor::raw::Raw;
 use athanor::ConstraintKind;
 
 use super::models::*;
+use crate::TestDb;
 
 pub fn unique_violation_names_the_column_and_constraint(db: &Database) {
     let mut conn = setup(db);
@@ -17,6 +18,27 @@ pub fn unique_violation_names_the_column_and_constraint(db: &Database) {
     assert_eq!(c.table.as_deref(), Some("artists"), "{c:?}");
     assert_eq!(c.column.as_deref(), Some("name"), "{c:?}");
     assert_eq!(c.constraint.as_deref(), Some("uq_artists_name"), "{c:?}");
+    assert_eq!(Artist::query().count(&mut conn).unwrap(), 1);
+}
+
+/// A second row with a taken primary key names the key's column on every
+/// backend, whether the database names the column (PostgreSQL, SQLite) or
+/// only its primary key constraint (MySQL).
+pub fn primary_key_violation_names_the_key_column(db: &Database) {
+    let mut conn = setup(db);
+    let mut first = Artist::new("first");
+    first.insert(&mut conn).unwrap();
+    let mut second = Artist {
+        id: first.id,
+        ..Artist::new("second")
+    };
+    let err = second.insert(&mut conn).unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, ConstraintKind::Unique, "{c:?}");
+    assert_eq!(c.table.as_deref(), Some("artists"), "{c:?}");
+    assert_eq!(c.column.as_deref(), Some("id"), "{c:?}");
     assert_eq!(Artist::query().count(&mut conn).unwrap(), 1);
 }
 
@@ -170,27 +192,32 @@ pub fn invalid_schema_is_reported(db: &Database) {
     }
 }
 
-pub fn bad_urls_and_unreachable_servers_are_clear_errors(_db: &Database) {
+pub fn bad_urls_and_unreachable_servers_are_clear_errors(db: &TestDb) {
     assert!(matches!(Database::open("oracle://x"), Err(Error::Url(_))));
     assert!(matches!(Database::open("no-scheme"), Err(Error::Url(_))));
-    #[cfg(feature = "postgres")]
-    assert!(matches!(
-        Database::open("postgres://nobody@127.0.0.1:1/none"),
-        Err(Error::Connection { .. })
-    ));
-    #[cfg(feature = "mysql")]
-    assert!(matches!(
-        Database::open("mysql://nobody:x@127.0.0.1:1/none"),
-        Err(Error::Connection { .. })
-    ));
+    // An unknown scheme's error names the schemes that are registered,
+    // this backend's among them.
+    let err = Database::open("oracle://x").unwrap_err().to_string();
+    let url = db.unreachable_url().map(str::to_owned).or_else(|| {
+        db.capabilities()
+            .file_scheme
+            .map(|scheme| format!("{scheme}::memory:"))
+    });
+    if let Some(url) = url {
+        let scheme = url.split(':').next().unwrap_or_default();
+        assert!(err.contains(scheme), "{err}");
+    }
+    if let Some(url) = db.unreachable_url() {
+        assert!(matches!(Database::open(url), Err(Error::Connection { .. })));
+    }
 }
 
-pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &Database) {
+pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &TestDb) {
     // SQLAlchemy's convention: `sqlite:///:memory:` is in memory (no file
     // named `/:memory:`), three slashes start a relative path, four an
     // absolute one.
-    if db.backend() == "sqlite" {
-        let memory = Database::open("sqlite:///:memory:").unwrap();
+    if let Some(scheme) = db.capabilities().file_scheme {
+        let memory = Database::open(&format!("{scheme}:///:memory:")).unwrap();
         drop(memory);
         assert!(!std::path::Path::new("/:memory:").exists());
         assert!(!std::path::Path::new(":memory:").exists());
@@ -198,13 +225,13 @@ pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &Database)
         let name = format!("athanor-url-{}.db", std::process::id());
         let relative = std::path::Path::new("target").join(&name);
         let _ = std::fs::remove_file(&relative);
-        Database::open(&format!("sqlite:///target/{name}")).unwrap();
+        Database::open(&format!("{scheme}:///target/{name}")).unwrap();
         assert!(relative.exists(), "sqlite:///target/x.db is relative");
         std::fs::remove_file(&relative).unwrap();
 
         let absolute = std::env::temp_dir().join(&name);
         let _ = std::fs::remove_file(&absolute);
-        Database::open(&format!("sqlite:///{}", absolute.display())).unwrap();
+        Database::open(&format!("{scheme}:///{}", absolute.display())).unwrap();
         assert!(absolute.exists(), "sqlite:////abs/x.db is absolute");
         std::fs::remove_file(&absolute).unwrap();
     }
@@ -220,39 +247,23 @@ pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &Database)
         error
     };
     assert!(matches!(shown("oracle://u:s3cretpw@h/db"), Error::Url(_)));
-    #[cfg(feature = "postgres")]
-    assert!(matches!(
-        shown("postgres://nobody:s3cretpw@127.0.0.1:1/none"),
-        Error::Connection { .. }
-    ));
-    #[cfg(feature = "mysql")]
-    {
-        assert!(matches!(
-            shown("mysql://nobody:s3cretpw@127.0.0.1:1/none"),
-            Error::Connection { .. }
-        ));
-        // A malformed option is a URL error that does not show the password.
-        assert!(matches!(
-            shown("mysql://nobody:s3cretpw@127.0.0.1:1/none?bogus=1"),
-            Error::Url(_)
-        ));
+    if let Some(url) = db.unreachable_url() {
+        assert!(url.contains(secret), "{url}");
+        assert!(matches!(shown(url), Error::Connection { .. }));
+    }
+    // A malformed option is a URL error that does not show the password.
+    if let Some(url) = db.unknown_parameter_url() {
+        assert!(url.contains(secret), "{url}");
+        assert!(matches!(shown(url), Error::Url(_)));
     }
     // A refused login on a reachable server.
-    let refused = match db.backend() {
-        "postgres" => std::env::var("ATHANOR_POSTGRES_URL")
-            .ok()
-            .map(|u| u.replacen("postgres://postgres@", "postgres://nobody:s3cretpw@", 1)),
-        "mysql" => std::env::var("ATHANOR_MYSQL_URL")
-            .ok()
-            .map(|u| u.replacen("athanor:athanor@", "athanor:s3cretpw@", 1)),
-        _ => None,
-    };
-    if let Some(url) = refused {
-        shown(&url);
+    if let Some(url) = db.refused_login_url() {
+        assert!(url.contains(secret), "{url}");
+        shown(url);
     }
 }
 
-pub fn extreme_integers_as_floats_are_typed_errors_not_panics(db: &Database) {
+pub fn extreme_integers_as_floats_are_typed_errors_not_panics(db: &TestDb) {
     let mut conn = setup(db);
     let mut row = Everything {
         l: i64::MIN,
@@ -275,10 +286,10 @@ pub fn extreme_integers_as_floats_are_typed_errors_not_panics(db: &Database) {
     .fetch_all::<(i64,), _>(&mut conn);
     match bound {
         Ok(rows) => {
-            assert_ne!(db.backend(), "postgres");
+            assert!(!db.capabilities().strict_parameter_types);
             assert!(rows.is_empty());
         }
-        Err(Error::Conversion(c)) => assert_eq!(db.backend(), "postgres", "{c}"),
+        Err(Error::Conversion(c)) => assert!(db.capabilities().strict_parameter_types, "{c}"),
         Err(other) => panic!("unexpected error {other}"),
     }
 }
@@ -340,7 +351,7 @@ fn sum_nested(depth: usize, equals: i64) -> athanor::Expr {
 /// one level more is a typed error; as deep as each database itself allows
 /// (SQLite 999 levels here, a stock MariaDB 500, PostgreSQL all 1000), the
 /// query runs and answers right.
-pub fn a_filter_at_the_depth_limit_runs(db: &Database) {
+pub fn a_filter_at_the_depth_limit_runs(db: &TestDb) {
     let mut conn = setup(db);
     let mut a = Artist::new("a");
     a.insert(&mut conn).unwrap();
@@ -349,12 +360,7 @@ pub fn a_filter_at_the_depth_limit_runs(db: &Database) {
     // than athanor (its maximum is 1000); a stock MariaDB (292 KiB thread
     // stack) overruns its stack between 550 and 600 levels; PostgreSQL (2 MB
     // max_stack_depth) runs the full depth.
-    let database_depth = match db.backend() {
-        "sqlite" => 999,
-        "mysql" => 500,
-        _ => athanor::MAX_EXPR_DEPTH,
-    };
-    let depth = athanor::MAX_EXPR_DEPTH.min(database_depth);
+    let depth = athanor::MAX_EXPR_DEPTH.min(db.capabilities().max_expression_depth);
     let filter = sum_nested(depth, (depth as i64 - 1) * a.id);
     let found: Vec<String> = Artist::query()
         .filter(filter)
@@ -396,7 +402,7 @@ pub fn a_filter_at_the_depth_limit_runs(db: &Database) {
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
 }
 
-pub fn long_in_lists_run_and_limits_are_typed_errors(db: &Database) {
+pub fn long_in_lists_run_and_limits_are_typed_errors(db: &TestDb) {
     let mut conn = setup(db);
     let artists = seed(&mut conn);
     // 70 000 integers: more than any backend's parameters per statement.
@@ -427,10 +433,8 @@ pub fn long_in_lists_run_and_limits_are_typed_errors(db: &Database) {
     assert_eq!(Artist::query().count(&mut conn).unwrap(), 3);
 
     // MySQL: a statement larger than the server's max_allowed_packet.
-    if db.backend() == "mysql" {
-        let packet: Vec<(i64,)> = Raw::new("SELECT @@max_allowed_packet")
-            .fetch_all(&mut conn)
-            .unwrap();
+    if let Some(query) = db.capabilities().max_statement_bytes_query {
+        let packet: Vec<(i64,)> = Raw::new(query).fetch_all(&mut conn).unwrap();
         let mut row = Everything {
             bytes: vec![7; packet[0].0 as usize + 1],
             ..Everything::zero()
@@ -440,5 +444,14 @@ pub fn long_in_lists_run_and_limits_are_typed_errors(db: &Database) {
         drop(conn);
         let mut conn = db.connect().unwrap();
         assert_eq!(Artist::query().count(&mut conn).unwrap(), 3);
+    } else {
+        // No statement size limit that low: a 4 MiB value is stored whole.
+        let mut row = Everything {
+            bytes: vec![7; 4 << 20],
+            ..Everything::zero()
+        };
+        row.insert(&mut conn).unwrap();
+        let back = Everything::get(&mut conn, row.id).unwrap();
+        assert_eq!(back.bytes.len(), 4 << 20);
     }
 }
