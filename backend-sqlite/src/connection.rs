@@ -183,7 +183,7 @@ impl ToSql for Param<'_> {
             | ValueRef::Time(_)
             | ValueRef::Timestamp(_)
             | ValueRef::TimestampTz(_)) => ToSqlOutput::Owned(SqliteValue::Text(
-                athanor_core::sqlite_text(v).unwrap_or_default(),
+                crate::text_forms::date_time_text(v).unwrap_or_default(),
             )),
             // ValueRef is non-exhaustive; a kind this backend does not know is refused.
             #[allow(unreachable_patterns)]

@@ -7,6 +7,8 @@ mod backend;
 mod connection;
 mod dialect;
 mod error;
+#[cfg(feature = "chrono")]
+mod text_forms;
 
 pub use backend::{SqliteBackend, BACKEND};
 pub use connection::{SqliteConnection, BUSY_TIMEOUT};

@@ -197,22 +197,7 @@ mod times {
     }
 
     value_from!(NaiveDate => Date, NaiveTime => Time, NaiveDateTime => Timestamp, DateTime<Utc> => TimestampTz);
-
-    /// The text form SQLite stores a date/time value in: fixed width, so
-    /// that text order is time order.
-    pub fn sqlite_text(v: ValueRef<'_>) -> Option<String> {
-        Some(match v {
-            ValueRef::Date(d) => d.format("%Y-%m-%d").to_string(),
-            ValueRef::Time(t) => t.format("%H:%M:%S%.6f").to_string(),
-            ValueRef::Timestamp(dt) => dt.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
-            ValueRef::TimestampTz(dt) => dt.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
-            _ => return None,
-        })
-    }
 }
-
-#[cfg(feature = "chrono")]
-pub use times::sqlite_text;
 
 #[cfg(feature = "uuid")]
 mod uuids {

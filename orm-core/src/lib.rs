@@ -50,12 +50,7 @@ pub use chrono;
 pub use conn::{capture_statements, Conn, Executor, Isolation, Transaction};
 pub use connection::{Connection, Row};
 pub use convert::{assert_foreign_key_type, AutoKey, ForeignKeyType, IntoOperand, SqlType};
-// SQLite's text forms of dates and times: SQLite's knowledge, hidden from
-// the core's API; it belongs in athanor-sqlite (whose connection.rs calls
-// it) and moves there with that file's next change.
-#[cfg(feature = "chrono")]
-#[doc(hidden)]
-pub use convert_extra::sqlite_text;
+
 #[cfg(feature = "decimal")]
 pub use convert_extra::{decimal_from_f64, DEFAULT_DECIMAL};
 pub use dialect::{write_quoted, Dialect, KeyStrategy, UpsertStyle};
