@@ -84,19 +84,57 @@ fn test_functions(source: &str) -> Vec<String> {
         let Some((name, params)) = signature.split_once('(') else {
             continue;
         };
-        let Some(params) = params.trim_end().strip_suffix(')') else {
-            continue; // returns something: a helper
+        let name = name.trim();
+        let (params, returns) = match params.rsplit_once(')') {
+            Some((params, returns)) => (params, returns.trim()),
+            None => continue,
         };
         let params = params.trim_end_matches([',', ' ']);
         let Some((_, ty)) = params.split_once(':') else {
             continue;
         };
         // `&TestDb`, `&Database`, or either through a path (`&athanor::Database`).
-        let ty = ty.trim().trim_start_matches('&').trim();
+        let by_mut = ty.trim().starts_with("&mut");
+        let ty = ty
+            .trim()
+            .trim_start_matches('&')
+            .trim_start_matches("mut ")
+            .trim();
         let ty = ty.rsplit("::").next().unwrap_or(ty);
-        if !params.contains(',') && (ty == "TestDb" || ty == "Database") {
-            found.push(name.trim().to_owned());
+        if params.contains(',') || !(ty == "TestDb" || ty == "Database") {
+            continue; // a helper
         }
+        // What looks like a test but would not be expanded fails the build
+        // rather than never run.
+        let unit_or_result = returns == "-> ()" || returns.contains("Result");
+        if by_mut || unit_or_result {
+            fail(&format!(
+                "`{name}` looks like a test but is not one: a test takes one `&TestDb` (or \
+                 `&Database`) and returns nothing (make a helper `pub(crate)`)"
+            ));
+        }
+        if !returns.is_empty() {
+            continue; // a helper that makes something for the tests
+        }
+        // Test names become database names (`t_<name>`), at most 63 bytes.
+        if name.len() > 61 {
+            fail(&format!(
+                "the test name `{name}` is longer than 61 bytes: it becomes a database \
+                 name `t_<name>`, which PostgreSQL and MySQL cut or refuse beyond 63-64"
+            ));
+        }
+        found.push(name.to_owned());
+    }
+    // A `pub fn` inside an inline module is not found above: refused.
+    if let Some(line) = source.lines().find(|l| {
+        (l.starts_with(' ') || l.starts_with('\t'))
+            && l.trim_start().starts_with("pub fn ")
+            && (l.contains("TestDb") || l.contains("Database)"))
+    }) {
+        fail(&format!(
+            "`{}`: tests are top-level functions of a suite file, not inside a module",
+            line.trim()
+        ));
     }
     found
 }

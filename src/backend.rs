@@ -40,7 +40,10 @@ pub use athanor_core::{
     LockMode, LockWait, RowLock, SqlWriter, TlsMode, TlsOptions, UpsertStyle, Value, ValueRef,
     LONG_IN_LIST, MAX_EXPR_DEPTH, PRIMARY_KEY_CONSTRAINT,
 };
-pub use athanor_core::{ConstraintKind, ConstraintViolation, Error, Result, Row, TransientKind};
+pub use athanor_core::{
+    statement_count, ConstraintKind, ConstraintViolation, ConversionError, Error, Result, Row,
+    TransientKind,
+};
 
 /// The registered backends, in the order they were registered.
 static REGISTRY: RwLock<Vec<&'static dyn Backend>> = RwLock::new(Vec::new());
@@ -61,13 +64,16 @@ fn registry() -> &'static RwLock<Vec<&'static dyn Backend>> {
 }
 
 /// Makes `backend` reachable by [`Database::open`](crate::Database::open)
-/// for each of its [`schemes`](Backend::schemes). Registering the same
-/// backend again (by name, with the same schemes) does nothing, so a
-/// backend crate may register itself at every entry point.
+/// for each of its [`schemes`](Backend::schemes) (lower case: schemes are
+/// matched without regard to case). Registering the same backend again
+/// (the same type, name and schemes) does nothing, so a backend crate may
+/// register itself at every entry point.
 ///
 /// # Failure
-/// [`Error::Url`] when one of its schemes is taken by another backend, or
-/// another backend has its name: a scheme names one backend.
+/// [`Error::Url`] when a scheme is empty or not lower-case ASCII letters,
+/// digits, `+`, `-` or `.`; when one of its schemes is taken by another
+/// backend, or another backend has its name (a second copy of a backend
+/// crate, say): a scheme names one backend.
 pub fn register(backend: &'static dyn Backend) -> Result<()> {
     registry();
     add(backend)
@@ -75,6 +81,18 @@ pub fn register(backend: &'static dyn Backend) -> Result<()> {
 
 /// Adds `backend` to the registry (see [`register`]).
 fn add(backend: &'static dyn Backend) -> Result<()> {
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.')
+            })
+    };
+    if let Some(bad) = backend.schemes().iter().find(|s| !valid(s)) {
+        return Err(Error::Url(format!(
+            "cannot register backend `{}`: `{bad}` is not a URL scheme in lower case",
+            backend.name()
+        )));
+    }
     let mut backends = REGISTRY.write().unwrap_or_else(|p| p.into_inner());
     for known in backends.iter() {
         let same_name = known.name() == backend.name();
@@ -82,7 +100,8 @@ fn add(backend: &'static dyn Backend) -> Result<()> {
             .schemes()
             .iter()
             .find(|s| known.schemes().contains(s));
-        if same_name && known.schemes() == backend.schemes() {
+        let same_type = std::any::Any::type_id(*known) == std::any::Any::type_id(backend);
+        if same_type && same_name && known.schemes() == backend.schemes() {
             return Ok(());
         }
         if let Some(scheme) = shared {
@@ -147,25 +166,25 @@ pub(crate) fn for_url(url: &str) -> Result<&'static dyn Backend> {
             all.join(", ")
         }
     };
+    // The messages name the scheme, never the URL: without `://` a
+    // password could not be told apart to hide it.
     let Some((scheme, _)) = url.split_once(':') else {
         return Err(Error::Url(format!(
-            "`{}` has no scheme; registered: {}",
-            redact_url(url),
+            "the URL has no scheme (`scheme:...`); registered: {}",
             schemes()
         )));
     };
-    if let Some(backend) = for_scheme(scheme) {
+    let scheme = scheme.to_ascii_lowercase();
+    if let Some(backend) = for_scheme(&scheme) {
         return Ok(backend);
     }
     if let Some((_, feature)) = BUILTIN_SCHEMES.iter().find(|(s, _)| *s == scheme) {
         return Err(Error::Url(format!(
-            "`{}` needs the `{feature}` feature of athanor, which this build does not enable",
-            redact_url(url)
+            "`{scheme}:` URLs need the `{feature}` feature of athanor, which this build does not enable"
         )));
     }
     Err(Error::Url(format!(
-        "unknown scheme `{scheme}` in `{}`; registered: {}",
-        redact_url(url),
+        "unknown scheme `{scheme}`; registered: {}",
         schemes()
     )))
 }

@@ -230,6 +230,14 @@ impl DatabaseBuilder {
     /// answer within the connect timeout.
     pub fn open(self) -> Result<Database> {
         let (url, from_url) = take_timeouts(&self.url)?;
+        // Schemes are matched without regard to case; the backend reads the
+        // URL with its scheme in lower case.
+        let url = match url.split_once(':') {
+            Some((scheme, rest)) if scheme.bytes().any(|b| b.is_ascii_uppercase()) => {
+                format!("{}:{rest}", scheme.to_ascii_lowercase())
+            }
+            _ => url,
+        };
         let backend = crate::backend::for_url(&url)?;
         let endpoint = backend.endpoint(&url)?;
         let options = ConnectOptions::new()

@@ -40,7 +40,14 @@ impl Dialect for Fourth {
     }
 
     fn auto_key_column(&self, _ty: ColumnType) -> String {
-        "BIGINT PRIMARY KEY DEFAULT nextval('seq')".into()
+        "BIGINT PRIMARY KEY".into()
+    }
+
+    fn auto_key_column_of(&self, table: &str, column: &str, ty: ColumnType) -> String {
+        format!(
+            "{} DEFAULT nextval('\"{table}_{column}_seq\"')",
+            self.auto_key_column(ty)
+        )
     }
 
     fn before_create_table(&self, table: &str, auto_key: Option<&str>) -> Vec<String> {
@@ -162,6 +169,11 @@ fn a_sequence_is_created_before_its_table_and_dropped_after_it() {
         sql[sequence.unwrap()].contains("\"item_id_seq\""),
         "{sql:?}"
     );
+    // The key's default draws from that very sequence.
+    assert!(
+        sql[create.unwrap()].contains("nextval('\"item_id_seq\"')"),
+        "{sql:?}"
+    );
 
     let (done, sql) = capture_statements(|| schema.drop_all(&mut conn));
     done.unwrap();
@@ -174,7 +186,15 @@ fn a_sequence_is_created_before_its_table_and_dropped_after_it() {
 fn a_refused_column_type_stops_create_all_before_anything_is_sent() {
     let db = open();
     let mut conn = db.connect().unwrap();
-    let schema = Schema::new().register::<Blob>();
+    // The refused table comes after one that renders: nothing at all is sent.
+    let schema = Schema::new().register::<Item>().register::<Blob>();
+    let order: Vec<&str> = schema
+        .creation_order()
+        .unwrap()
+        .iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(order.last(), Some(&"blob"), "{order:?}");
     let (done, sql) = capture_statements(|| schema.create_all(&mut conn));
     let err = done.unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
@@ -197,8 +217,15 @@ fn without_savepoints_a_nested_transaction_is_refused_and_nothing_is_sent() {
 
     let mut s = db.session().unwrap();
     Item::query().all(&mut s).unwrap(); // the session's transaction begins
-    let err = s.begin_nested().map(|_| ()).unwrap_err();
+                                        // Pending work is not flushed: nothing is sent before the refusal.
+    s.add(Item {
+        id: 0,
+        name: "pending".into(),
+    });
+    let (nested, sql) = capture_statements(|| s.begin_nested().map(|_| ()));
+    let err = nested.unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    assert!(sql.is_empty(), "{sql:?}");
 }
 
 #[test]

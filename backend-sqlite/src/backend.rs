@@ -41,7 +41,7 @@ impl Backend for SqliteBackend {
         let rest = url
             .split_once(':')
             .map(|(_, rest)| rest)
-            .ok_or_else(|| Error::Url(format!("`{url}` is not a sqlite: URL")))?;
+            .ok_or_else(|| Error::Url("a sqlite: URL has a scheme (`sqlite:`)".into()))?;
         let (path, third_slash) = match rest.strip_prefix("//") {
             // `sqlite:///x.db`: the third slash only separates the (empty) host.
             Some(after) => match after.strip_prefix('/') {

@@ -57,7 +57,7 @@ use crate::options::ConnectOptions;
 /// assert!(!endpoint.is_server());
 /// assert_eq!(endpoint.max_connections(), Some(1));
 /// ```
-pub trait Backend: Send + Sync + 'static {
+pub trait Backend: std::any::Any + Send + Sync {
     /// A short name, shown by `Database::backend()`, in `Debug` output and
     /// in error messages (`"sqlite"`, `"postgres"`, `"mysql"`). Unique among
     /// registered backends.
@@ -117,7 +117,9 @@ impl Endpoint {
     }
 
     /// A database in this process (a file, or memory): connections are
-    /// opened on the caller's thread and never checked for liveness.
+    /// opened on the caller's thread (no connect-timeout thread). Pooled
+    /// connections are checked for liveness unless the endpoint is
+    /// [`single_connection`](Endpoint::single_connection).
     pub fn local(address: impl Into<String>) -> Self {
         Endpoint {
             address: address.into(),

@@ -70,10 +70,20 @@ pub trait Dialect: Send + Sync + 'static {
     /// (type and key clause), written after the quoted column name.
     fn auto_key_column(&self, ty: ColumnType) -> String;
 
+    /// The column definition of the auto-generated key `column` of `table`:
+    /// what `CREATE TABLE` writes. A dialect whose keys draw from a
+    /// sequence made by [`before_create_table`](Dialect::before_create_table)
+    /// names that table's sequence here; by default
+    /// [`auto_key_column`](Dialect::auto_key_column).
+    fn auto_key_column_of(&self, table: &str, column: &str, ty: ColumnType) -> String {
+        let _ = (table, column);
+        self.auto_key_column(ty)
+    }
+
     /// Statements run before `CREATE TABLE` of `table`, whose generated key
     /// column is `auto_key` if it has one: a database whose generated keys
     /// draw from a sequence creates it here (`CREATE SEQUENCE IF NOT
-    /// EXISTS ...`), and [`auto_key_column`](Dialect::auto_key_column)
+    /// EXISTS ...`), and [`auto_key_column_of`](Dialect::auto_key_column_of)
     /// names it as the column's default. Run by `Schema::create_all`, in
     /// order; none by default.
     fn before_create_table(&self, table: &str, auto_key: Option<&str>) -> Vec<String> {

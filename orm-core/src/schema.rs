@@ -115,17 +115,21 @@ impl Schema {
         if !differences.is_empty() {
             return Err(Error::SchemaMismatch { differences });
         }
+        // Every table rendered first: a column type the backend refuses
+        // stops create_all before anything is sent (MySQL would keep the
+        // tables created before it).
+        let mut statements = Vec::new();
         for table in order {
-            // Rendered first: a column type the backend refuses stops it
-            // before anything is sent.
             let create = create_table_sql(conn.dialect(), table)?;
             let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
-            let before = conn
-                .dialect()
-                .before_create_table(table.name, auto_key.map(|c| c.name));
-            for sql in before.iter().chain(&create) {
-                conn.run_batch(sql)?;
-            }
+            statements.extend(
+                conn.dialect()
+                    .before_create_table(table.name, auto_key.map(|c| c.name)),
+            );
+            statements.extend(create);
+        }
+        for sql in &statements {
+            conn.run_batch(sql)?;
         }
         Ok(())
     }
@@ -243,7 +247,7 @@ pub fn create_table_sql(
         }
         w.ident(col.name).push(" ");
         if table.auto_key == Some(i) {
-            w.push(&dialect.auto_key_column(col.ty));
+            w.push(&dialect.auto_key_column_of(table.name, col.name, col.ty));
             continue;
         }
         w.push(&dialect.try_column_type(col.ty, is_keyed(table, i, col))?);

@@ -30,7 +30,14 @@ pub fn url_password(url: &str) -> Option<&str> {
 /// `Debug` output. A URL without a password is returned unchanged.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        // No `://`: what lies between the scheme and the last `@` may be
+        // user info (`app:s3cret@db/prod`); hidden whole.
+        return match (url.split_once(':'), url.rfind('@')) {
+            (Some((scheme, _)), Some(at)) if scheme.len() < at => {
+                format!("{scheme}:***{}", &url[at..])
+            }
+            _ => url.to_owned(),
+        };
     };
     let Some(at) = userinfo_end(rest) else {
         return url.to_owned();
@@ -157,6 +164,8 @@ mod tests {
             "postgres://u:***@h/db"
         );
         assert_eq!(redact_url("sqlite:///x.db"), "sqlite:///x.db");
+        assert_eq!(redact_url("app:s3cret@db/prod"), "app:***@db/prod");
+        assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
         assert_eq!(
             redact_message(
                 "bad s3cr@t in mysql://u:s3cr%40t@h/db",

@@ -222,12 +222,15 @@ pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &TestDb) {
         assert!(!std::path::Path::new("/:memory:").exists());
         assert!(!std::path::Path::new(":memory:").exists());
 
+        // A relative directory of the test's own: the working directory
+        // of a backend crate's tests may hold nothing else.
         let name = format!("athanor-url-{}.db", std::process::id());
-        let relative = std::path::Path::new("target").join(&name);
-        let _ = std::fs::remove_file(&relative);
-        Database::open(&format!("{scheme}:///target/{name}")).unwrap();
-        assert!(relative.exists(), "sqlite:///target/x.db is relative");
-        std::fs::remove_file(&relative).unwrap();
+        let dir = format!("athanor-url-test-{}", std::process::id());
+        std::fs::create_dir_all(&dir).unwrap();
+        let relative = std::path::Path::new(&dir).join(&name);
+        Database::open(&format!("{scheme}:///{dir}/{name}")).unwrap();
+        assert!(relative.exists(), "sqlite:///dir/x.db is relative");
+        std::fs::remove_dir_all(&dir).unwrap();
 
         let absolute = std::env::temp_dir().join(&name);
         let _ = std::fs::remove_file(&absolute);
@@ -247,6 +250,8 @@ pub fn urls_follow_the_sqlite_convention_and_never_show_passwords(db: &TestDb) {
         error
     };
     assert!(matches!(shown("oracle://u:s3cretpw@h/db"), Error::Url(_)));
+    // Without `://` the password cannot be told apart: not shown either.
+    assert!(matches!(shown("app:s3cretpw@db/prod"), Error::Url(_)));
     if let Some(url) = db.unreachable_url() {
         assert!(url.contains(secret), "{url}");
         assert!(matches!(shown(url), Error::Connection { .. }));

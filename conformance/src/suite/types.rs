@@ -212,7 +212,7 @@ pub struct Account {
     pub nick: String,
 }
 
-pub fn case_insensitive_columns_compare_and_stay_unique_ignoring_case(db: &Database) {
+pub fn case_insensitive_columns_compare_and_stay_unique(db: &Database) {
     let mut conn = db.connect().unwrap();
     Schema::new()
         .register::<Account>()

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::ops::{Deref, DerefMut};
 
 use crate::conn::{Conn, Executor};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 use super::entry::Saved;
 use super::Session;
@@ -27,8 +27,16 @@ impl<E: Executor> Session<E> {
     /// are forgotten.
     ///
     /// # Failure
-    /// Flush errors, or the savepoint's.
+    /// Flush errors, or the savepoint's; [`Error::Unsupported`] when the
+    /// backend has no savepoints, before anything is sent.
     pub fn begin_nested(&mut self) -> Result<Nested<'_, E>> {
+        let dialect = self.ex.conn()?.dialect();
+        if !dialect.supports_savepoints() {
+            return Err(Error::Unsupported {
+                backend: dialect.name(),
+                capability: "nested transactions (savepoints)".into(),
+            });
+        }
         self.flush()?;
         self.begin_if_needed(true)?;
         self.begin_savepoint()?;
