@@ -85,7 +85,9 @@ fn test_functions(source: &str) -> Vec<String> {
             continue;
         };
         let name = name.trim();
-        let (params, returns) = match params.rsplit_once(')') {
+                // The parameter list ends at its first `)` (a test's parameter
+        // types hold none; a return type may: `Result<()>`).
+        let (params, returns) = match params.split_once(')') {
             Some((params, returns)) => (params, returns.trim()),
             None => continue,
         };
