@@ -85,7 +85,7 @@ fn test_functions(source: &str) -> Vec<String> {
             continue;
         };
         let name = name.trim();
-                // The parameter list ends at its first `)` (a test's parameter
+        // The parameter list ends at its first `)` (a test's parameter
         // types hold none; a return type may: `Result<()>`).
         let (params, returns) = match params.split_once(')') {
             Some((params, returns)) => (params, returns.trim()),

@@ -105,6 +105,8 @@ fn connect(
 /// over the URL's. athanor takes them out before the driver reads the URL.
 pub struct Database {
     backend: &'static dyn Backend,
+    /// Whether the database is a server reached over the network.
+    server: bool,
     pool: crate::pool::Pool,
     echo: AtomicBool,
 }
@@ -240,6 +242,7 @@ impl DatabaseBuilder {
         };
         let backend = crate::backend::for_url(&url)?;
         let endpoint = backend.endpoint(&url)?;
+        let server = endpoint.is_server();
         let options = ConnectOptions::new()
             .connect_timeout(limit(
                 self.connect_timeout
@@ -273,6 +276,7 @@ impl DatabaseBuilder {
         )?;
         Ok(Database {
             backend,
+            server,
             pool,
             echo: AtomicBool::new(false),
         })
@@ -310,6 +314,13 @@ impl Database {
     /// [`Dialect`](athanor_core::Dialect) instead.
     pub fn backend(&self) -> &'static str {
         self.backend.name()
+    }
+
+    /// Whether the database is a server reached over the network (its
+    /// backend read the URL into a server [`Endpoint`](athanor_core::Endpoint)),
+    /// rather than one in this process (a file, or memory).
+    pub fn is_server(&self) -> bool {
+        self.server
     }
 
     /// A connection from the pool.

@@ -277,8 +277,14 @@ impl PgConnection {
             other => other,
         };
         let (rest, tls_options) = athanor_core::take_tls_options(url)?;
-        let mut config: tokio_postgres::Config =
-            rest.parse().map_err(|e| redact(connect_error(&e)))?;
+        // A URL the driver cannot read (an unknown option, say) is the
+        // URL's fault, not the server's.
+        let mut config: tokio_postgres::Config = rest.parse().map_err(|e| {
+            Error::Url(athanor_core::redact_message(
+                &crate::error::describe(&e),
+                url,
+            ))
+        })?;
         if let Some(t) = options.connect_timeout {
             config.connect_timeout(t);
         }
@@ -357,10 +363,11 @@ impl PgConnection {
             || self.client.as_ref().is_none_or(Client::is_closed)
     }
 
-    /// The prepared statement for `sql`, from the cache or prepared now.
-    fn statement(&mut self, sql: &str) -> Result<Statement, Failure> {
+    /// The prepared statement for `sql`, from the cache or prepared now,
+    /// and whether it came from the cache.
+    fn statement(&mut self, sql: &str) -> Result<(Statement, bool), Failure> {
         if let Some(stmt) = self.statements.get(sql) {
-            return Ok(stmt);
+            return Ok((stmt, true));
         }
         let client = self
             .client
@@ -373,7 +380,7 @@ impl PgConnection {
             .map_err(Failure::Lost)?
             .map_err(Failure::Start)?;
         self.statements.insert(sql, stmt.clone());
-        Ok(stmt)
+        Ok((stmt, false))
     }
 
     /// Prepares (or finds) `sql`, binds `params` and runs it.
@@ -383,8 +390,14 @@ impl PgConnection {
         params: &[ValueRef<'_>],
         each: Option<EachRow<'_, '_>>,
     ) -> Result<u64, Failure> {
-        let stmt = self.statement(sql)?;
-        let bound = bind(&stmt, params).map_err(Failure::Bind)?;
+        let (stmt, cached) = self.statement(sql)?;
+        let bound = bind(&stmt, params).map_err(|e| {
+            if cached {
+                Failure::CachedBind(e)
+            } else {
+                Failure::Bind(e)
+            }
+        })?;
         let client = self
             .client
             .as_ref()
@@ -411,6 +424,12 @@ impl PgConnection {
                     Err(Failure::Start(e)) if is_aborted_transaction(&e) => Err(map_error(stale)),
                     other => other.map_err(Failure::into_error),
                 }
+            }
+            // Prepared again, the statement takes the parameter types the
+            // server has now; a value that still does not fit is refused.
+            Err(Failure::CachedBind(_)) => {
+                self.statements.remove(sql);
+                self.attempt(sql, params, each).map_err(Failure::into_error)
             }
             other => other.map_err(Failure::into_error),
         }
@@ -454,6 +473,9 @@ enum Failure {
     Start(tokio_postgres::Error),
     /// A value does not fit its parameter.
     Bind(Error),
+    /// A value does not fit its parameter as a cached statement typed it:
+    /// the column's type may have changed since (a migration).
+    CachedBind(Error),
     /// The row callback failed.
     Callback(Error),
     /// The server did not answer in time, or the connection is closed.
@@ -464,7 +486,9 @@ impl Failure {
     fn into_error(self) -> Error {
         match self {
             Failure::Start(e) => map_error(e),
-            Failure::Bind(e) | Failure::Callback(e) | Failure::Lost(e) => e,
+            Failure::Bind(e) | Failure::CachedBind(e) | Failure::Callback(e) | Failure::Lost(e) => {
+                e
+            }
         }
     }
 }

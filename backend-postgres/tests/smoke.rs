@@ -632,3 +632,25 @@ fn a_statement_past_the_statement_timeout_is_a_transient_error() {
     );
     assert!(err.is_retryable());
 }
+
+/// A column retyped (a migration) under a cached statement: the statement
+/// is prepared again with the new parameter type, and a value that fits
+/// only the new type goes in.
+#[test]
+fn a_retyped_column_under_a_cached_statement_takes_the_new_type() {
+    let mut conn = connect();
+    fresh_table(&mut conn, "retyped", "v INT4");
+    let insert = "INSERT INTO retyped (v) VALUES ($1)";
+    conn.execute(insert, &[ValueRef::I64(1)]).unwrap();
+    let beyond = i64::from(i32::MAX) + 1;
+    // Still INT4: refused before anything is sent.
+    assert!(matches!(
+        conn.execute(insert, &[ValueRef::I64(beyond)]),
+        Err(Error::Conversion(_))
+    ));
+    conn.execute_batch("ALTER TABLE retyped ALTER COLUMN v TYPE INT8")
+        .unwrap();
+    conn.execute(insert, &[ValueRef::I64(beyond)]).unwrap();
+    let max = one(&mut conn, "SELECT max(v) FROM retyped", &[]).unwrap();
+    assert_eq!(max, Value::I64(beyond));
+}

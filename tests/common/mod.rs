@@ -46,6 +46,10 @@ impl Harness for Postgres {
         Some("postgres://nobody:s3cretpw@127.0.0.1:1/none".into())
     }
 
+    fn unknown_parameter_url(&self) -> Option<String> {
+        Some("postgres://nobody:s3cretpw@127.0.0.1:1/none?bogus=1".into())
+    }
+
     fn refused_login_url(&self) -> Option<String> {
         Some(server_url("ATHANOR_POSTGRES_URL").replacen(
             "postgres://postgres@",

@@ -351,6 +351,10 @@ pub fn many_to_many_links_follow_the_session_and_deletes_remove_them(db: &Databa
 pub fn nested_transaction_rollback_restores_rows_and_objects(db: &Database) {
     let id = setup(db);
     if super::transactions::savepoints_refused(&mut db.connect().unwrap()) {
+        // A session's nested transaction is refused the same way.
+        let mut sess = db.session().unwrap();
+        let err = sess.begin_nested().map(|_| ()).unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err}");
         return;
     }
     let mut sess = db.session().unwrap();
