@@ -12,6 +12,7 @@ pub mod crud;
 pub mod errors;
 pub mod filters;
 pub mod joins;
+pub mod migrations;
 pub mod models;
 pub mod query;
 pub mod relations;
@@ -79,6 +80,12 @@ macro_rules! conformance_suite {
             joins::count_of_a_joined_query_with_limit_offset_or_distinct,
             joins::integer_sum_overflow_is_a_conversion_error_everywhere,
             joins::decimal_arithmetic_with_a_bound_decimal_is_exact,
+            migrations::introspecting_create_all_matches_the_models,
+            migrations::migrating_keeps_rows_and_generating_again_is_empty,
+            migrations::lossy_changes_need_consent_and_hints_are_checked,
+            migrations::a_failed_migration_is_reported_and_recoverable,
+            migrations::bad_migrations_and_newer_databases_are_clear_errors,
+            migrations::two_processes_never_both_apply,
             query::comparisons_filter_rows,
             query::and_or_not_combine,
             query::in_and_not_in_lists,

@@ -1,0 +1,482 @@
+//! Applying and reverting migrations: one transaction per migration where
+//! the database's DDL is transactional, progress recorded after every step
+//! where it is not (MySQL), and a lock so that two processes never migrate
+//! at once.
+
+use crate::conn::{Conn, Executor};
+use crate::dialect::ForeignKeySuspension;
+use crate::error::{Error, Result};
+use crate::model::FromRow;
+use crate::value::ValueRef;
+
+use super::description::DatabaseSchema;
+use super::history::{self, MigrationState, Record, Status, StatusEntry, VERSION_TABLE};
+use super::introspect::{introspect, introspect_table};
+use super::migration::{Migration, Step};
+use super::render::render_operation;
+
+/// The name of the lock migrations take.
+const LOCK_NAME: &str = "athanor_migrations";
+
+/// The migrations a program knows, applied to and reverted from a database.
+///
+/// ```
+/// # use athanor_core::migrate::{Migration, Migrator};
+/// let migrator = Migrator::new(vec![Migration::new(2, "b"), Migration::new(1, "a")]).unwrap();
+/// assert_eq!(migrator.migrations()[0].version, 1);
+/// assert!(Migrator::new(vec![Migration::new(1, "a"), Migration::new(1, "b")]).is_err());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Migrator {
+    migrations: Vec<Migration>,
+}
+
+impl Migrator {
+    /// The migrations, put in version order.
+    ///
+    /// # Failure
+    /// [`Error::Migration`] when two migrations share a version.
+    pub fn new(migrations: impl IntoIterator<Item = Migration>) -> Result<Self> {
+        let mut migrations: Vec<Migration> = migrations.into_iter().collect();
+        migrations.sort_by_key(|m| m.version);
+        if let Some(w) = migrations.windows(2).find(|w| w[0].version == w[1].version) {
+            return Err(Error::Migration {
+                version: Some(w[0].version),
+                message: format!(
+                    "two migrations have this version: {} and {}",
+                    w[0].name, w[1].name
+                ),
+            });
+        }
+        Ok(Migrator { migrations })
+    }
+
+    /// The migrations, by version.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// Where the database stands: each migration pending, applied or
+    /// stopped part-way, and the versions it has that this program does
+    /// not know.
+    ///
+    /// # Failure
+    /// Database errors reading the version table.
+    pub fn status<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Status> {
+        let conn = ex.conn()?;
+        let records = if introspect_table(conn, VERSION_TABLE)?.is_some() {
+            history::records(conn)?
+        } else {
+            Vec::new()
+        };
+        Ok(self.status_of(&records))
+    }
+
+    fn status_of(&self, records: &[Record]) -> Status {
+        let entries = self
+            .migrations
+            .iter()
+            .map(|m| {
+                let state = match records.iter().find(|r| r.version == m.version) {
+                    None => MigrationState::Pending,
+                    Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => {
+                        MigrationState::Applied
+                    }
+                    Some(r) => MigrationState::Partial {
+                        steps_done: r.steps_done,
+                        steps_total: r.steps_total,
+                        error: r.error.clone(),
+                    },
+                };
+                StatusEntry {
+                    version: m.version,
+                    name: m.name.clone(),
+                    state,
+                }
+            })
+            .collect();
+        let unknown = records
+            .iter()
+            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
+            .map(|r| (r.version, r.name.clone()))
+            .collect();
+        Status { entries, unknown }
+    }
+
+    /// Applies every migration not applied yet, in version order, and
+    /// finishes one that stopped part-way. Returns the versions applied.
+    ///
+    /// # Failure
+    /// [`Error::Migration`] when the database holds a version this program
+    /// does not know (it is newer than the code), when a migration does not
+    /// fit the database (a step names a missing table or column), or when
+    /// a step fails: the message names the migration, the step and the
+    /// cause, and says what is left in the database (nothing, where DDL is
+    /// transactional; the steps done, recorded for `status`, on MySQL).
+    pub fn apply<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Vec<i64>> {
+        let conn = outside_transaction(ex)?;
+        with_lock(conn, |conn| {
+            history::ensure(conn)?;
+            let records = history::records(conn)?;
+            self.refuse_unknown(&records)?;
+            let mut applied = Vec::new();
+            for m in &self.migrations {
+                let start = match records.iter().find(|r| r.version == m.version) {
+                    Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => continue,
+                    Some(r) => usize::try_from(r.steps_done).unwrap_or(0),
+                    None => 0,
+                };
+                if run_forward(conn, m, start)? {
+                    applied.push(m.version);
+                }
+            }
+            Ok(applied)
+        })
+    }
+
+    /// Reverts the latest migration the database has (or undoes the steps
+    /// done of one that stopped part-way). Returns its version, `None`
+    /// when there was nothing to revert.
+    ///
+    /// # Failure
+    /// As [`apply`](Migrator::apply); also when the migration has SQL steps
+    /// without a `down` part.
+    pub fn revert<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Option<i64>> {
+        let conn = outside_transaction(ex)?;
+        with_lock(conn, |conn| {
+            history::ensure(conn)?;
+            let records = history::records(conn)?;
+            self.refuse_unknown(&records)?;
+            let Some(record) = records.last() else {
+                return Ok(None);
+            };
+            let Some(m) = self.migrations.iter().find(|m| m.version == record.version) else {
+                return Ok(None);
+            };
+            let done = usize::try_from(record.steps_done).unwrap_or(0);
+            run_backward(conn, m, done)?;
+            Ok(Some(m.version))
+        })
+    }
+
+    fn refuse_unknown(&self, records: &[Record]) -> Result<()> {
+        let newest = self.migrations.last().map_or(0, |m| m.version);
+        match self.status_of(records).unknown.first() {
+            Some((v, name)) => Err(Error::Migration {
+                version: Some(*v),
+                message: format!(
+                    "the database has migration {v} ({name}), which this program does not know \
+                     (its newest is {newest}): the database was migrated by a newer program"
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn outside_transaction<E: Executor + ?Sized>(ex: &mut E) -> Result<&mut Conn> {
+    let conn = ex.conn()?;
+    if conn.transaction_depth() > 0 {
+        return Err(Error::Migration {
+            version: None,
+            message: "migrations run in transactions of their own: apply or revert them \
+                      outside a transaction"
+                .into(),
+        });
+    }
+    Ok(conn)
+}
+
+fn with_lock<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+    let Some((lock, unlock)) = conn.dialect().advisory_lock_sql() else {
+        return f(conn);
+    };
+    let mut taken = None;
+    conn.query(lock, &[ValueRef::Text(LOCK_NAME)], &mut |row| {
+        taken = Option::<i64>::from_row(row, 0)?;
+        Ok(())
+    })?;
+    if taken != Some(1) {
+        return Err(Error::Migration {
+            version: None,
+            message: "another process holds the migration lock and did not release it in time"
+                .into(),
+        });
+    }
+    let result = f(conn);
+    let released = conn.query(unlock, &[ValueRef::Text(LOCK_NAME)], &mut |_| Ok(()));
+    let value = result?;
+    released?;
+    Ok(value)
+}
+
+/// Runs `steps`, rendering each against the database as the steps before
+/// it left it; `progress(conn, n)` after the `n`th. The whole list is
+/// checked against the database first: a step naming a missing table or
+/// column fails before anything runs.
+fn run_steps(
+    conn: &mut Conn,
+    version: i64,
+    steps: &[(usize, Step)],
+    total: usize,
+    progress: &mut dyn FnMut(&mut Conn, usize) -> Result<()>,
+) -> Result<()> {
+    let mut state = introspect(&mut *conn)?.schema;
+    let mut end = state.clone();
+    for (n, step) in steps {
+        if let Step::Schema(op) = step {
+            op.apply_to(&mut end).map_err(|e| {
+                step_error(version, *n, total, step, &e, "does not fit the database")
+            })?;
+        }
+    }
+    for (i, (n, step)) in steps.iter().enumerate() {
+        let statements = match step {
+            Step::Schema(op) => render_operation(conn.dialect(), op, &state, &end)
+                .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?,
+            Step::Sql { up, .. } => vec![up.clone()],
+        };
+        for sql in &statements {
+            conn.execute_batch(sql)
+                .map_err(|e| step_error(version, *n, total, step, &e, "failed"))?;
+        }
+        if let Step::Schema(op) = step {
+            op.apply_to(&mut state)?;
+        }
+        progress(conn, i + 1)?;
+    }
+    Ok(())
+}
+
+/// An error's text without the `migration N:` its display would add.
+fn message_of(e: &Error) -> String {
+    match e {
+        Error::Migration { message, .. } => message.clone(),
+        e => e.to_string(),
+    }
+}
+
+fn step_error(version: i64, n: usize, total: usize, step: &Step, e: &Error, what: &str) -> Error {
+    let described = match step {
+        Step::Schema(op) => op.to_string(),
+        Step::Sql { up, .. } => format!("SQL `{up}`"),
+    };
+    Error::Migration {
+        version: Some(version),
+        message: format!("step {n} of {total} ({described}) {what}: {e}"),
+    }
+}
+
+/// Fails when the foreign keys no longer hold (after a rebuild).
+fn check_foreign_keys(conn: &mut Conn, suspension: Option<ForeignKeySuspension>) -> Result<()> {
+    let Some(s) = suspension else {
+        return Ok(());
+    };
+    let mut broken = Vec::new();
+    conn.query(s.check, &[], &mut |row| {
+        broken.push(format!(
+            "{} has rows referencing missing rows of {}",
+            String::from_row(row, 0)?,
+            String::from_row(row, 1)?
+        ));
+        Ok(())
+    })?;
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        broken.dedup();
+        Err(Error::Migration {
+            version: None,
+            message: format!("foreign keys broken: {}", broken.join("; ")),
+        })
+    }
+}
+
+/// Runs `steps` in one transaction (with foreign keys suspended around it
+/// where rebuilds need that), then `finish` before commit. `false` when
+/// `skip` says, inside the transaction, that another process did the work.
+fn in_transaction(
+    conn: &mut Conn,
+    version: i64,
+    steps: &[(usize, Step)],
+    total: usize,
+    skip: &dyn Fn(&[Record]) -> bool,
+    finish: &dyn Fn(&mut Conn) -> Result<()>,
+) -> Result<bool> {
+    let suspension = conn.dialect().foreign_key_suspension();
+    if let Some(s) = suspension {
+        conn.execute_batch(s.off)?;
+    }
+    let result = (|| {
+        let mut tx = conn.transaction()?;
+        let c = tx.conn()?;
+        if skip(&history::records(c)?) {
+            tx.commit()?;
+            return Ok(false);
+        }
+        run_steps(c, version, steps, total, &mut |_, _| Ok(()))?;
+        finish(c)?;
+        check_foreign_keys(c, suspension).map_err(|e| Error::Migration {
+            version: Some(version),
+            message: format!("{e}; nothing was applied"),
+        })?;
+        tx.commit()?;
+        Ok(true)
+    })();
+    if let Some(s) = suspension {
+        conn.execute_batch(s.on)?;
+    }
+    result.map_err(|e| match e {
+        Error::Migration {
+            version: Some(v),
+            message,
+        } if !message.ends_with("nothing was applied") => Error::Migration {
+            version: Some(v),
+            message: format!("{message}; rolled back, nothing was applied"),
+        },
+        e => e,
+    })
+}
+
+/// Applies `m` from step `start` on. `false` when another process applied it meanwhile.
+fn run_forward(conn: &mut Conn, m: &Migration, start: usize) -> Result<bool> {
+    let total = m.steps.len();
+    let steps: Vec<(usize, Step)> = m
+        .steps
+        .iter()
+        .enumerate()
+        .skip(start)
+        .map(|(i, s)| (i + 1, s.clone()))
+        .collect();
+    let mut record = Record {
+        version: m.version,
+        name: m.name.clone(),
+        steps_done: start as i64,
+        steps_total: total as i64,
+        error: None,
+    };
+    if conn.dialect().transactional_ddl() {
+        let done = Record {
+            steps_done: total as i64,
+            ..record.clone()
+        };
+        let version = m.version;
+        return in_transaction(
+            conn,
+            m.version,
+            &steps,
+            total,
+            &|records| records.iter().any(|r| r.version == version),
+            &|c| history::save(c, &done),
+        );
+    }
+    history::save(conn, &record)?;
+    let result = run_steps(conn, m.version, &steps, total, &mut |c, n| {
+        history::save(
+            c,
+            &Record {
+                steps_done: (start + n) as i64,
+                ..record.clone()
+            },
+        )
+    });
+    if let Err(e) = result {
+        let done = history::records(conn)?
+            .into_iter()
+            .find(|r| r.version == m.version)
+            .map_or(start as i64, |r| r.steps_done);
+        let e = message_of(&e);
+        record.steps_done = done;
+        record.error = Some(e.clone());
+        history::save(conn, &record)?;
+        return Err(Error::Migration {
+            version: Some(m.version),
+            message: format!(
+                "{e}; {done} of {total} steps are applied (this database commits schema changes \
+                 at once): status shows it, apply finishes it, revert undoes those steps"
+            ),
+        });
+    }
+    Ok(true)
+}
+
+/// Undoes the first `done` steps of `m` and forgets it.
+fn run_backward(conn: &mut Conn, m: &Migration, done: usize) -> Result<()> {
+    let down: Vec<(usize, Step)> = m
+        .down_of(done)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (done - i, s))
+        .collect();
+    let total = m.steps.len();
+    if conn.dialect().transactional_ddl() {
+        let version = m.version;
+        in_transaction(
+            conn,
+            m.version,
+            &down,
+            total,
+            &|records| !records.iter().any(|r| r.version == version),
+            &|c| history::remove(c, version),
+        )?;
+        return Ok(());
+    }
+    let record = Record {
+        version: m.version,
+        name: m.name.clone(),
+        steps_done: done as i64,
+        steps_total: total as i64,
+        error: None,
+    };
+    let result = run_steps(conn, m.version, &down, total, &mut |c, n| {
+        history::save(
+            c,
+            &Record {
+                steps_done: (done - n) as i64,
+                ..record.clone()
+            },
+        )
+    });
+    if let Err(e) = result {
+        let e = message_of(&e);
+        let left = history::records(conn)?
+            .into_iter()
+            .find(|r| r.version == m.version)
+            .map_or(done as i64, |r| r.steps_done);
+        history::save(
+            conn,
+            &Record {
+                steps_done: left,
+                error: Some(format!("revert: {e}")),
+                ..record
+            },
+        )?;
+        return Err(Error::Migration {
+            version: Some(m.version),
+            message: format!(
+                "revert stopped: {e}; {left} of {total} steps are still applied: status shows \
+                 it, revert continues, apply finishes the migration again"
+            ),
+        });
+    }
+    history::remove(conn, m.version)
+}
+
+/// The description of the database after applying `migrations` to `start`,
+/// without touching a database: what the migrations say the schema is.
+///
+/// # Failure
+/// [`Error::Migration`] when a step does not fit the schema before it.
+pub fn replay(start: &DatabaseSchema, migrations: &[Migration]) -> Result<DatabaseSchema> {
+    let mut schema = start.clone();
+    for m in migrations {
+        for (i, step) in m.steps.iter().enumerate() {
+            if let Step::Schema(op) = step {
+                op.apply_to(&mut schema).map_err(|e| {
+                    step_error(m.version, i + 1, m.steps.len(), step, &e, "does not fit")
+                })?;
+            }
+        }
+    }
+    Ok(schema)
+}

@@ -1,0 +1,71 @@
+//! Schema migrations: from changed models to a changed live database, on
+//! every backend, never silently losing data.
+//!
+//! - [`introspect`] reads a live database into a [`DatabaseSchema`], the
+//!   same description [`DatabaseSchema::from_schema`] makes of the models.
+//! - [`diff`] turns one description into another as backend-neutral
+//!   [`Operation`]s; renames come only from [`DiffOptions::rename_column`],
+//!   and operations that can lose data only with
+//!   [`DiffOptions::allow_data_loss`].
+//! - A [`Migration`] is a version, a name and [`Step`]s (operations, and
+//!   SQL written by hand); [`Migrator`] applies and reverts migrations and
+//!   reports their [`Status`], recording them in the table
+//!   [`VERSION_TABLE`]. On PostgreSQL and SQLite a migration runs in one
+//!   transaction; MySQL commits schema changes at once, so progress is
+//!   recorded after every step, and a migration that stopped part-way is
+//!   finished by `apply` or undone by `revert`.
+//! - SQLite cannot alter columns or constraints: such changes rebuild the
+//!   table (new table, rows copied, old dropped, new renamed, indexes made
+//!   again), keeping every row, index and foreign key.
+//!
+//! ```
+//! # use athanor_core::migrate::{self, DiffOptions, Migration, Migrator};
+//! # fn demo(conn: &mut athanor_core::Conn, schema: &athanor_core::Schema) -> athanor_core::Result<()> {
+//! let ops = migrate::generate(conn, schema, &DiffOptions::new())?;
+//! let migrator = Migrator::new(vec![Migration::from_operations(1, "initial", ops)])?;
+//! migrator.apply(conn)?;
+//! assert!(migrator.status(conn)?.is_current());
+//! # Ok(())
+//! # }
+//! ```
+
+mod apply;
+mod description;
+mod diff;
+mod history;
+mod introspect;
+mod migration;
+mod operation;
+mod rebuild;
+pub(crate) mod render;
+
+pub use apply::{replay, Migrator};
+pub use description::{
+    ColumnSchema, DatabaseSchema, DefaultSpec, ForeignKeySchema, IndexSchema, TableSchema,
+};
+pub use diff::{diff, DiffOptions, Rename};
+pub use history::{MigrationState, Status, StatusEntry, VERSION_TABLE};
+pub use introspect::{introspect, Introspection};
+pub use migration::{Migration, Step};
+pub use operation::Operation;
+pub use render::render_operation;
+
+use crate::conn::Executor;
+use crate::error::Result;
+use crate::schema::Schema;
+
+/// The operations that bring the connection's database to the schema's
+/// models: [`introspect`] and [`diff`] in one call.
+///
+/// # Failure
+/// As [`introspect`] and [`diff`].
+pub fn generate<E: Executor + ?Sized>(
+    ex: &mut E,
+    schema: &Schema,
+    options: &DiffOptions,
+) -> Result<Vec<Operation>> {
+    let conn = ex.conn()?;
+    let live = introspect(&mut *conn)?.schema;
+    let models = DatabaseSchema::from_schema(schema)?;
+    diff(&live, &models, options, conn.dialect())
+}

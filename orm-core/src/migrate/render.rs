@@ -1,0 +1,495 @@
+//! Operations rendered into SQL for one dialect. All SQL is written here;
+//! the dialect answers what differs (types, how a column is altered, how a
+//! constraint is dropped, whether a table must be rebuilt instead).
+
+use crate::dialect::{AlterColumnStyle, Dialect};
+use crate::error::{Error, Result};
+use crate::render::SqlWriter;
+use crate::schema::unique_constraint_name;
+use crate::value::ColumnType;
+
+use super::description::{ColumnSchema, DatabaseSchema, DefaultSpec, IndexSchema, TableSchema};
+use super::operation::Operation;
+use super::rebuild;
+
+/// Writes a default (or fill) value as a literal: DDL cannot bind parameters.
+pub(crate) fn write_literal(w: &mut SqlWriter<'_>, d: &DefaultSpec) {
+    match d {
+        DefaultSpec::Bool(b) => {
+            w.push(if *b { "TRUE" } else { "FALSE" });
+        }
+        DefaultSpec::Int(n) => {
+            w.push(&n.to_string());
+        }
+        DefaultSpec::Float(f) => {
+            w.push(&format!("{f:?}"));
+        }
+        DefaultSpec::Text(s) => {
+            let literal = w.dialect().escape_string_literal(&s.replace('\'', "''"));
+            w.push("'").push(&literal).push("'");
+        }
+    }
+}
+
+/// Refuses a decimal more precise than the backend stores exactly.
+fn check_precision(dialect: &dyn Dialect, table: &str, col: &ColumnSchema) -> Result<()> {
+    if let ColumnType::Decimal(p, _) = col.ty {
+        if p > dialect.max_decimal_precision() {
+            return Err(Error::Unsupported {
+                backend: dialect.name(),
+                capability: format!(
+                    "decimal({p}, ..) in column {table}.{} (at most {} digits are stored exactly)",
+                    col.name,
+                    dialect.max_decimal_precision()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The type, collation, nullability and default of `col`, written after its
+/// quoted name. `keyed` decides bounded text on MySQL: the table as it is
+/// at the end of the migration.
+fn write_column_def(w: &mut SqlWriter<'_>, col: &ColumnSchema, keyed: &TableSchema) {
+    let dialect = w.dialect();
+    if col.auto_increment {
+        w.push(&dialect.auto_key_column(col.ty));
+        return;
+    }
+    let is_keyed = keyed
+        .column(&col.name)
+        .map_or(keyed.is_keyed(col), |c| keyed.is_keyed(c));
+    w.push(&dialect.column_type(col.ty, is_keyed));
+    if matches!(col.ty, ColumnType::Text | ColumnType::Varchar(_)) {
+        let collation = dialect.text_collation(col.case_insensitive);
+        if !collation.is_empty() {
+            w.push(" ").push(collation);
+        }
+    }
+    if !col.nullable {
+        w.push(" NOT NULL");
+    }
+    if let Some(d) = &col.default {
+        w.push(" DEFAULT ");
+        write_literal(w, d);
+    }
+}
+
+/// The DDL type of `col` as the backend stores it, for comparing a live
+/// column with a model's.
+pub(crate) fn stored_type(dialect: &dyn Dialect, col: &ColumnSchema, keyed: bool) -> String {
+    if col.auto_increment {
+        dialect.auto_key_column(col.ty)
+    } else {
+        dialect.column_type(col.ty, keyed)
+    }
+}
+
+/// Whether a case-insensitive unique column gets a unique index on
+/// `LOWER(column)` instead of a constraint (the collation cannot say it).
+fn lowered_unique(dialect: &dyn Dialect, col: &ColumnSchema) -> bool {
+    col.case_insensitive && !dialect.collations_decide_case()
+}
+
+/// The statements that create `table` (named `name`) and its indexes.
+/// `keyed` is the table that decides bounded text types.
+pub(crate) fn create_table(
+    dialect: &'static dyn Dialect,
+    table: &TableSchema,
+    keyed: &TableSchema,
+    if_not_exists: bool,
+) -> Result<Vec<String>> {
+    for col in &table.columns {
+        check_precision(dialect, &table.name, col)?;
+    }
+    let mut w = SqlWriter::new(dialect);
+    w.push(if if_not_exists {
+        "CREATE TABLE IF NOT EXISTS "
+    } else {
+        "CREATE TABLE "
+    })
+    .ident(&table.name)
+    .push(" (");
+    for (i, col) in table.columns.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.ident(&col.name).push(" ");
+        write_column_def(&mut w, col, keyed);
+    }
+    if table.auto_key().is_none() && !table.primary_key.is_empty() {
+        w.push(", PRIMARY KEY (")
+            .idents(table.primary_key.iter().map(String::as_str))
+            .push(")");
+    }
+    for col in table
+        .columns
+        .iter()
+        .filter(|c| c.unique && !lowered_unique(dialect, c))
+    {
+        w.push(", CONSTRAINT ")
+            .ident(&unique_constraint_name(&table.name, &col.name))
+            .push(" UNIQUE (")
+            .ident(&col.name)
+            .push(")");
+    }
+    for fk in &table.foreign_keys {
+        w.push(", CONSTRAINT ")
+            .ident(&fk.name)
+            .push(" FOREIGN KEY (")
+            .idents(fk.columns.iter().map(String::as_str))
+            .push(") REFERENCES ")
+            .ident(&fk.ref_table)
+            .push(" (")
+            .idents(fk.ref_columns.iter().map(String::as_str))
+            .push(") ON DELETE ")
+            .push(fk.on_delete.sql());
+    }
+    w.push(")").push(dialect.table_options());
+    let mut out = vec![w.sql];
+    for col in table
+        .columns
+        .iter()
+        .filter(|c| c.unique && lowered_unique(dialect, c))
+    {
+        out.push(lowered_unique_index(
+            dialect,
+            &table.name,
+            &col.name,
+            if_not_exists,
+        ));
+    }
+    for ix in &table.indexes {
+        out.push(create_index(dialect, &table.name, ix, if_not_exists));
+    }
+    Ok(out)
+}
+
+fn lowered_unique_index(
+    dialect: &'static dyn Dialect,
+    table: &str,
+    column: &str,
+    if_not_exists: bool,
+) -> String {
+    let mut w = SqlWriter::new(dialect);
+    w.push("CREATE UNIQUE INDEX ");
+    if if_not_exists && dialect.supports_create_index_if_not_exists() {
+        w.push("IF NOT EXISTS ");
+    }
+    w.ident(&unique_constraint_name(table, column))
+        .push(" ON ")
+        .ident(table)
+        .push(" (LOWER(")
+        .ident(column)
+        .push("))");
+    w.sql
+}
+
+pub(crate) fn create_index(
+    dialect: &'static dyn Dialect,
+    table: &str,
+    ix: &IndexSchema,
+    if_not_exists: bool,
+) -> String {
+    let mut w = SqlWriter::new(dialect);
+    w.push(if ix.unique {
+        "CREATE UNIQUE INDEX "
+    } else {
+        "CREATE INDEX "
+    });
+    if if_not_exists && dialect.supports_create_index_if_not_exists() {
+        w.push("IF NOT EXISTS ");
+    }
+    w.ident(&ix.name)
+        .push(" ON ")
+        .ident(table)
+        .push(" (")
+        .idents(ix.columns.iter().map(String::as_str))
+        .push(")");
+    w.sql
+}
+
+fn drop_index(dialect: &'static dyn Dialect, table: &str, name: &str) -> String {
+    let mut w = SqlWriter::new(dialect);
+    w.push("DROP INDEX ").ident(name);
+    if dialect.drop_index_names_table() {
+        w.push(" ON ").ident(table);
+    }
+    w.sql
+}
+
+fn alter(dialect: &'static dyn Dialect, table: &str) -> SqlWriter<'static> {
+    let mut w = SqlWriter::new(dialect);
+    w.push("ALTER TABLE ").ident(table).push(" ");
+    w
+}
+
+fn table_in<'s>(schema: &'s DatabaseSchema, name: &str) -> Result<&'s TableSchema> {
+    schema.table(name).ok_or_else(|| Error::Migration {
+        version: None,
+        message: format!("table {name} does not exist"),
+    })
+}
+
+/// Whether the operation needs a table rebuild on a dialect that cannot
+/// alter columns in place.
+fn needs_rebuild(op: &Operation) -> bool {
+    match op {
+        Operation::AddColumn { column, fill, .. } => {
+            fill.is_some() || column.unique || !column.nullable && column.default.is_none()
+        }
+        Operation::DropColumn { .. }
+        | Operation::AlterColumn { .. }
+        | Operation::AddUnique { .. }
+        | Operation::DropUnique { .. }
+        | Operation::AddForeignKey { .. }
+        | Operation::DropForeignKey { .. } => true,
+        _ => false,
+    }
+}
+
+/// The statements that carry out `op` on a database described by
+/// `before`; `after` is the description at the end of the migration (it
+/// decides MySQL's bounded text types).
+///
+/// # Failure
+/// [`Error::Migration`] when `before` lacks the table or column `op`
+/// names; [`Error::Unsupported`] for a change the backend cannot make
+/// (an auto-generated key's definition).
+pub fn render_operation(
+    dialect: &'static dyn Dialect,
+    op: &Operation,
+    before: &DatabaseSchema,
+    after: &DatabaseSchema,
+) -> Result<Vec<String>> {
+    let name = op.table();
+    let keyed = after
+        .table(name)
+        .or_else(|| before.table(name))
+        .cloned()
+        .unwrap_or_else(|| TableSchema::new(name));
+    if !dialect.alters_columns_in_place() && needs_rebuild(op) {
+        let mut changed = before.clone();
+        op.apply_to(&mut changed)?;
+        let fill = match op {
+            Operation::AddColumn { column, fill, .. } => {
+                fill.clone().map(|f| (column.name.clone(), f))
+            }
+            _ => None,
+        };
+        return rebuild::rebuild_table(
+            dialect,
+            table_in(before, name)?,
+            table_in(&changed, name)?,
+            fill,
+        );
+    }
+    let mut out = Vec::new();
+    match op {
+        Operation::CreateTable(t) => return create_table(dialect, t, &keyed, false),
+        Operation::DropTable(t) => {
+            let mut w = SqlWriter::new(dialect);
+            w.push("DROP TABLE ").ident(&t.name);
+            out.push(w.sql);
+        }
+        Operation::AddColumn {
+            table,
+            column,
+            fill,
+        } => {
+            if column.auto_increment {
+                return Err(unsupported(dialect, "adding an auto-generated key column"));
+            }
+            check_precision(dialect, table, column)?;
+            // A NOT NULL column without default: added nullable, filled, then
+            // made NOT NULL.
+            let staged = fill.as_ref().filter(|_| !column.nullable);
+            let mut added = column.clone();
+            if staged.is_some() {
+                added.nullable = true;
+            }
+            let mut w = alter(dialect, table);
+            w.push("ADD COLUMN ").ident(&column.name).push(" ");
+            write_column_def(&mut w, &added, &keyed);
+            out.push(w.sql);
+            if let Some(fill) = staged {
+                let mut w = SqlWriter::new(dialect);
+                w.push("UPDATE ")
+                    .ident(table)
+                    .push(" SET ")
+                    .ident(&column.name)
+                    .push(" = ");
+                write_literal(&mut w, fill);
+                out.push(w.sql);
+                out.extend(alter_column(dialect, table, &added, column, &keyed)?);
+            }
+            if column.unique {
+                out.extend(add_unique(dialect, table, column));
+            }
+        }
+        Operation::DropColumn { table, column } => {
+            let mut w = alter(dialect, table);
+            w.push("DROP COLUMN ").ident(&column.name);
+            out.push(w.sql);
+        }
+        Operation::RenameColumn { table, from, to } => {
+            let mut w = alter(dialect, table);
+            w.push("RENAME COLUMN ").ident(from).push(" TO ").ident(to);
+            out.push(w.sql);
+        }
+        Operation::AlterColumn { table, from, to } => {
+            out.extend(alter_column(dialect, table, from, to, &keyed)?);
+        }
+        Operation::AddIndex { table, index } => {
+            out.push(create_index(dialect, table, index, false))
+        }
+        Operation::DropIndex { table, index } => out.push(drop_index(dialect, table, &index.name)),
+        Operation::AddUnique { table, column } => {
+            let col = table_in(before, table)?
+                .column(column)
+                .ok_or_else(|| missing_column(table, column))?;
+            out.extend(add_unique(dialect, table, col));
+        }
+        Operation::DropUnique { table, column } => {
+            let col = table_in(before, table)?
+                .column(column)
+                .ok_or_else(|| missing_column(table, column))?;
+            let name = unique_constraint_name(table, column);
+            if lowered_unique(dialect, col) {
+                out.push(drop_index(dialect, table, &name));
+            } else {
+                let mut w = alter(dialect, table);
+                w.push(dialect.drop_constraint_clause(false))
+                    .push(" ")
+                    .ident(&name);
+                out.push(w.sql);
+            }
+        }
+        Operation::AddForeignKey { table, foreign_key } => {
+            let mut w = alter(dialect, table);
+            w.push("ADD CONSTRAINT ")
+                .ident(&foreign_key.name)
+                .push(" FOREIGN KEY (")
+                .idents(foreign_key.columns.iter().map(String::as_str))
+                .push(") REFERENCES ")
+                .ident(&foreign_key.ref_table)
+                .push(" (")
+                .idents(foreign_key.ref_columns.iter().map(String::as_str))
+                .push(") ON DELETE ")
+                .push(foreign_key.on_delete.sql());
+            out.push(w.sql);
+        }
+        Operation::DropForeignKey { table, foreign_key } => {
+            let mut w = alter(dialect, table);
+            w.push(dialect.drop_constraint_clause(true))
+                .push(" ")
+                .ident(&foreign_key.name);
+            out.push(w.sql);
+        }
+    }
+    Ok(out)
+}
+
+fn unsupported(dialect: &dyn Dialect, what: &str) -> Error {
+    Error::Unsupported {
+        backend: dialect.name(),
+        capability: format!("{what} in a migration"),
+    }
+}
+
+fn missing_column(table: &str, column: &str) -> Error {
+    Error::Migration {
+        version: None,
+        message: format!("column {table}.{column} does not exist"),
+    }
+}
+
+fn add_unique(dialect: &'static dyn Dialect, table: &str, col: &ColumnSchema) -> Vec<String> {
+    if lowered_unique(dialect, col) {
+        return vec![lowered_unique_index(dialect, table, &col.name, false)];
+    }
+    let mut w = alter(dialect, table);
+    w.push("ADD CONSTRAINT ")
+        .ident(&unique_constraint_name(table, &col.name))
+        .push(" UNIQUE (")
+        .ident(&col.name)
+        .push(")");
+    vec![w.sql]
+}
+
+fn alter_column(
+    dialect: &'static dyn Dialect,
+    table: &str,
+    from: &ColumnSchema,
+    to: &ColumnSchema,
+    keyed: &TableSchema,
+) -> Result<Vec<String>> {
+    if from.auto_increment || to.auto_increment {
+        return Err(unsupported(
+            dialect,
+            &format!("changing the auto-generated key {table}.{}", to.name),
+        ));
+    }
+    check_precision(dialect, table, to)?;
+    if dialect.alter_column_style() == AlterColumnStyle::Redefine {
+        let mut w = alter(dialect, table);
+        w.push("MODIFY COLUMN ").ident(&to.name).push(" ");
+        write_column_def(&mut w, to, keyed);
+        return Ok(vec![w.sql]);
+    }
+    let mut out = Vec::new();
+    let column = |w: &mut SqlWriter<'_>| {
+        w.push("ALTER COLUMN ").ident(&to.name).push(" ");
+    };
+    let retyped = from.ty != to.ty || from.case_insensitive != to.case_insensitive;
+    let redefault = retyped || from.default != to.default;
+    if redefault && from.default.is_some() {
+        let mut w = alter(dialect, table);
+        column(&mut w);
+        w.push("DROP DEFAULT");
+        out.push(w.sql);
+    }
+    if retyped {
+        let is_keyed = keyed.is_keyed(to);
+        let ty = dialect.column_type(to.ty, is_keyed);
+        let mut w = alter(dialect, table);
+        column(&mut w);
+        w.push("TYPE ").push(&ty);
+        if matches!(to.ty, ColumnType::Text | ColumnType::Varchar(_)) {
+            let collation = dialect.text_collation(to.case_insensitive);
+            if !collation.is_empty() {
+                w.push(" ").push(collation);
+            }
+        }
+        // Text to text needs no cast, and an explicit one would cut values
+        // too long for a narrower VARCHAR where the assignment fails.
+        let textual = |t: ColumnType| matches!(t, ColumnType::Text | ColumnType::Varchar(_));
+        if !(textual(from.ty) && textual(to.ty)) {
+            w.push(" USING CAST(")
+                .ident(&to.name)
+                .push(" AS ")
+                .push(&ty)
+                .push(")");
+        }
+        out.push(w.sql);
+    }
+    if from.nullable != to.nullable {
+        let mut w = alter(dialect, table);
+        column(&mut w);
+        w.push(if to.nullable {
+            "DROP NOT NULL"
+        } else {
+            "SET NOT NULL"
+        });
+        out.push(w.sql);
+    }
+    if let Some(d) = to.default.as_ref().filter(|_| redefault) {
+        let mut w = alter(dialect, table);
+        column(&mut w);
+        w.push("SET DEFAULT ");
+        write_literal(&mut w, d);
+        out.push(w.sql);
+    }
+    Ok(out)
+}

@@ -1,0 +1,498 @@
+//! Schema migrations: introspection, diff, apply, revert and status, on
+//! tables that hold data.
+
+use athanor::migrate::{
+    self, DatabaseSchema, DiffOptions, Migration, MigrationState, Migrator, Operation,
+};
+use athanor::prelude::*;
+use athanor::raw::Raw;
+use athanor::{ColumnType, ConstraintKind, Error};
+
+use super::models::schema;
+use super::types::{Account, Document, Typed};
+
+/// The migrations tests' models, version by version.
+pub mod v1 {
+    use athanor::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_artists")]
+    pub struct Artist {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(unique, max_length = 100)]
+        pub name: String,
+        pub country: Option<String>,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_albums")]
+    pub struct Album {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        #[orm(references = Artist, on_delete = "cascade")]
+        pub artist_id: i64,
+        pub year: Option<i32>,
+        pub legacy: Option<String>,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new().register::<Artist>().register::<Album>()
+    }
+}
+
+/// Every kind of change from v1: a rename, added columns (one NOT NULL),
+/// a widened type, a dropped column, a new index, a changed foreign key,
+/// a new table.
+pub mod v2 {
+    use athanor::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_artists")]
+    pub struct Artist {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(unique, max_length = 100)]
+        pub full_name: String,
+        pub country: Option<String>,
+        pub active: bool,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_albums")]
+    pub struct Album {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        #[orm(references = Artist, on_delete = "restrict")]
+        pub artist_id: i64,
+        #[orm(index)]
+        pub year: Option<i64>,
+        #[orm(default = 3)]
+        pub rating: i16,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_labels")]
+    pub struct Label {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(max_length = 50)]
+        pub name: String,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .register::<Artist>()
+            .register::<Album>()
+            .register::<Label>()
+    }
+}
+
+fn seed_v1(conn: &mut athanor::DbConn<'_>) {
+    let mut artists = vec![
+        v1::Artist {
+            id: 0,
+            name: "가수1".into(),
+            country: Some("KR".into()),
+        },
+        v1::Artist {
+            id: 0,
+            name: "O'Brien \\ co".into(),
+            country: None,
+        },
+    ];
+    v1::Artist::insert_many(conn, &mut artists).unwrap();
+    let mut albums: Vec<v1::Album> = (0..5)
+        .map(|i| v1::Album {
+            id: 0,
+            title: format!("album {i}"),
+            artist_id: artists[i % 2].id,
+            year: (i % 3 != 0).then_some(1990 + i as i32),
+            legacy: Some(format!("old {i}")),
+        })
+        .collect();
+    v1::Album::insert_many(conn, &mut albums).unwrap();
+}
+
+fn v1_to_v2() -> DiffOptions {
+    DiffOptions::new()
+        .rename_column("m_artists", "name", "full_name")
+        .allow_data_loss(true)
+}
+
+fn sorted<T: Clone, K: Ord>(rows: &[T], key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut rows = rows.to_vec();
+    rows.sort_by_key(key);
+    rows
+}
+
+pub fn introspecting_create_all_matches_the_models(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    let models = schema()
+        .register::<Typed>()
+        .register::<Account>()
+        .register::<Document>();
+    models.create_all(&mut conn).unwrap();
+    let found = migrate::introspect(&mut conn).unwrap();
+    assert!(found.deviations.is_empty(), "{:?}", found.deviations);
+    let expected = DatabaseSchema::from_schema(&models).unwrap();
+    assert_eq!(found.schema.tables.len(), expected.tables.len());
+    let dialect = conn.dialect();
+    for want in &expected.tables {
+        let got = found
+            .schema
+            .table(&want.name)
+            .expect("every table is found");
+        let names = |t: &migrate::TableSchema| -> Vec<String> {
+            t.columns.iter().map(|c| c.name.clone()).collect()
+        };
+        assert_eq!(names(got), names(want), "{}", want.name);
+        assert_eq!(got.primary_key, want.primary_key, "{}", want.name);
+        assert_eq!(got.indexes, want.indexes, "{}", want.name);
+        assert_eq!(got.foreign_keys, want.foreign_keys, "{}", want.name);
+        for (g, w) in got.columns.iter().zip(&want.columns) {
+            let at = format!("{}.{}", want.name, w.name);
+            assert_eq!(g.nullable, w.nullable, "{at}");
+            assert_eq!(g.unique, w.unique, "{at}");
+            assert_eq!(g.auto_increment, w.auto_increment, "{at}");
+            match (&g.default, &w.default) {
+                (Some(a), Some(b)) => assert!(a.same_as(b), "{at}: {a:?} vs {b:?}"),
+                (a, b) => assert_eq!(a, b, "{at}"),
+            }
+            // The type as this backend stores it.
+            assert_eq!(
+                dialect.column_type(g.ty, got.is_keyed(g)),
+                dialect.column_type(w.ty, want.is_keyed(w)),
+                "{at}"
+            );
+            if dialect.collations_decide_case() {
+                assert_eq!(g.case_insensitive, w.case_insensitive, "{at}");
+            }
+        }
+    }
+    // Nothing to do: the database is the models.
+    let ops = migrate::generate(&mut conn, &models, &DiffOptions::new()).unwrap();
+    assert!(ops.is_empty(), "{ops:?}");
+    // A table made by hand without athanor's options or collations is told apart.
+    Raw::new("CREATE TABLE plain_made (id INTEGER PRIMARY KEY, t VARCHAR(10))")
+        .execute(&mut conn)
+        .unwrap();
+    let found = migrate::introspect(&mut conn).unwrap();
+    assert!(
+        found.deviations.iter().any(|d| d.contains("plain_made")),
+        "{:?}",
+        found.deviations
+    );
+}
+
+pub fn migrating_keeps_rows_and_generating_again_is_empty(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    let before_artists = v1::Artist::query().all(&mut conn).unwrap();
+    let before_albums = v1::Album::query().all(&mut conn).unwrap();
+
+    let ops = migrate::generate(&mut conn, &v2::schema(), &v1_to_v2()).unwrap();
+    let kinds: Vec<String> = ops.iter().map(|o| o.to_string()).collect();
+    for expected in [
+        "rename column m_artists.name to full_name",
+        "add column m_artists.active",
+        "add column m_albums.rating",
+        "drop column m_albums.legacy",
+        "add index ix_m_albums_year on m_albums",
+        "create table m_labels",
+    ] {
+        assert!(
+            kinds
+                .iter()
+                .any(|k| k.starts_with(expected.split(" on ").next().unwrap())),
+            "{expected:?} not in {kinds:?}"
+        );
+    }
+    // i32 -> i64 widens where the two are stored differently (not SQLite).
+    let dialect = conn.dialect();
+    let widened = dialect.column_type(ColumnType::Integer, false)
+        != dialect.column_type(ColumnType::BigInt, false);
+    assert_eq!(
+        kinds.iter().any(|k| k == "alter column m_albums.year"),
+        widened,
+        "{kinds:?}"
+    );
+    assert!(kinds.iter().any(|k| k.starts_with("drop foreign key")));
+    assert!(kinds.iter().any(|k| k.starts_with("add foreign key")));
+    let migrator = Migrator::new(vec![Migration::from_operations(1, "v2", ops)]).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+
+    // Every surviving value is kept; new columns are filled.
+    let artists = v2::Artist::query().all(&mut conn).unwrap();
+    assert_eq!(artists.len(), before_artists.len());
+    for (a, b) in sorted(&artists, |a| a.id)
+        .iter()
+        .zip(sorted(&before_artists, |a| a.id))
+    {
+        assert_eq!(
+            (a.id, &a.full_name, &a.country),
+            (b.id, &b.name, &b.country)
+        );
+        assert!(!a.active);
+    }
+    let albums = v2::Album::query().all(&mut conn).unwrap();
+    assert_eq!(albums.len(), before_albums.len());
+    for (a, b) in sorted(&albums, |a| a.id)
+        .iter()
+        .zip(sorted(&before_albums, |a| a.id))
+    {
+        assert_eq!(
+            (a.id, &a.title, a.artist_id, a.year),
+            (b.id, &b.title, b.artist_id, b.year.map(i64::from))
+        );
+        assert_eq!(a.rating, 3);
+    }
+    // Constraints hold after the change: restrict, unique, the new table.
+    let err = artists[0].delete(&mut conn).unwrap_err();
+    assert_eq!(
+        err.constraint_kind(),
+        Some(ConstraintKind::ForeignKey),
+        "{err}"
+    );
+    let mut twin = v2::Artist {
+        id: 0,
+        full_name: artists[0].full_name.clone(),
+        country: None,
+        active: true,
+    };
+    let err = twin.insert(&mut conn).unwrap_err();
+    assert_eq!(err.constraint_kind(), Some(ConstraintKind::Unique), "{err}");
+    v2::Label {
+        id: 0,
+        name: "indie".into(),
+    }
+    .insert(&mut conn)
+    .unwrap();
+
+    // Generating again right after applying finds nothing to do.
+    let again = migrate::generate(&mut conn, &v2::schema(), &DiffOptions::new()).unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    assert!(migrator.status(&mut conn).unwrap().is_current());
+
+    // Reverting restores v1's schema and every value it can hold.
+    assert_eq!(migrator.revert(&mut conn).unwrap(), Some(1));
+    let back = migrate::generate(&mut conn, &v1::schema(), &DiffOptions::new()).unwrap();
+    assert!(back.is_empty(), "{back:?}");
+    let artists = v1::Artist::query().all(&mut conn).unwrap();
+    assert_eq!(
+        sorted(&artists, |a| a.id),
+        sorted(&before_artists, |a| a.id)
+    );
+    let albums = v1::Album::query().all(&mut conn).unwrap();
+    let expected: Vec<v1::Album> = before_albums
+        .iter()
+        .map(|a| v1::Album {
+            legacy: None,
+            ..a.clone()
+        })
+        .collect();
+    assert_eq!(sorted(&albums, |a| a.id), sorted(&expected, |a| a.id));
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(status.entries[0].state, MigrationState::Pending);
+    // The cascade of v1 is back.
+    artists[0].delete(&mut conn).unwrap();
+    assert_eq!(
+        v1::Album::query()
+            .filter(v1::Album::ARTIST_ID.eq(artists[0].id))
+            .count(&mut conn)
+            .unwrap(),
+        0
+    );
+}
+
+pub fn lossy_changes_need_consent_and_hints_are_checked(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    // Without a rename hint, name -> full_name is a drop and an add: refused,
+    // with the candidate named.
+    let err = migrate::generate(&mut conn, &v2::schema(), &DiffOptions::new()).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Migration { .. }), "{text}");
+    assert!(text.contains("drops column m_artists.name"), "{text}");
+    assert!(text.contains("drops column m_albums.legacy"), "{text}");
+    assert!(
+        text.contains("rename candidate: if m_artists.name became m_artists.full_name"),
+        "{text}"
+    );
+    // A hint naming a missing column is an error naming it.
+    let bad = DiffOptions::new().rename_column("m_artists", "nmae", "full_name");
+    let text = migrate::generate(&mut conn, &v2::schema(), &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("table m_artists has no column nmae"),
+        "{text}"
+    );
+    // Nothing was changed by the refusals.
+    let ops = migrate::generate(&mut conn, &v1::schema(), &DiffOptions::new()).unwrap();
+    assert!(ops.is_empty(), "{ops:?}");
+}
+
+fn add_column(table: &str, name: &str, ty: ColumnType) -> Operation {
+    Operation::AddColumn {
+        table: table.into(),
+        column: migrate::ColumnSchema::new(name, ty),
+        fill: None,
+    }
+}
+
+pub fn a_failed_migration_is_reported_and_recoverable(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    let broken = Migration::new(1, "half")
+        .operation(add_column("m_albums", "note", ColumnType::Integer))
+        .sql("UPDATE no_such_table SET x = 1", Some("SELECT 1"))
+        .operation(add_column("m_albums", "other", ColumnType::Integer));
+    let migrator = Migrator::new(vec![broken.clone()]).unwrap();
+    let err = migrator.apply(&mut conn).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("migration 1: step 2 of 3"), "{text}");
+    let status = migrator.status(&mut conn).unwrap();
+    let live = migrate::introspect(&mut conn).unwrap().schema;
+    let albums = live.table("m_albums").unwrap();
+    if conn.dialect().transactional_ddl() {
+        // Rolled back: nothing applied.
+        assert!(text.contains("nothing was applied"), "{text}");
+        assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
+        assert!(albums.column("note").is_none());
+    } else {
+        // Step 1 is in the database, and the status says so.
+        let MigrationState::Partial {
+            steps_done,
+            steps_total,
+            error,
+        } = &status.entries[0].state
+        else {
+            panic!("expected a partial migration: {status}");
+        };
+        assert_eq!((*steps_done, *steps_total), (1, 3));
+        assert!(
+            error.as_deref().unwrap_or("").contains("step 2"),
+            "{error:?}"
+        );
+        assert!(status.to_string().contains("PARTIAL: 1 of 3"), "{status}");
+        assert!(albums.column("note").is_some());
+        // Revert undoes the step done.
+        assert_eq!(migrator.revert(&mut conn).unwrap(), Some(1));
+        let live = migrate::introspect(&mut conn).unwrap().schema;
+        assert!(live.table("m_albums").unwrap().column("note").is_none());
+    }
+    // Fixed, the migration applies; the rows are intact.
+    let fixed = Migration::new(1, "half")
+        .operation(add_column("m_albums", "note", ColumnType::Integer))
+        .sql(
+            "UPDATE m_albums SET note = 7",
+            Some("UPDATE m_albums SET note = NULL"),
+        )
+        .operation(add_column("m_albums", "other", ColumnType::Integer));
+    let migrator = Migrator::new(vec![fixed]).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+    let notes: Vec<(String, Option<i64>)> =
+        Raw::new("SELECT title, note FROM m_albums ORDER BY title")
+            .fetch_all(&mut conn)
+            .unwrap();
+    assert_eq!(notes.len(), 5);
+    assert!(notes.iter().all(|(_, n)| *n == Some(7)), "{notes:?}");
+    assert!(migrator.status(&mut conn).unwrap().is_current());
+}
+
+pub fn bad_migrations_and_newer_databases_are_clear_errors(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    // A migration edited into naming a column that is not there fails
+    // before anything runs.
+    let edited = Migration::new(1, "edited")
+        .operation(add_column("m_albums", "kept", ColumnType::Integer))
+        .operation(Operation::RenameColumn {
+            table: "m_albums".into(),
+            from: "titel".into(),
+            to: "name".into(),
+        });
+    let text = Migrator::new(vec![edited])
+        .unwrap()
+        .apply(&mut conn)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("column m_albums.titel does not exist"),
+        "{text}"
+    );
+    assert!(text.contains("step 2 of 2"), "{text}");
+    let live = migrate::introspect(&mut conn).unwrap().schema;
+    assert!(live.table("m_albums").unwrap().column("kept").is_none());
+
+    // A database migrated by a newer program is refused by an older one.
+    let newer = Migrator::new(vec![
+        Migration::new(1, "one").operation(add_column("m_albums", "a", ColumnType::Integer)),
+        Migration::new(2, "two").operation(add_column("m_albums", "b", ColumnType::Integer)),
+    ])
+    .unwrap();
+    assert_eq!(newer.apply(&mut conn).unwrap(), vec![1, 2]);
+    let older = Migrator::new(vec![Migration::new(1, "one").operation(add_column(
+        "m_albums",
+        "a",
+        ColumnType::Integer,
+    ))])
+    .unwrap();
+    let text = older.apply(&mut conn).unwrap_err().to_string();
+    assert!(text.contains("newer program"), "{text}");
+    assert!(text.contains("migration 2 (two)"), "{text}");
+    let status = older.status(&mut conn).unwrap();
+    assert_eq!(status.unknown, vec![(2, "two".to_owned())]);
+    assert!(!status.is_current());
+    assert!(status.to_string().contains("UNKNOWN"), "{status}");
+}
+
+pub fn two_processes_never_both_apply(db: &Database) {
+    {
+        let mut conn = db.connect().unwrap();
+        v1::schema().create_all(&mut conn).unwrap();
+    }
+    let migrator = Migrator::new(vec![Migration::new(1, "once")
+        .operation(add_column("m_albums", "once", ColumnType::Integer))
+        .sql("INSERT INTO m_labels_log (n) VALUES (1)", Some("SELECT 1"))
+        .operation(add_column("m_albums", "twice", ColumnType::Integer))])
+    .unwrap();
+    {
+        let mut conn = db.connect().unwrap();
+        Raw::new("CREATE TABLE m_labels_log (n INTEGER)")
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let applied: Vec<Vec<i64>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut conn = db.connect().unwrap();
+                    migrator.apply(&mut conn).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        applied.iter().filter(|a| *a == &vec![1]).count(),
+        1,
+        "{applied:?}"
+    );
+    assert_eq!(
+        applied.iter().filter(|a| a.is_empty()).count(),
+        2,
+        "{applied:?}"
+    );
+    let mut conn = db.connect().unwrap();
+    let runs: Vec<(i64,)> = Raw::new("SELECT n FROM m_labels_log")
+        .fetch_all(&mut conn)
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+}
