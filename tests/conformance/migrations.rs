@@ -496,3 +496,183 @@ pub fn two_processes_never_both_apply(db: &Database) {
         .unwrap();
     assert_eq!(runs.len(), 1);
 }
+
+fn titles(conn: &mut athanor::DbConn<'_>) -> Vec<(i64, String)> {
+    Raw::new("SELECT id, title FROM m_albums ORDER BY id")
+        .fetch_all(conn)
+        .unwrap()
+}
+
+/// The live database described as the migrations so far say it should be.
+fn assert_matches(conn: &mut athanor::DbConn<'_>, start: &DatabaseSchema, applied: &[Migration]) {
+    let expected = migrate::replay(start, applied).unwrap();
+    let live = migrate::introspect(&mut *conn).unwrap().schema;
+    let left = migrate::diff(
+        &live,
+        &expected,
+        &DiffOptions::new().allow_data_loss(true),
+        conn.dialect(),
+    )
+    .unwrap();
+    let at = applied.last().map_or("start".into(), |m| m.name.clone());
+    assert!(left.is_empty(), "after {at}: {left:?}");
+}
+
+pub fn each_operation_keeps_rows_and_reverts(db: &Database) {
+    use athanor::migrate::{ColumnSchema, DefaultSpec, ForeignKeySchema, IndexSchema, TableSchema};
+    use athanor::ReferentialAction;
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    let artists_before = v1::Artist::query().all(&mut conn).unwrap();
+    let rows = titles(&mut conn);
+    let start = migrate::introspect(&mut conn).unwrap().schema;
+    let albums = start.table("m_albums").unwrap().clone();
+    let artists = start.table("m_artists").unwrap().clone();
+    let col = |t: &TableSchema, c: &str| t.column(c).unwrap().clone();
+    let alter = |table: &str, from: ColumnSchema, change: &dyn Fn(&mut ColumnSchema)| {
+        let mut to = from.clone();
+        change(&mut to);
+        Operation::AlterColumn {
+            table: table.into(),
+            from,
+            to,
+        }
+    };
+    let score = ColumnSchema::new("score", ColumnType::Integer).not_null();
+    let fk = albums.foreign_keys[0].clone();
+    let mut extra = TableSchema::new("m_extra");
+    extra.columns = vec![
+        ColumnSchema::new("id", ColumnType::BigInt).not_null(),
+        ColumnSchema::new("album_id", ColumnType::BigInt),
+        ColumnSchema::new("code", ColumnType::Varchar(10)).unique(),
+    ];
+    extra.primary_key = vec!["id".into()];
+    extra.indexes = vec![IndexSchema {
+        name: "ix_m_extra_album".into(),
+        columns: vec!["album_id".into()],
+        unique: false,
+    }];
+    extra.foreign_keys = vec![ForeignKeySchema {
+        name: "fk_m_extra_album_id".into(),
+        columns: vec!["album_id".into()],
+        ref_table: "m_albums".into(),
+        ref_columns: vec!["id".into()],
+        on_delete: ReferentialAction::SetNull,
+    }];
+    let legacy_ci = alter("m_albums", col(&albums, "legacy"), &|c| {
+        c.case_insensitive = true
+    });
+    let legacy_dropped = match &legacy_ci {
+        Operation::AlterColumn { to, .. } => to.clone(),
+        _ => unreachable!(),
+    };
+    let steps: Vec<Migration> = vec![
+        Migration::new(1, "add NOT NULL column").operation(Operation::AddColumn {
+            table: "m_albums".into(),
+            column: score.clone(),
+            fill: Some(DefaultSpec::Int(4)),
+        }),
+        Migration::new(2, "widen with default").operation(alter("m_albums", score, &|c| {
+            c.ty = ColumnType::BigInt;
+            c.default = Some(DefaultSpec::Int(5));
+        })),
+        Migration::new(3, "drop NOT NULL").operation(alter(
+            "m_albums",
+            col(&albums, "title"),
+            &|c| c.nullable = true,
+        )),
+        Migration::new(4, "add unique").operation(Operation::AddUnique {
+            table: "m_albums".into(),
+            column: "title".into(),
+        }),
+        Migration::new(5, "add index").operation(Operation::AddIndex {
+            table: "m_albums".into(),
+            index: IndexSchema {
+                name: "ix_m_albums_year_title".into(),
+                columns: vec!["year".into(), "title".into()],
+                unique: false,
+            },
+        }),
+        Migration::new(6, "change foreign key")
+            .operation(Operation::DropForeignKey {
+                table: "m_albums".into(),
+                foreign_key: fk.clone(),
+            })
+            .operation(Operation::AddForeignKey {
+                table: "m_albums".into(),
+                foreign_key: ForeignKeySchema {
+                    on_delete: ReferentialAction::Restrict,
+                    ..fk
+                },
+            }),
+        Migration::new(7, "narrow").operation(alter("m_artists", col(&artists, "country"), &|c| {
+            c.ty = ColumnType::Varchar(20)
+        })),
+        Migration::new(8, "rename").operation(Operation::RenameColumn {
+            table: "m_artists".into(),
+            from: "country".into(),
+            to: "nation".into(),
+        }),
+        Migration::new(9, "case-insensitive").operation(legacy_ci),
+        Migration::new(10, "drop column").operation(Operation::DropColumn {
+            table: "m_albums".into(),
+            column: legacy_dropped,
+        }),
+        Migration::new(11, "drop index").operation(Operation::DropIndex {
+            table: "m_albums".into(),
+            index: IndexSchema {
+                name: "ix_m_albums_year_title".into(),
+                columns: vec!["year".into(), "title".into()],
+                unique: false,
+            },
+        }),
+        Migration::new(12, "drop unique").operation(Operation::DropUnique {
+            table: "m_albums".into(),
+            column: "title".into(),
+        }),
+        Migration::new(13, "table with data")
+            .operation(Operation::CreateTable(extra.clone()))
+            .sql(
+                format!(
+                    "INSERT INTO m_extra (id, album_id, code) VALUES (1, {}, 'x')",
+                    rows[0].0
+                ),
+                Some("DELETE FROM m_extra"),
+            ),
+        Migration::new(14, "drop table").operation(Operation::DropTable(extra)),
+    ];
+    for n in 1..=steps.len() {
+        let migrator = Migrator::new(steps[..n].to_vec()).unwrap();
+        assert_eq!(migrator.apply(&mut conn).unwrap(), vec![n as i64]);
+        assert_matches(&mut conn, &start, &steps[..n]);
+        assert_eq!(titles(&mut conn), rows, "after {}", steps[n - 1].name);
+    }
+    let scores: Vec<(i64,)> = Raw::new("SELECT score FROM m_albums")
+        .fetch_all(&mut conn)
+        .unwrap();
+    assert!(scores.iter().all(|(s,)| *s == 4), "{scores:?}");
+    let nations: Vec<(Option<String>,)> = Raw::new("SELECT nation FROM m_artists ORDER BY id")
+        .fetch_all(&mut conn)
+        .unwrap();
+    let countries: Vec<(Option<String>,)> = artists_before
+        .iter()
+        .map(|a| (a.country.clone(),))
+        .collect();
+    assert_eq!(nations, countries);
+
+    let migrator = Migrator::new(steps.clone()).unwrap();
+    for n in (0..steps.len()).rev() {
+        assert_eq!(migrator.revert(&mut conn).unwrap(), Some(n as i64 + 1));
+        assert_matches(&mut conn, &start, &steps[..n]);
+        assert_eq!(titles(&mut conn), rows, "reverting {}", steps[n].name);
+    }
+    assert_eq!(migrator.revert(&mut conn).unwrap(), None);
+    let ops = migrate::generate(&mut conn, &v1::schema(), &DiffOptions::new()).unwrap();
+    assert!(ops.is_empty(), "{ops:?}");
+    let artists = v1::Artist::query().all(&mut conn).unwrap();
+    assert_eq!(
+        sorted(&artists, |a| a.id),
+        sorted(&artists_before, |a| a.id)
+    );
+}

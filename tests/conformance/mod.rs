@@ -86,6 +86,7 @@ macro_rules! conformance_suite {
             migrations::a_failed_migration_is_reported_and_recoverable,
             migrations::bad_migrations_and_newer_databases_are_clear_errors,
             migrations::two_processes_never_both_apply,
+            migrations::each_operation_keeps_rows_and_reverts,
             query::comparisons_filter_rows,
             query::and_or_not_combine,
             query::in_and_not_in_lists,

@@ -232,7 +232,7 @@ fn run_steps(
     }
     for (i, (n, step)) in steps.iter().enumerate() {
         let statements = match step {
-            Step::Schema(op) => render_operation(conn.dialect(), op, &state, &end)
+            Step::Schema(op) => render_operation(conn.dialect(), op, &state)
                 .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?,
             Step::Sql { up, .. } => vec![up.clone()],
         };

@@ -413,14 +413,12 @@ fn diff_table(
                 ),
             });
         }
-        if column_differs(dialect, live, found, model, col) {
+        if column_differs(dialect, found, col) {
             let mut target = col.clone();
             target.unique = mid_unique;
             current.unique = mid_unique;
             // Types stored alike are the same type (SQLite's INTEGER for a bool).
-            if stored_type(dialect, found, live.is_keyed(found))
-                == stored_type(dialect, col, model.is_keyed(col))
-            {
+            if stored_type(dialect, found, true) == stored_type(dialect, col, true) {
                 current.ty = col.ty;
             }
             plan.columns.push(Operation::AlterColumn {
@@ -436,15 +434,12 @@ fn diff_table(
 
 /// Whether a live column must be altered to match its model, comparing
 /// what the database stores.
-fn column_differs(
-    dialect: &dyn Dialect,
-    live_table: &TableSchema,
-    live: &ColumnSchema,
-    model_table: &TableSchema,
-    model: &ColumnSchema,
-) -> bool {
-    let live_type = stored_type(dialect, live, live_table.is_keyed(live));
-    let model_type = stored_type(dialect, model, model_table.is_keyed(model));
+fn column_differs(dialect: &dyn Dialect, live: &ColumnSchema, model: &ColumnSchema) -> bool {
+    // Keyed or not: MySQL's bounded text for a keyed column (VARCHAR(255))
+    // reads back as a VARCHAR, and applying a migration retypes columns as
+    // they become keyed.
+    let live_type = stored_type(dialect, live, true);
+    let model_type = stored_type(dialect, model, true);
     let defaults_differ = match (&live.default, &model.default) {
         (None, None) => false,
         (Some(a), Some(b)) => !a.same_as(b),

@@ -249,9 +249,7 @@ fn needs_rebuild(op: &Operation) -> bool {
     }
 }
 
-/// The statements that carry out `op` on a database described by
-/// `before`; `after` is the description at the end of the migration (it
-/// decides MySQL's bounded text types).
+/// The statements that carry out `op` on a database described by `before`.
 ///
 /// # Failure
 /// [`Error::Migration`] when `before` lacks the table or column `op`
@@ -261,17 +259,17 @@ pub fn render_operation(
     dialect: &'static dyn Dialect,
     op: &Operation,
     before: &DatabaseSchema,
-    after: &DatabaseSchema,
 ) -> Result<Vec<String>> {
     let name = op.table();
-    let keyed = after
+    let mut changed = before.clone();
+    op.apply_to(&mut changed)?;
+    // The table once the operation is done decides MySQL's bounded types.
+    let keyed = changed
         .table(name)
         .or_else(|| before.table(name))
         .cloned()
         .unwrap_or_else(|| TableSchema::new(name));
     if !dialect.alters_columns_in_place() && needs_rebuild(op) {
-        let mut changed = before.clone();
-        op.apply_to(&mut changed)?;
         let fill = match op {
             Operation::AddColumn { column, fill, .. } => {
                 fill.clone().map(|f| (column.name.clone(), f))
@@ -285,9 +283,58 @@ pub fn render_operation(
             fill,
         );
     }
+    // A column that becomes part of a key gets its bounded type first (MySQL
+    // cannot index LONGTEXT); one that stops being keyed gets it back after.
+    let retyped = match (before.table(name), changed.table(name)) {
+        (Some(b), Some(a)) => retype_for_keys(dialect, b, a)?,
+        _ => Vec::new(),
+    };
+    let (mut out, suffix) = match op {
+        Operation::AddIndex { .. }
+        | Operation::AddUnique { .. }
+        | Operation::AddForeignKey { .. } => (retyped, Vec::new()),
+        Operation::DropIndex { .. }
+        | Operation::DropUnique { .. }
+        | Operation::DropForeignKey { .. } => (Vec::new(), retyped),
+        _ => (Vec::new(), Vec::new()),
+    };
+    out.extend(render_change(dialect, op, before, &keyed)?);
+    out.extend(suffix);
+    Ok(out)
+}
+
+/// The statements that change the columns of `before` whose stored type
+/// depends on whether they are keyed, and differs in `after`.
+fn retype_for_keys(
+    dialect: &'static dyn Dialect,
+    before: &TableSchema,
+    after: &TableSchema,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for col in &after.columns {
+        let Some(old) = before.column(&col.name) else {
+            continue;
+        };
+        if old.ty == col.ty
+            && !col.auto_increment
+            && stored_type(dialect, old, before.is_keyed(old))
+                != stored_type(dialect, col, after.is_keyed(col))
+        {
+            out.extend(alter_column(dialect, &after.name, old, col, after)?);
+        }
+    }
+    Ok(out)
+}
+
+fn render_change(
+    dialect: &'static dyn Dialect,
+    op: &Operation,
+    before: &DatabaseSchema,
+    keyed: &TableSchema,
+) -> Result<Vec<String>> {
     let mut out = Vec::new();
     match op {
-        Operation::CreateTable(t) => return create_table(dialect, t, &keyed, false),
+        Operation::CreateTable(t) => return create_table(dialect, t, keyed, false),
         Operation::DropTable(t) => {
             let mut w = SqlWriter::new(dialect);
             w.push("DROP TABLE ").ident(&t.name);
@@ -311,7 +358,7 @@ pub fn render_operation(
             }
             let mut w = alter(dialect, table);
             w.push("ADD COLUMN ").ident(&column.name).push(" ");
-            write_column_def(&mut w, &added, &keyed);
+            write_column_def(&mut w, &added, keyed);
             out.push(w.sql);
             if let Some(fill) = staged {
                 let mut w = SqlWriter::new(dialect);
@@ -322,7 +369,7 @@ pub fn render_operation(
                     .push(" = ");
                 write_literal(&mut w, fill);
                 out.push(w.sql);
-                out.extend(alter_column(dialect, table, &added, column, &keyed)?);
+                out.extend(alter_column(dialect, table, &added, column, keyed)?);
             }
             if column.unique {
                 out.extend(add_unique(dialect, table, column));
@@ -339,7 +386,7 @@ pub fn render_operation(
             out.push(w.sql);
         }
         Operation::AlterColumn { table, from, to } => {
-            out.extend(alter_column(dialect, table, from, to, &keyed)?);
+            out.extend(alter_column(dialect, table, from, to, keyed)?);
         }
         Operation::AddIndex { table, index } => {
             out.push(create_index(dialect, table, index, false))
