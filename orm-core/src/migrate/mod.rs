@@ -30,14 +30,19 @@
 //! ```
 
 mod apply;
+pub mod cli;
 mod description;
 mod diff;
+mod file;
 mod history;
 mod introspect;
 mod migration;
 mod operation;
+mod parse;
 mod rebuild;
 pub(crate) mod render;
+#[cfg(test)]
+mod tests;
 
 pub use apply::{replay, Migrator};
 pub use description::{
@@ -48,6 +53,7 @@ pub use history::{MigrationState, Status, StatusEntry, VERSION_TABLE};
 pub use introspect::{introspect, Introspection};
 pub use migration::{Migration, Step};
 pub use operation::Operation;
+pub use parse::parse;
 pub use render::render_operation;
 
 use crate::conn::Executor;
