@@ -676,3 +676,109 @@ pub fn each_operation_keeps_rows_and_reverts(db: &Database) {
         sorted(&artists_before, |a| a.id)
     );
 }
+
+fn cli(
+    conn: &mut athanor::DbConn<'_>,
+    schema: &Schema,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> athanor::Result<String> {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let mut out = Vec::new();
+    migrate::cli::run(conn, schema, dir, &args, &mut out)?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
+pub fn the_command_line_generates_applies_and_reverts(db: &Database) {
+    let dir = std::env::temp_dir().join(format!(
+        "athanor_cli_{}_{}",
+        db.backend(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut conn = db.connect().unwrap();
+    let said = cli(&mut conn, &v1::schema(), &dir, &["generate", "initial"]).unwrap();
+    assert!(said.contains("0001_initial.migration"), "{said}");
+    let said = cli(&mut conn, &v1::schema(), &dir, &["status"]).unwrap();
+    assert!(
+        said.contains("initial") && said.contains("pending"),
+        "{said}"
+    );
+    assert_eq!(
+        cli(&mut conn, &v1::schema(), &dir, &["apply"]).unwrap(),
+        "applied 1\n"
+    );
+    seed_v1(&mut conn);
+    // Data loss needs consent, and a rename its hint.
+    let err = cli(&mut conn, &v2::schema(), &dir, &["generate", "v2"]).unwrap_err();
+    assert!(err.to_string().contains("rename candidate"), "{err}");
+    let said = cli(
+        &mut conn,
+        &v2::schema(),
+        &dir,
+        &[
+            "generate",
+            "v2",
+            "--rename",
+            "m_artists.name=full_name",
+            "--allow-data-loss",
+        ],
+    )
+    .unwrap();
+    assert!(said.contains("0002_v2.migration"), "{said}");
+    let text = std::fs::read_to_string(dir.join("0002_v2.migration")).unwrap();
+    assert!(
+        text.contains("lossy drop column \"m_albums\".\"legacy\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("rename column \"m_artists\".\"name\" to \"full_name\""),
+        "{text}"
+    );
+    // Generating against a database that is behind is refused.
+    let err = cli(&mut conn, &v2::schema(), &dir, &["generate", "again"]).unwrap_err();
+    assert!(
+        err.to_string().contains("not at the newest migration"),
+        "{err}"
+    );
+    assert_eq!(
+        cli(&mut conn, &v2::schema(), &dir, &["apply"]).unwrap(),
+        "applied 2\n"
+    );
+    let names: Vec<String> = v2::Artist::query()
+        .select(v2::Artist::FULL_NAME)
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(names.len(), 2);
+    let said = cli(&mut conn, &v2::schema(), &dir, &["generate", "again"]).unwrap();
+    assert!(said.starts_with("no changes"), "{said}");
+    let said = cli(&mut conn, &v2::schema(), &dir, &["status"]).unwrap();
+    assert_eq!(said.matches("applied").count(), 2, "{said}");
+    assert_eq!(
+        cli(&mut conn, &v2::schema(), &dir, &["revert"]).unwrap(),
+        "reverted 2\n"
+    );
+    let back: Vec<String> = v1::Artist::query()
+        .select(v1::Artist::NAME)
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(sorted(&back, |n| n.clone()), sorted(&names, |n| n.clone()));
+    // A file edited into an invalid state is named with its line.
+    let broken = text.replace("lossy drop column", "drop column");
+    std::fs::write(dir.join("0002_v2.migration"), broken).unwrap();
+    let err = cli(&mut conn, &v2::schema(), &dir, &["apply"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("0002_v2.migration") && err.contains("line"),
+        "{err}"
+    );
+    let err = cli(&mut conn, &v2::schema(), &dir, &["frobnicate"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown command") && err.contains("usage"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

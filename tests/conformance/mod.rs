@@ -87,6 +87,7 @@ macro_rules! conformance_suite {
             migrations::bad_migrations_and_newer_databases_are_clear_errors,
             migrations::two_processes_never_both_apply,
             migrations::each_operation_keeps_rows_and_reverts,
+            migrations::the_command_line_generates_applies_and_reverts,
             query::comparisons_filter_rows,
             query::and_or_not_combine,
             query::in_and_not_in_lists,

@@ -13,7 +13,7 @@ use super::description::DatabaseSchema;
 use super::history::{self, MigrationState, Record, Status, StatusEntry, VERSION_TABLE};
 use super::introspect::{introspect, introspect_table};
 use super::migration::{Migration, Step};
-use super::render::render_operation;
+use super::render::{render_operation, requote};
 
 /// The name of the lock migrations take.
 const LOCK_NAME: &str = "athanor_migrations";
@@ -234,7 +234,7 @@ fn run_steps(
         let statements = match step {
             Step::Schema(op) => render_operation(conn.dialect(), op, &state)
                 .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?,
-            Step::Sql { up, .. } => vec![up.clone()],
+            Step::Sql { up, .. } => vec![requote(up, conn.dialect())],
         };
         for sql in &statements {
             conn.execute_batch(sql)

@@ -101,12 +101,17 @@ pub fn run<E: Executor + ?Sized>(
     args: &[String],
     out: &mut dyn Write,
 ) -> Result<()> {
-    let migrator = Migrator::new(load_dir(dir)?)?;
     let write = |out: &mut dyn Write, text: &str| {
         out.write_all(text.as_bytes())
             .map_err(|e| io_error(Path::new("<output>"), e))
     };
     let command = args.first().map(String::as_str).unwrap_or("help");
+    match command {
+        "help" | "--help" | "-h" => return write(out, &format!("{USAGE}\n")),
+        "status" | "apply" | "revert" | "generate" => {}
+        other => return Err(usage(&format!("unknown command {other:?}"))),
+    }
+    let migrator = Migrator::new(load_dir(dir)?)?;
     match command {
         "status" => {
             let status = migrator.status(ex)?;
@@ -157,8 +162,7 @@ pub fn run<E: Executor + ?Sized>(
                 ),
             )
         }
-        "help" | "--help" | "-h" => write(out, &format!("{USAGE}\n")),
-        other => Err(usage(&format!("unknown command {other:?}"))),
+        _ => write(out, &format!("{USAGE}\n")),
     }
 }
 

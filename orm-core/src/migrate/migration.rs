@@ -11,9 +11,11 @@ use super::operation::Operation;
 pub enum Step {
     /// A schema change, rendered for the database's dialect when applied.
     Schema(Operation),
-    /// SQL written by hand (a data step between schema steps), run as it
-    /// is, with the SQL that undoes it (`None`: the migration cannot be
-    /// reverted past this step).
+    /// SQL written by hand (a data step between schema steps), with the
+    /// SQL that undoes it (`None`: the migration cannot be reverted past
+    /// this step). Identifiers written in standard `"double quotes"` are
+    /// quoted for the database when it runs (backticks on MySQL), so one
+    /// step serves every backend; everything else runs as written.
     Sql {
         /// What runs when the migration is applied.
         up: String,

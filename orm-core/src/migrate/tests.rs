@@ -169,3 +169,33 @@ fn inverses_undo_in_a_description() {
         .to_string()
         .contains("column odd \"t\".missing does not exist"));
 }
+
+#[test]
+fn sql_steps_keep_literals_and_requote_identifiers() {
+    struct Backticks;
+    impl crate::Dialect for Backticks {
+        fn name(&self) -> &'static str {
+            "test"
+        }
+        fn identifier_quote(&self) -> char {
+            '`'
+        }
+        fn write_placeholder(&self, _: usize, out: &mut String) {
+            out.push('?');
+        }
+        fn column_type(&self, _: ColumnType, _: bool) -> String {
+            String::new()
+        }
+        fn auto_key_column(&self, _: ColumnType) -> String {
+            String::new()
+        }
+        fn escape_string_literal(&self, text: &str) -> String {
+            text.replace('\\', "\\\\")
+        }
+    }
+    let sql = r#"UPDATE "t" SET "a""b" = 'x "y" ''z'' \' "c"' WHERE "k`" = 1"#;
+    assert_eq!(
+        render::requote(sql, &Backticks),
+        r#"UPDATE `t` SET `a"b` = 'x "y" ''z'' \' "c"' WHERE `k``` = 1"#
+    );
+}
