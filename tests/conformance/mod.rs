@@ -13,6 +13,7 @@ pub mod errors;
 pub mod filters;
 pub mod joins;
 pub mod migrations;
+pub mod migrations_property;
 pub mod models;
 pub mod query;
 pub mod relations;
@@ -88,6 +89,7 @@ macro_rules! conformance_suite {
             migrations::two_processes_never_both_apply,
             migrations::each_operation_keeps_rows_and_reverts,
             migrations::the_command_line_generates_applies_and_reverts,
+            migrations_property::property_migrating_keeps_every_surviving_value,
             query::comparisons_filter_rows,
             query::and_or_not_combine,
             query::in_and_not_in_lists,
