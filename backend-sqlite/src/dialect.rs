@@ -170,6 +170,18 @@ impl Dialect for SqliteDialect {
         false
     }
 
+    // AUTOINCREMENT keeps its counter in sqlite_sequence, by table name;
+    // renaming the new table carries its row along.
+    fn copy_key_counter_sql(&self, from: &str, to: &str) -> Option<String> {
+        let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let (from, to) = (literal(from), literal(to));
+        Some(format!(
+            "DELETE FROM sqlite_sequence WHERE name = {to}; \
+             INSERT INTO sqlite_sequence (name, seq) \
+             SELECT {to}, seq FROM sqlite_sequence WHERE name = {from}"
+        ))
+    }
+
     // Foreign keys must be off while a table is rebuilt, or dropping the old
     // table would delete (cascade) or orphan its children's rows; the
     // pragma is ignored inside a transaction, hence before and after it.

@@ -336,6 +336,16 @@ pub trait Dialect: Send + Sync + 'static {
         None
     }
 
+    /// The statements that carry a table's generated-key counter over to
+    /// the table rebuilt in its place (`from`: the old table, `to`: the new
+    /// one, before it takes the old one's name), so that keys of deleted
+    /// rows are not handed out again. Run after the rows are copied, before
+    /// the old table is dropped. `None` when there is nothing to carry.
+    fn copy_key_counter_sql(&self, from: &str, to: &str) -> Option<String> {
+        let _ = (from, to);
+        None
+    }
+
     /// The queries that take and release a lock held by this connection
     /// across transactions, named by the text parameter both take, so that
     /// two processes never apply migrations at once. The lock query waits

@@ -782,3 +782,44 @@ pub fn the_command_line_generates_applies_and_reverts(db: &Database) {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+pub fn keys_of_deleted_rows_stay_unused_after_a_change(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    let mut last = v1::Artist {
+        id: 0,
+        name: "last".into(),
+        country: None,
+    };
+    last.insert(&mut conn).unwrap();
+    last.delete(&mut conn).unwrap();
+    // A change SQLite makes by rebuilding the table.
+    let live = migrate::introspect(&mut conn).unwrap().schema;
+    let from = live
+        .table("m_artists")
+        .unwrap()
+        .column("country")
+        .unwrap()
+        .clone();
+    let mut to = from.clone();
+    to.ty = ColumnType::Varchar(20);
+    let m = Migration::new(1, "narrow").operation(Operation::AlterColumn {
+        table: "m_artists".into(),
+        from,
+        to,
+    });
+    Migrator::new(vec![m]).unwrap().apply(&mut conn).unwrap();
+    let mut next = v1::Artist {
+        id: 0,
+        name: "next".into(),
+        country: None,
+    };
+    next.insert(&mut conn).unwrap();
+    assert!(
+        next.id > last.id,
+        "{} reuses a deleted row's key ({})",
+        next.id,
+        last.id
+    );
+}

@@ -89,6 +89,7 @@ macro_rules! conformance_suite {
             migrations::two_processes_never_both_apply,
             migrations::each_operation_keeps_rows_and_reverts,
             migrations::the_command_line_generates_applies_and_reverts,
+            migrations::keys_of_deleted_rows_stay_unused_after_a_change,
             migrations_property::property_migrating_keeps_every_surviving_value,
             query::comparisons_filter_rows,
             query::and_or_not_combine,

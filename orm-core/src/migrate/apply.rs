@@ -236,9 +236,26 @@ fn run_steps(
                 .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?,
             Step::Sql { up, .. } => vec![requote(up, conn.dialect())],
         };
-        for sql in &statements {
-            conn.execute_batch(sql)
-                .map_err(|e| step_error(version, *n, total, step, &e, "failed"))?;
+        for (k, sql) in statements.iter().enumerate() {
+            conn.execute_batch(sql).map_err(|e| {
+                let err = step_error(version, *n, total, step, &e, "failed");
+                // Without transactional DDL, what ran of this step stays.
+                match err {
+                    Error::Migration { version, message }
+                        if k > 0 && !conn.dialect().transactional_ddl() =>
+                    {
+                        Error::Migration {
+                            version,
+                            message: format!(
+                                "{message} (the step's first {k} of {} statements ran and stay: {})",
+                                statements.len(),
+                                statements[..k].join("; ")
+                            ),
+                        }
+                    }
+                    err => err,
+                }
+            })?;
         }
         if let Step::Schema(op) = step {
             op.apply_to(&mut state)?;

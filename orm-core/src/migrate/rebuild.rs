@@ -3,8 +3,9 @@
 //! keeping every row, index and foreign key.
 //!
 //! The steps: create the new table under a temporary name, copy the rows
-//! (columns matched by name, a new NOT NULL column filled), drop the old
-//! table, rename the new one, create its indexes again. Foreign-key
+//! (columns matched by name, a new NOT NULL column filled) and the
+//! generated-key counter, drop the old table, rename the new one, create
+//! its indexes again. Foreign-key
 //! enforcement is off around the migration's transaction
 //! ([`Dialect::foreign_key_suspension`]) and the keys are checked before
 //! it commits.
@@ -65,6 +66,9 @@ pub(crate) fn rebuild_table(
         .ident(&before.name);
     out.push(w.sql);
 
+    if before.auto_key().is_some() && after.auto_key().is_some() {
+        out.extend(dialect.copy_key_counter_sql(&before.name, &temp));
+    }
     let mut w = SqlWriter::new(dialect);
     w.push("DROP TABLE ").ident(&before.name);
     out.push(w.sql);
