@@ -351,7 +351,10 @@ pub fn a_failed_migration_is_reported_and_recoverable(db: &Database) {
     seed_v1(&mut conn);
     let broken = Migration::new(1, "half")
         .operation(add_column("m_albums", "note", ColumnType::Integer))
-        .sql("UPDATE no_such_table SET x = 1", Some("SELECT 1"))
+        .sql(
+            "UPDATE no_such_table SET x = 1",
+            Some("UPDATE no_such_table SET x = 0"),
+        )
         .operation(add_column("m_albums", "other", ColumnType::Integer));
     let migrator = Migrator::new(vec![broken.clone()]).unwrap();
     let err = migrator.apply(&mut conn).unwrap_err();
@@ -382,10 +385,33 @@ pub fn a_failed_migration_is_reported_and_recoverable(db: &Database) {
         );
         assert!(status.to_string().contains("PARTIAL: 1 of 3"), "{status}");
         assert!(albums.column("note").is_some());
-        // Revert undoes the step done.
+        // Once the cause is fixed, apply finishes it from step 2.
+        Raw::new("CREATE TABLE no_such_table (x INTEGER)")
+            .execute(&mut conn)
+            .unwrap();
+        assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+        assert!(migrator.status(&mut conn).unwrap().is_current());
+        let live = migrate::introspect(&mut conn).unwrap().schema;
+        assert!(live.table("m_albums").unwrap().column("other").is_some());
+        Raw::new("DROP TABLE no_such_table")
+            .execute(&mut conn)
+            .unwrap();
+        // A revert that fails part-way is reported too, and continued.
+        let err = migrator.revert(&mut conn).unwrap_err().to_string();
+        assert!(err.contains("revert stopped"), "{err}");
+        let status = migrator.status(&mut conn).unwrap();
+        assert!(status.to_string().contains("PARTIAL: 2 of 3"), "{status}");
+        // Fixed again, revert undoes the steps still done.
+        Raw::new("CREATE TABLE no_such_table (x INTEGER)")
+            .execute(&mut conn)
+            .unwrap();
         assert_eq!(migrator.revert(&mut conn).unwrap(), Some(1));
         let live = migrate::introspect(&mut conn).unwrap().schema;
         assert!(live.table("m_albums").unwrap().column("note").is_none());
+        assert_eq!(
+            migrator.status(&mut conn).unwrap().entries[0].state,
+            MigrationState::Pending
+        );
     }
     // Fixed, the migration applies; the rows are intact.
     let fixed = Migration::new(1, "half")
