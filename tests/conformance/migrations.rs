@@ -385,31 +385,33 @@ pub fn a_failed_migration_is_reported_and_recoverable(db: &Database) {
         );
         assert!(status.to_string().contains("PARTIAL: 1 of 3"), "{status}");
         assert!(albums.column("note").is_some());
-        // Once the cause is fixed, apply finishes it from step 2.
-        Raw::new("CREATE TABLE no_such_table (x INTEGER)")
-            .execute(&mut conn)
-            .unwrap();
-        assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
-        assert!(migrator.status(&mut conn).unwrap().is_current());
+        // The failed step fixed in the file, apply finishes it from step 2
+        // (the steps the database holds are unchanged).
+        let finished = Migrator::new(vec![Migration::new(1, "half")
+            .operation(add_column("m_albums", "note", ColumnType::Integer))
+            .sql(
+                "UPDATE m_albums SET note = 1",
+                Some("UPDATE no_such_table SET x = 0"),
+            )
+            .operation(add_column("m_albums", "other", ColumnType::Integer))])
+        .unwrap();
+        assert_eq!(finished.apply(&mut conn).unwrap(), vec![1]);
+        assert!(finished.status(&mut conn).unwrap().is_current());
         let live = migrate::introspect(&mut conn).unwrap().schema;
         assert!(live.table("m_albums").unwrap().column("other").is_some());
-        Raw::new("DROP TABLE no_such_table")
-            .execute(&mut conn)
-            .unwrap();
         // A revert that fails part-way is reported too, and continued.
-        let err = migrator.revert(&mut conn).unwrap_err().to_string();
+        let err = finished.revert(&mut conn).unwrap_err().to_string();
         assert!(err.contains("revert stopped"), "{err}");
-        let status = migrator.status(&mut conn).unwrap();
+        let status = finished.status(&mut conn).unwrap();
         assert!(status.to_string().contains("PARTIAL: 2 of 3"), "{status}");
-        // Fixed again, revert undoes the steps still done.
         Raw::new("CREATE TABLE no_such_table (x INTEGER)")
             .execute(&mut conn)
             .unwrap();
-        assert_eq!(migrator.revert(&mut conn).unwrap(), Some(1));
+        assert_eq!(finished.revert(&mut conn).unwrap(), Some(1));
         let live = migrate::introspect(&mut conn).unwrap().schema;
         assert!(live.table("m_albums").unwrap().column("note").is_none());
         assert_eq!(
-            migrator.status(&mut conn).unwrap().entries[0].state,
+            finished.status(&mut conn).unwrap().entries[0].state,
             MigrationState::Pending
         );
     }
@@ -477,6 +479,26 @@ pub fn bad_migrations_and_newer_databases_are_clear_errors(db: &Database) {
     assert_eq!(status.unknown, vec![(2, "two".to_owned())]);
     assert!(!status.is_current());
     assert!(status.to_string().contains("UNKNOWN"), "{status}");
+
+    // A migration edited after it was applied is noticed, and not reverted
+    // with steps the database never got.
+    let edited = Migrator::new(vec![
+        Migration::new(1, "one").operation(add_column("m_albums", "a", ColumnType::Integer)),
+        Migration::new(2, "two").operation(add_column("m_albums", "b2", ColumnType::Integer)),
+    ])
+    .unwrap();
+    let status = edited.status(&mut conn).unwrap();
+    assert!(
+        !status.entries[0].edited && status.entries[1].edited,
+        "{status}"
+    );
+    assert!(status.to_string().contains("EDITED"), "{status}");
+    let text = edited.revert(&mut conn).unwrap_err().to_string();
+    assert!(
+        text.contains("migration 2: two was edited after it was applied"),
+        "{text}"
+    );
+    assert_eq!(newer.revert(&mut conn).unwrap(), Some(2));
 }
 
 pub fn two_processes_never_both_apply(db: &Database) {

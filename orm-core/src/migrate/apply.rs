@@ -77,7 +77,8 @@ impl Migrator {
             .migrations
             .iter()
             .map(|m| {
-                let state = match records.iter().find(|r| r.version == m.version) {
+                let record = records.iter().find(|r| r.version == m.version);
+                let state = match record {
                     None => MigrationState::Pending,
                     Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => {
                         MigrationState::Applied
@@ -92,6 +93,7 @@ impl Migrator {
                     version: m.version,
                     name: m.name.clone(),
                     state,
+                    edited: record.is_some_and(|r| r.checksum != checksum_at(m, r)),
                 }
             })
             .collect();
@@ -123,7 +125,10 @@ impl Migrator {
             for m in &self.migrations {
                 let start = match records.iter().find(|r| r.version == m.version) {
                     Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => continue,
-                    Some(r) => usize::try_from(r.steps_done).unwrap_or(0),
+                    Some(r) => {
+                        refuse_edited(m, r)?;
+                        usize::try_from(r.steps_done).unwrap_or(0)
+                    }
                     None => 0,
                 };
                 if run_forward(conn, m, start)? {
@@ -153,6 +158,7 @@ impl Migrator {
             let Some(m) = self.migrations.iter().find(|m| m.version == record.version) else {
                 return Ok(None);
             };
+            refuse_edited(m, record)?;
             let done = usize::try_from(record.steps_done).unwrap_or(0);
             run_backward(conn, m, done)?;
             Ok(Some(m.version))
@@ -172,6 +178,27 @@ impl Migrator {
             None => Ok(()),
         }
     }
+}
+
+/// The checksum of what the database should hold of `m` by its record.
+fn checksum_at(m: &Migration, record: &Record) -> String {
+    m.checksum_of(usize::try_from(record.steps_done).unwrap_or(0))
+}
+
+/// Refuses to undo or finish a migration whose steps are not the ones the
+/// database got.
+fn refuse_edited(m: &Migration, record: &Record) -> Result<()> {
+    if record.checksum == checksum_at(m, record) {
+        return Ok(());
+    }
+    Err(Error::Migration {
+        version: Some(m.version),
+        message: format!(
+            "{} was edited after it was applied: its steps are not the ones the database got; \
+             restore it as it was applied, and write changes as a new migration",
+            m.name
+        ),
+    })
 }
 
 fn outside_transaction<E: Executor + ?Sized>(ex: &mut E) -> Result<&mut Conn> {
@@ -219,6 +246,7 @@ fn run_steps(
     version: i64,
     steps: &[(usize, Step)],
     total: usize,
+    ran: &mut usize,
     progress: &mut dyn FnMut(&mut Conn, usize) -> Result<()>,
 ) -> Result<()> {
     let mut state = introspect(&mut *conn)?.schema;
@@ -256,6 +284,7 @@ fn run_steps(
                     err => err,
                 }
             })?;
+            *ran += 1;
         }
         if let Step::Schema(op) = step {
             op.apply_to(&mut state)?;
@@ -331,7 +360,7 @@ fn in_transaction(
             tx.commit()?;
             return Ok(false);
         }
-        run_steps(c, version, steps, total, &mut |_, _| Ok(()))?;
+        run_steps(c, version, steps, total, &mut 0, &mut |_, _| Ok(()))?;
         finish(c)?;
         check_foreign_keys(c, suspension).map_err(|e| Error::Migration {
             version: Some(version),
@@ -371,6 +400,7 @@ fn run_forward(conn: &mut Conn, m: &Migration, start: usize) -> Result<bool> {
         steps_done: start as i64,
         steps_total: total as i64,
         error: None,
+        checksum: m.checksum(),
     };
     if conn.dialect().transactional_ddl() {
         let done = Record {
@@ -387,23 +417,32 @@ fn run_forward(conn: &mut Conn, m: &Migration, start: usize) -> Result<bool> {
             &|c| history::save(c, &done),
         );
     }
-    history::save(conn, &record)?;
-    let result = run_steps(conn, m.version, &steps, total, &mut |c, n| {
+    let mut ran = 0;
+    let mut completed = 0;
+    let result = run_steps(conn, m.version, &steps, total, &mut ran, &mut |c, n| {
+        completed = n;
         history::save(
             c,
             &Record {
                 steps_done: (start + n) as i64,
+                checksum: m.checksum_of(start + n),
                 ..record.clone()
             },
         )
     });
     if let Err(e) = result {
-        let done = history::records(conn)?
-            .into_iter()
-            .find(|r| r.version == m.version)
-            .map_or(start as i64, |r| r.steps_done);
         let e = message_of(&e);
-        record.steps_done = done;
+        if start == 0 && ran == 0 {
+            // Nothing of it reached the database.
+            history::remove(conn, m.version)?;
+            return Err(Error::Migration {
+                version: Some(m.version),
+                message: format!("{e}; nothing was applied"),
+            });
+        }
+        let done = start + completed;
+        record.steps_done = done as i64;
+        record.checksum = m.checksum_of(done);
         record.error = Some(e.clone());
         history::save(conn, &record)?;
         return Err(Error::Migration {
@@ -444,26 +483,28 @@ fn run_backward(conn: &mut Conn, m: &Migration, done: usize) -> Result<()> {
         steps_done: done as i64,
         steps_total: total as i64,
         error: None,
+        checksum: m.checksum_of(done),
     };
-    let result = run_steps(conn, m.version, &down, total, &mut |c, n| {
+    let mut undone = 0;
+    let result = run_steps(conn, m.version, &down, total, &mut 0, &mut |c, n| {
+        undone = n;
         history::save(
             c,
             &Record {
                 steps_done: (done - n) as i64,
+                checksum: m.checksum_of(done - n),
                 ..record.clone()
             },
         )
     });
     if let Err(e) = result {
         let e = message_of(&e);
-        let left = history::records(conn)?
-            .into_iter()
-            .find(|r| r.version == m.version)
-            .map_or(done as i64, |r| r.steps_done);
+        let left = done - undone;
         history::save(
             conn,
             &Record {
-                steps_done: left,
+                steps_done: left as i64,
+                checksum: m.checksum_of(left),
                 error: Some(format!("revert: {e}")),
                 ..record
             },

@@ -23,7 +23,18 @@ pub(crate) struct Record {
     pub steps_done: i64,
     pub steps_total: i64,
     pub error: Option<String>,
+    /// [`Migration::checksum`](super::Migration) of the migration as applied.
+    pub checksum: String,
 }
+
+const COLUMNS: [&str; 6] = [
+    "version",
+    "name",
+    "steps_done",
+    "steps_total",
+    "error",
+    "checksum",
+];
 
 fn version_table() -> TableSchema {
     let mut t = TableSchema::new(VERSION_TABLE);
@@ -33,6 +44,7 @@ fn version_table() -> TableSchema {
         ColumnSchema::new("steps_done", ColumnType::BigInt).not_null(),
         ColumnSchema::new("steps_total", ColumnType::BigInt).not_null(),
         ColumnSchema::new("error", ColumnType::Text),
+        ColumnSchema::new("checksum", ColumnType::Varchar(32)).not_null(),
     ];
     t.primary_key = vec!["version".into()];
     t
@@ -51,7 +63,7 @@ pub(crate) fn ensure(conn: &mut Conn) -> Result<()> {
 pub(crate) fn records(conn: &mut Conn) -> Result<Vec<Record>> {
     let mut w = SqlWriter::new(conn.dialect());
     w.push("SELECT ")
-        .idents(["version", "name", "steps_done", "steps_total", "error"])
+        .idents(COLUMNS)
         .push(" FROM ")
         .ident(VERSION_TABLE)
         .push(" ORDER BY ")
@@ -64,6 +76,7 @@ pub(crate) fn records(conn: &mut Conn) -> Result<Vec<Record>> {
             steps_done: i64::from_row(row, 2)?,
             steps_total: i64::from_row(row, 3)?,
             error: Option::<String>::from_row(row, 4)?,
+            checksum: String::from_row(row, 5)?,
         });
         Ok(())
     })?;
@@ -77,7 +90,7 @@ pub(crate) fn save(conn: &mut Conn, record: &Record) -> Result<()> {
     w.push("INSERT INTO ")
         .ident(VERSION_TABLE)
         .push(" (")
-        .idents(["version", "name", "steps_done", "steps_total", "error"])
+        .idents(COLUMNS)
         .push(") VALUES (");
     let params = [
         ValueRef::I64(record.version),
@@ -88,6 +101,7 @@ pub(crate) fn save(conn: &mut Conn, record: &Record) -> Result<()> {
             .error
             .as_deref()
             .map_or(ValueRef::Null, ValueRef::Text),
+        ValueRef::Text(&record.checksum),
     ];
     for i in 0..params.len() {
         if i > 0 {
@@ -143,6 +157,9 @@ pub struct StatusEntry {
     pub name: String,
     /// Where it stands.
     pub state: MigrationState,
+    /// Whether its steps differ from the ones the database got (the file
+    /// was edited after it was applied): it cannot be reverted as it is.
+    pub edited: bool,
 }
 
 /// Where a database stands against the migrations a program knows.
@@ -173,6 +190,10 @@ impl fmt::Display for Status {
             write!(f, "{:>6} {:<30} ", e.version, e.name)?;
             match &e.state {
                 MigrationState::Pending => writeln!(f, "pending")?,
+                MigrationState::Applied if e.edited => writeln!(
+                    f,
+                    "applied, but EDITED since: its steps differ from those applied"
+                )?,
                 MigrationState::Applied => writeln!(f, "applied")?,
                 MigrationState::Partial {
                     steps_done,
