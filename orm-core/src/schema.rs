@@ -160,7 +160,7 @@ pub fn create_table_sql(
     table: &TableDef,
 ) -> Result<Vec<String>> {
     let described = TableSchema::from_def(table);
-    crate::migrate::render::create_table(dialect, &described, &described, true)
+    crate::migrate::ddl::create_table(dialect, &described, &described, true)
 }
 
 /// Completes a violation on `table` from athanor's constraint naming: the

@@ -191,33 +191,19 @@ fn value(p: &Plan, cell: &Cell, row: usize, nullable: bool) -> Value {
 
 /// A column's values by row id, read in its family's type.
 fn read(conn: &mut athanor::DbConn<'_>, family: u8, column: &str) -> Vec<String> {
-    let sql = format!("SELECT {column} FROM {TABLE} ORDER BY id");
-    let q = Raw::new(sql);
+    fn shown<T: athanor::FromRow + std::fmt::Debug>(
+        q: &Raw,
+        conn: &mut athanor::DbConn<'_>,
+    ) -> Vec<String> {
+        let rows: Vec<T> = q.fetch_all(conn).unwrap();
+        rows.iter().map(|v| format!("{v:?}")).collect()
+    }
+    let q = Raw::new(format!("SELECT {column} FROM {TABLE} ORDER BY id"));
     match family {
-        0 => q
-            .fetch_all::<Option<i64>, _>(conn)
-            .unwrap()
-            .iter()
-            .map(|v| format!("{v:?}"))
-            .collect(),
-        1 => q
-            .fetch_all::<Option<String>, _>(conn)
-            .unwrap()
-            .iter()
-            .map(|v| format!("{v:?}"))
-            .collect(),
-        2 => q
-            .fetch_all::<Option<bool>, _>(conn)
-            .unwrap()
-            .iter()
-            .map(|v| format!("{v:?}"))
-            .collect(),
-        _ => q
-            .fetch_all::<Option<f64>, _>(conn)
-            .unwrap()
-            .iter()
-            .map(|v| format!("{v:?}"))
-            .collect(),
+        0 => shown::<Option<i64>>(&q, conn),
+        1 => shown::<Option<String>>(&q, conn),
+        2 => shown::<Option<bool>>(&q, conn),
+        _ => shown::<Option<f64>>(&q, conn),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod errors;
 pub mod filters;
 pub mod joins;
 pub mod migrations;
+pub mod migrations_apply;
 pub mod migrations_property;
 pub mod models;
 pub mod query;
@@ -84,12 +85,12 @@ macro_rules! conformance_suite {
             migrations::introspecting_create_all_matches_the_models,
             migrations::migrating_keeps_rows_and_generating_again_is_empty,
             migrations::lossy_changes_need_consent_and_hints_are_checked,
-            migrations::a_failed_migration_is_reported_and_recoverable,
-            migrations::bad_migrations_and_newer_databases_are_clear_errors,
-            migrations::two_processes_never_both_apply,
-            migrations::each_operation_keeps_rows_and_reverts,
+            migrations_apply::a_failed_migration_is_reported_and_recoverable,
+            migrations_apply::bad_migrations_and_newer_databases_are_clear_errors,
+            migrations_apply::two_processes_never_both_apply,
+            migrations_apply::each_operation_keeps_rows_and_reverts,
             migrations::the_command_line_generates_applies_and_reverts,
-            migrations::keys_of_deleted_rows_stay_unused_after_a_change,
+            migrations_apply::keys_of_deleted_rows_stay_unused_after_a_change,
             migrations_property::property_migrating_keeps_every_surviving_value,
             query::comparisons_filter_rows,
             query::and_or_not_combine,

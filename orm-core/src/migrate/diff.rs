@@ -3,9 +3,9 @@
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
+use super::ddl::stored_type;
 use super::description::{ColumnSchema, DatabaseSchema, TableSchema};
 use super::operation::{zero_value, Operation};
-use super::render::stored_type;
 
 /// A column renamed between two schemas, named by the user: renames are
 /// never guessed.

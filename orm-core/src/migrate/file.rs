@@ -129,6 +129,14 @@ fn foreign_key(table: &str, fk: &ForeignKeySchema, out: &mut String) {
     out.push_str(action_words(fk.on_delete));
 }
 
+fn index_words(unique: bool) -> &'static str {
+    if unique {
+        "unique index "
+    } else {
+        "index "
+    }
+}
+
 fn table_body(t: &TableSchema, out: &mut String) {
     ident(&t.name, out);
     out.push_str(" (\n");
@@ -145,11 +153,8 @@ fn table_body(t: &TableSchema, out: &mut String) {
         out.push('\n');
     }
     for ix in &t.indexes {
-        out.push_str(if ix.unique {
-            "  unique index "
-        } else {
-            "  index "
-        });
+        out.push_str("  ");
+        out.push_str(index_words(ix.unique));
         ident(&ix.name, out);
         out.push(' ');
         idents(&ix.columns, out);
@@ -219,11 +224,7 @@ fn operation(op: &Operation, out: &mut String) {
             } else {
                 "drop "
             });
-            out.push_str(if index.unique {
-                "unique index "
-            } else {
-                "index "
-            });
+            out.push_str(index_words(index.unique));
             ident(&index.name, out);
             out.push_str(" on ");
             ident(table, out);

@@ -9,8 +9,8 @@ use crate::model::FromRow;
 use crate::render::SqlWriter;
 use crate::value::{ColumnType, ValueRef};
 
+use super::ddl::create_table;
 use super::description::{ColumnSchema, TableSchema};
-use super::render::create_table;
 
 /// The table that records applied migrations.
 pub const VERSION_TABLE: &str = "athanor_migrations";

@@ -31,6 +31,7 @@
 
 mod apply;
 pub mod cli;
+pub(crate) mod ddl;
 mod description;
 mod diff;
 mod file;
@@ -39,10 +40,13 @@ mod introspect;
 mod migration;
 mod operation;
 mod parse;
+mod quoting;
 mod rebuild;
-pub(crate) mod render;
+mod render;
+mod steps;
 #[cfg(test)]
 mod tests;
+mod token;
 
 pub use apply::{replay, Migrator};
 pub use description::{

@@ -14,8 +14,8 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::render::SqlWriter;
 
+use super::ddl::{create_table, write_literal};
 use super::description::{DefaultSpec, TableSchema};
-use super::render::{create_table, write_literal};
 
 /// The prefix of the temporary name a table is rebuilt under.
 pub(crate) const REBUILD_PREFIX: &str = "athanor_rebuild_";

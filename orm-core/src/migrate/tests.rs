@@ -195,7 +195,7 @@ fn sql_steps_keep_literals_and_requote_identifiers() {
     }
     let sql = r#"UPDATE "t" SET "a""b" = 'x "y" ''z'' \' "c"' WHERE "k`" = 1"#;
     assert_eq!(
-        render::requote(sql, &Backticks),
+        quoting::requote(sql, &Backticks),
         r#"UPDATE `t` SET `a"b` = 'x "y" ''z'' \' "c"' WHERE `k``` = 1"#
     );
 }
