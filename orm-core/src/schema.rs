@@ -92,8 +92,9 @@ impl Schema {
 
     /// Creates every registered table that does not exist yet (with its
     /// indexes), parents before children. A table that exists is checked
-    /// against its model first: its columns, their nullability and the
-    /// primary key must match (column types are not compared yet).
+    /// against its model first: its columns, their nullability, types (as
+    /// the database stores them), defaults and uniqueness, and the primary
+    /// key must match.
     ///
     /// # Failure
     /// [`Error::SchemaMismatch`] naming every difference of every existing

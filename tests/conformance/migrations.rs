@@ -440,3 +440,67 @@ pub fn the_command_line_generates_applies_and_reverts(db: &Database) {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+mod drift {
+    use athanor::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "drift")]
+    pub struct D1 {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub score: i32,
+        #[orm(default = "x", max_length = 10)]
+        pub label: String,
+        #[orm(unique, max_length = 20)]
+        pub code: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "drift")]
+    pub struct D2 {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub score: String,
+        #[orm(default = "y", max_length = 10)]
+        pub label: String,
+        #[orm(max_length = 20)]
+        pub code: String,
+    }
+}
+
+pub fn create_all_names_type_default_and_unique_differences(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    Schema::new()
+        .register::<drift::D1>()
+        .create_all(&mut conn)
+        .unwrap();
+    let err = Schema::new()
+        .register::<drift::D2>()
+        .create_all(&mut conn)
+        .unwrap_err();
+    let Error::SchemaMismatch { differences } = &err else {
+        panic!("expected a schema mismatch, got {err}");
+    };
+    let text = differences.join("\n");
+    let dialect = conn.dialect();
+    let expected = [
+        format!(
+            "D2 (drift): column score is {} in the table but {} in the model",
+            dialect.column_type(ColumnType::Integer, true),
+            dialect.column_type(ColumnType::Text, true)
+        ),
+        "D2 (drift): column label has default 'x' in the table but default 'y' in the model"
+            .to_owned(),
+        "D2 (drift): column code is unique in the table but not unique in the model".to_owned(),
+    ];
+    for e in &expected {
+        assert!(text.contains(e.as_str()), "{e:?} not in\n{text}");
+    }
+    assert_eq!(differences.len(), 3, "{text}");
+    // The model that matches is accepted.
+    Schema::new()
+        .register::<drift::D1>()
+        .create_all(&mut conn)
+        .unwrap();
+}
