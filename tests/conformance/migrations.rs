@@ -330,6 +330,19 @@ pub fn lossy_changes_need_consent_and_hints_are_checked(db: &Database) {
         text.contains("table m_artists has no column nmae"),
         "{text}"
     );
+    // A table of another program is dropped only when not left alone.
+    Raw::new("CREATE TABLE m_other (n INTEGER)")
+        .execute(&mut conn)
+        .unwrap();
+    let text = migrate::generate(&mut conn, &v1::schema(), &DiffOptions::new())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("drops table m_other"), "{text}");
+    let kept = DiffOptions::new().ignore_table("m_other");
+    assert!(migrate::generate(&mut conn, &v1::schema(), &kept)
+        .unwrap()
+        .is_empty());
+    Raw::new("DROP TABLE m_other").execute(&mut conn).unwrap();
     // Nothing was changed by the refusals.
     let ops = migrate::generate(&mut conn, &v1::schema(), &DiffOptions::new()).unwrap();
     assert!(ops.is_empty(), "{ops:?}");

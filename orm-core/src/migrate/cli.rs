@@ -22,6 +22,7 @@ usage: <program> <command>
   revert                       revert the latest migration (or undo a stopped one's steps)
   generate <name> [options]    write a migration from the models' differences with the database
       --rename <table>.<old>=<new>   a column renamed (never guessed); repeatable
+      --ignore-table <table>         leave a table of another program alone; repeatable
       --allow-data-loss              include drops and narrowing changes (marked `lossy`)";
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
@@ -180,6 +181,12 @@ fn generate_options(args: &[String]) -> Result<(String, DiffOptions)> {
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--allow-data-loss" => options = options.allow_data_loss(true),
+            "--ignore-table" => {
+                let table = rest
+                    .next()
+                    .ok_or_else(|| usage("--ignore-table needs a table's name"))?;
+                options = options.ignore_table(table);
+            }
             "--rename" => {
                 let spec = rest
                     .next()

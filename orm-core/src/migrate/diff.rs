@@ -25,13 +25,16 @@ pub struct Rename {
 /// # use athanor_core::migrate::DiffOptions;
 /// let options = DiffOptions::new()
 ///     .rename_column("albums", "NAME", "TITLE")
+///     .ignore_table("audit_log")
 ///     .allow_data_loss(true);
 /// assert_eq!(options.renames().len(), 1);
+/// assert!(options.ignores("audit_log"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DiffOptions {
     renames: Vec<Rename>,
     allow_data_loss: bool,
+    ignored: Vec<String>,
 }
 
 impl DiffOptions {
@@ -56,6 +59,19 @@ impl DiffOptions {
     pub fn allow_data_loss(mut self, allow: bool) -> Self {
         self.allow_data_loss = allow;
         self
+    }
+
+    /// Leaves table `name` alone: not created, changed or dropped (a table
+    /// of another program sharing the database, which a diff would
+    /// otherwise drop as missing from the models).
+    pub fn ignore_table(mut self, name: &str) -> Self {
+        self.ignored.push(name.to_owned());
+        self
+    }
+
+    /// Whether table `name` is left alone.
+    pub fn ignores(&self, name: &str) -> bool {
+        self.ignored.iter().any(|t| t == name)
     }
 
     /// The renames given.
@@ -114,7 +130,7 @@ pub fn diff(
         }
     }
     let mut plan = Plan::default();
-    for table in &to.tables {
+    for table in to.tables.iter().filter(|t| !options.ignores(&t.name)) {
         match from.table(&table.name) {
             None => plan.create.push(Operation::CreateTable(table.clone())),
             Some(live) => diff_table(live, table, options, dialect, &mut plan)?,
@@ -123,7 +139,7 @@ pub fn diff(
     let mut dropped: Vec<&TableSchema> = from
         .tables
         .iter()
-        .filter(|t| to.table(&t.name).is_none())
+        .filter(|t| to.table(&t.name).is_none() && !options.ignores(&t.name))
         .collect();
     // Children before parents.
     while !dropped.is_empty() {
