@@ -517,3 +517,81 @@ pub fn create_all_names_type_default_and_unique_differences(db: &Database) {
         .create_all(&mut conn)
         .unwrap();
 }
+
+/// v1 with albums' year widened to i64: a change SQLite stores alike.
+pub mod v1b {
+    use athanor::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_albums")]
+    pub struct Album {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        #[orm(references = super::v1::Artist, on_delete = "cascade")]
+        pub artist_id: i64,
+        pub year: Option<i64>,
+        pub legacy: Option<String>,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .register::<super::v1::Artist>()
+            .register::<Album>()
+    }
+}
+
+pub fn generated_files_are_the_same_on_every_backend(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    let none = Migrator::new(Vec::new()).unwrap();
+    let ops = none
+        .generate(&mut conn, &v1::schema(), &DiffOptions::new())
+        .unwrap();
+    let first = Migration::from_operations(1, "v1", ops);
+    let migrator = Migrator::new(vec![first.clone()]).unwrap();
+    migrator.apply(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    // Compared with the migrations' own description, not with what the
+    // database stores: the widening is a step on SQLite too.
+    let ops = migrator
+        .generate(&mut conn, &v1b::schema(), &DiffOptions::new())
+        .unwrap();
+    let second = Migration::from_operations(2, "wider year", ops);
+    let text = second.to_text();
+    let body: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "version 2",
+            "name 'wider year'",
+            "alter column \"m_albums\".\"year\" from integer null to bigint null",
+        ]
+    );
+    let migrator = Migrator::new(vec![first, second]).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![2]);
+    let years: Vec<Option<i64>> = v1b::Album::query()
+        .select(v1b::Album::YEAR)
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(years.iter().filter(|y| y.is_some()).count(), 3);
+    assert!(migrator
+        .generate(&mut conn, &v1b::schema(), &DiffOptions::new())
+        .unwrap()
+        .is_empty());
+    // A change made by hand is found before anything is generated.
+    Raw::new("ALTER TABLE m_albums ADD COLUMN hand INTEGER")
+        .execute(&mut conn)
+        .unwrap();
+    let text = migrator
+        .generate(&mut conn, &v1b::schema(), &DiffOptions::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("differs from what its migrations made")
+            && text.contains("add column m_albums.hand"),
+        "{text}"
+    );
+}

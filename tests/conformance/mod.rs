@@ -91,6 +91,7 @@ macro_rules! conformance_suite {
             migrations_apply::each_operation_keeps_rows_and_reverts,
             migrations::the_command_line_generates_applies_and_reverts,
             migrations::create_all_names_type_default_and_unique_differences,
+            migrations::generated_files_are_the_same_on_every_backend,
             migrations_apply::keys_of_deleted_rows_stay_unused_after_a_change,
             migrations_property::property_migrating_keeps_every_surviving_value,
             query::comparisons_filter_rows,

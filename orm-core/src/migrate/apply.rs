@@ -9,10 +9,14 @@ use crate::model::FromRow;
 use crate::value::ValueRef;
 
 use super::description::DatabaseSchema;
+use super::diff::{diff, DiffOptions};
 use super::history::{self, MigrationState, Record, Status, StatusEntry, VERSION_TABLE};
+use super::introspect::introspect;
 use super::introspect::introspect_table;
 use super::migration::{Migration, Step};
+use super::operation::Operation;
 use super::steps::{in_transaction, message_of, run_steps, step_error};
+use crate::schema::Schema;
 
 /// The name of the lock migrations take.
 const LOCK_NAME: &str = "athanor_migrations";
@@ -162,6 +166,67 @@ impl Migrator {
             run_backward(conn, m, done)?;
             Ok(Some(m.version))
         })
+    }
+
+    /// The operations that bring the schema the migrations make to the
+    /// models, for the next migration. When the migrations start from an
+    /// empty database, they are compared with the models as declared (so
+    /// that the file is the same whichever backend generated it: SQLite
+    /// stores `i32` and `i64` alike, yet a change from one to the other is
+    /// a step for PostgreSQL), after checking that the database is what
+    /// they made; otherwise the database itself is compared, as
+    /// [`generate`](super::generate) does.
+    ///
+    /// # Failure
+    /// [`Error::Migration`] when a migration is not applied completely, or
+    /// when the database differs from what its migrations made (changed by
+    /// hand: the message lists what the migrations do not account for);
+    /// otherwise as [`generate`](super::generate).
+    pub fn generate<E: Executor + ?Sized>(
+        &self,
+        ex: &mut E,
+        schema: &Schema,
+        options: &DiffOptions,
+    ) -> Result<Vec<Operation>> {
+        let conn = ex.conn()?;
+        if !self.status(&mut *conn)?.is_current() {
+            return Err(Error::Migration {
+                version: None,
+                message: "the database is not at the newest migration: apply (or revert) \
+                          first, then generate against it"
+                    .into(),
+            });
+        }
+        let history = if self.migrations.is_empty() {
+            None
+        } else {
+            replay(&DatabaseSchema::default(), &self.migrations).ok()
+        };
+        let Some(history) = history else {
+            return super::generate(conn, schema, options);
+        };
+        let dialect = conn.dialect();
+        let live = introspect(&mut *conn)?.schema;
+        let mut everything = DiffOptions::new().allow_data_loss(true);
+        for t in &live.tables {
+            if options.ignores(&t.name) {
+                everything = everything.ignore_table(&t.name);
+            }
+        }
+        let drift = diff(&live, &history, &everything, dialect)?;
+        if !drift.is_empty() {
+            let list: Vec<String> = drift.iter().map(|op| op.inverse().to_string()).collect();
+            return Err(Error::Migration {
+                version: None,
+                message: format!(
+                    "the database differs from what its migrations made (changed by hand?): \
+                     {}; bring it back, or write those changes as a migration",
+                    list.join("; ")
+                ),
+            });
+        }
+        let models = DatabaseSchema::from_schema(schema)?;
+        diff(&history, &models, &options.clone().exact(), dialect)
     }
 
     fn refuse_unknown(&self, records: &[Record]) -> Result<()> {

@@ -137,15 +137,7 @@ pub fn run<E: Executor + ?Sized>(
         },
         "generate" => {
             let (name, options) = generate_options(&args[1..])?;
-            if !migrator.status(ex)?.is_current() {
-                return Err(Error::Migration {
-                    version: None,
-                    message: "the database is not at the newest migration: apply (or revert) \
-                              first, then generate against it"
-                        .into(),
-                });
-            }
-            let ops = super::generate(ex, schema, &options)?;
+            let ops = migrator.generate(ex, schema, &options)?;
             if ops.is_empty() {
                 return write(out, "no changes: the database matches the models\n");
             }

@@ -35,6 +35,10 @@ pub struct DiffOptions {
     renames: Vec<Rename>,
     allow_data_loss: bool,
     ignored: Vec<String>,
+    /// Whether both sides are descriptions as declared (a migration
+    /// history's and the models'), compared type for type rather than as a
+    /// database stores them.
+    exact: bool,
 }
 
 impl DiffOptions {
@@ -66,6 +70,13 @@ impl DiffOptions {
     /// otherwise drop as missing from the models).
     pub fn ignore_table(mut self, name: &str) -> Self {
         self.ignored.push(name.to_owned());
+        self
+    }
+
+    /// Compares declared types and case sensitivity as they are, not as
+    /// a backend stores them: for two declared descriptions.
+    pub(crate) fn exact(mut self) -> Self {
+        self.exact = true;
         self
     }
 
@@ -429,12 +440,14 @@ fn diff_table(
                 ),
             });
         }
-        if column_differs(dialect, found, col) {
+        if column_differs(dialect, found, col, options.exact) {
             let mut target = col.clone();
             target.unique = mid_unique;
             current.unique = mid_unique;
             // Types stored alike are the same type (SQLite's INTEGER for a bool).
-            if stored_type(dialect, found, true) == stored_type(dialect, col, true) {
+            if !options.exact
+                && stored_type(dialect, found, true) == stored_type(dialect, col, true)
+            {
                 current.ty = col.ty;
             }
             plan.columns.push(Operation::AlterColumn {
@@ -450,7 +463,12 @@ fn diff_table(
 
 /// Whether a live column must be altered to match its model, comparing
 /// what the database stores.
-fn column_differs(dialect: &dyn Dialect, live: &ColumnSchema, model: &ColumnSchema) -> bool {
+fn column_differs(
+    dialect: &dyn Dialect,
+    live: &ColumnSchema,
+    model: &ColumnSchema,
+    exact: bool,
+) -> bool {
     // Keyed or not: MySQL's bounded text for a keyed column (VARCHAR(255))
     // reads back as a VARCHAR, and applying a migration retypes columns as
     // they become keyed.
@@ -461,8 +479,14 @@ fn column_differs(dialect: &dyn Dialect, live: &ColumnSchema, model: &ColumnSche
         (Some(a), Some(b)) => !a.same_as(b),
         _ => true,
     };
-    live_type != model_type
+    let types_differ = if exact {
+        live.ty != model.ty
+    } else {
+        live_type != model_type
+    };
+    types_differ
         || live.nullable != model.nullable
         || defaults_differ
-        || dialect.collations_decide_case() && live.case_insensitive != model.case_insensitive
+        || (exact || dialect.collations_decide_case())
+            && live.case_insensitive != model.case_insensitive
 }
