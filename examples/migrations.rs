@@ -133,7 +133,9 @@ fn migrate_to(
     options: &DiffOptions,
     data_step: Option<(&str, &str)>,
 ) -> athanor::Result<Migrator> {
-    let ops = migrate::generate(conn, schema, options)?;
+    // Compared with what the migrations so far declare: the file is the
+    // same whichever backend generates it.
+    let ops = Migrator::new(known.clone())?.generate(conn, schema, options)?;
     let mut m = Migration::from_operations(known.len() as i64 + 1, name, ops);
     if let Some((up, down)) = data_step {
         m = m.sql(up, Some(down));

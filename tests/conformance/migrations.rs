@@ -595,3 +595,51 @@ pub fn generated_files_are_the_same_on_every_backend(db: &Database) {
         "{text}"
     );
 }
+
+/// v1 with albums no longer referencing artists.
+pub mod v1c {
+    use athanor::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_albums")]
+    pub struct Album {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        pub artist_id: i64,
+        pub year: Option<i32>,
+        pub legacy: Option<String>,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .register::<super::v1::Artist>()
+            .register::<Album>()
+    }
+}
+
+pub fn dropping_a_foreign_key_leaves_nothing_behind(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    let ops = migrate::generate(&mut conn, &v1c::schema(), &DiffOptions::new()).unwrap();
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    assert!(
+        ops[0].to_string().starts_with("drop foreign key"),
+        "{ops:?}"
+    );
+    let migrator = Migrator::new(vec![Migration::from_operations(1, "unlink", ops)]).unwrap();
+    migrator.apply(&mut conn).unwrap();
+    // Albums of a missing artist are allowed now.
+    v1c::Album {
+        id: 0,
+        title: "orphan".into(),
+        artist_id: 999_999,
+        year: None,
+        legacy: None,
+    }
+    .insert(&mut conn)
+    .unwrap();
+    let again = migrate::generate(&mut conn, &v1c::schema(), &DiffOptions::new()).unwrap();
+    assert!(again.is_empty(), "{again:?}");
+}

@@ -165,12 +165,15 @@ fn read_indexes(conn: &mut Conn, table: &mut TableSchema) -> Result<()> {
             table.columns[i].unique = true;
             continue;
         }
-        // The index MySQL makes by itself for a foreign key's columns.
+        // The index MySQL makes by itself for a foreign key's columns, named
+        // after the key; it stays when the key is dropped.
+        let columns: Vec<&str> = ix.columns.iter().map(String::as_str).collect();
         if !ix.unique
-            && table
+            && (table
                 .foreign_keys
                 .iter()
                 .any(|fk| fk.name == ix.name && fk.columns == ix.columns)
+                || ix.name == foreign_key_name(&table.name, &columns))
         {
             continue;
         }

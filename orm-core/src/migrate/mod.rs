@@ -8,9 +8,11 @@
 //!   and operations that can lose data only with
 //!   [`DiffOptions::allow_data_loss`].
 //! - A [`Migration`] is a version, a name and [`Step`]s (operations, and
-//!   SQL written by hand); [`Migrator`] applies and reverts migrations and
-//!   reports their [`Status`], recording them in the table
-//!   [`VERSION_TABLE`]. On PostgreSQL and SQLite a migration runs in one
+//!   SQL written by hand), saved as a file ([`Migration::to_text`],
+//!   [`parse`]); [`Migrator`] generates the next one from the models,
+//!   applies and reverts migrations and reports their [`Status`],
+//!   recording them in the table [`VERSION_TABLE`]; [`cli`] is the
+//!   command-line front end. On PostgreSQL and SQLite a migration runs in one
 //!   transaction; MySQL commits schema changes at once, so progress is
 //!   recorded after every step, and a migration that stopped part-way is
 //!   finished by `apply` or undone by `revert`.
