@@ -643,3 +643,59 @@ pub fn dropping_a_foreign_key_leaves_nothing_behind(db: &Database) {
     let again = migrate::generate(&mut conn, &v1c::schema(), &DiffOptions::new()).unwrap();
     assert!(again.is_empty(), "{again:?}");
 }
+
+/// v1 with the artists' name renamed in the model, said by an attribute.
+pub mod v1r {
+    use athanor::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_artists")]
+    pub struct Artist {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(unique, max_length = 100, renamed_from = "name")]
+        pub full_name: String,
+        pub country: Option<String>,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .register::<Artist>()
+            .register::<super::v1::Album>()
+    }
+}
+
+pub fn a_rename_attribute_keeps_the_values(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    let before = v1::Artist::query().all(&mut conn).unwrap();
+    // No hint given: the attribute says it, and nothing is lost.
+    let ops = migrate::generate(&mut conn, &v1r::schema(), &DiffOptions::new()).unwrap();
+    assert!(
+        ops.iter()
+            .any(|o| o.to_string() == "rename column m_artists.name to full_name"),
+        "{ops:?}"
+    );
+    let migrator = Migrator::new(vec![Migration::from_operations(1, "renamed", ops)]).unwrap();
+    migrator.apply(&mut conn).unwrap();
+    let after = v1r::Artist::query().all(&mut conn).unwrap();
+    let pairs = |a: &[v1::Artist]| -> Vec<(i64, String)> {
+        sorted(a, |x| x.id)
+            .into_iter()
+            .map(|x| (x.id, x.name))
+            .collect()
+    };
+    let renamed: Vec<(i64, String)> = sorted(&after, |x| x.id)
+        .into_iter()
+        .map(|x| (x.id, x.full_name))
+        .collect();
+    assert_eq!(renamed, pairs(&before));
+    // Applied, the attribute asks for nothing more.
+    let again = migrator
+        .generate(&mut conn, &v1r::schema(), &DiffOptions::new())
+        .unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    let again = migrate::generate(&mut conn, &v1r::schema(), &DiffOptions::new()).unwrap();
+    assert!(again.is_empty(), "{again:?}");
+}

@@ -93,6 +93,7 @@ macro_rules! conformance_suite {
             migrations::create_all_names_type_default_and_unique_differences,
             migrations::generated_files_are_the_same_on_every_backend,
             migrations::dropping_a_foreign_key_leaves_nothing_behind,
+            migrations::a_rename_attribute_keeps_the_values,
             migrations_apply::keys_of_deleted_rows_stay_unused_after_a_change,
             migrations_property::property_migrating_keeps_every_surviving_value,
             query::comparisons_filter_rows,

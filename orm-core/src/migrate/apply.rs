@@ -205,6 +205,7 @@ impl Migrator {
         let Some(history) = history else {
             return super::generate(conn, schema, options);
         };
+        let options = super::with_model_hints(options, schema, &history);
         let dialect = conn.dialect();
         let live = introspect(&mut *conn)?.schema;
         let mut everything = DiffOptions::new().allow_data_loss(true);

@@ -79,5 +79,35 @@ pub fn generate<E: Executor + ?Sized>(
     let conn = ex.conn()?;
     let live = introspect(&mut *conn)?.schema;
     let models = DatabaseSchema::from_schema(schema)?;
-    diff(&live, &models, options, conn.dialect())
+    let options = with_model_hints(options, schema, &live);
+    diff(&live, &models, &options, conn.dialect())
+}
+
+/// `options` with the renames the models declare (`#[orm(renamed_from =
+/// "OLD")]`) that `current` has still to undergo: its table has the old
+/// column and not the new one. Once applied, the attribute is a no-op.
+pub(crate) fn with_model_hints(
+    options: &DiffOptions,
+    schema: &Schema,
+    current: &DatabaseSchema,
+) -> DiffOptions {
+    let mut out = options.clone();
+    for def in schema.tables() {
+        let Some(table) = current.table(def.name) else {
+            continue;
+        };
+        for col in def.columns {
+            let Some(old) = col.renamed_from else {
+                continue;
+            };
+            let hinted = options
+                .renames()
+                .iter()
+                .any(|r| r.table == def.name && (r.to == col.name || r.from == old));
+            if !hinted && table.column(old).is_some() && table.column(col.name).is_none() {
+                out = out.rename_column(def.name, old, col.name);
+            }
+        }
+    }
+    out
 }
