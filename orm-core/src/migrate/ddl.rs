@@ -7,7 +7,7 @@ use crate::render::SqlWriter;
 use crate::schema::unique_constraint_name;
 use crate::value::ColumnType;
 
-use super::description::{ColumnSchema, DefaultSpec, IndexSchema, TableSchema};
+use super::description::{ColumnSchema, DefaultSpec, ForeignKeySchema, IndexSchema, TableSchema};
 
 /// Writes a default (or fill) value as a literal: DDL cannot bind parameters.
 pub(crate) fn write_literal(w: &mut SqlWriter<'_>, d: &DefaultSpec) {
@@ -93,6 +93,20 @@ pub(crate) fn lowered_unique(dialect: &dyn Dialect, col: &ColumnSchema) -> bool 
     col.case_insensitive && !dialect.collations_decide_case()
 }
 
+/// `CONSTRAINT name FOREIGN KEY (..) REFERENCES t (..) ON DELETE ..`.
+pub(crate) fn write_foreign_key(w: &mut SqlWriter<'_>, fk: &ForeignKeySchema) {
+    w.push("CONSTRAINT ")
+        .ident(&fk.name)
+        .push(" FOREIGN KEY (")
+        .idents(fk.columns.iter().map(String::as_str))
+        .push(") REFERENCES ")
+        .ident(&fk.ref_table)
+        .push(" (")
+        .idents(fk.ref_columns.iter().map(String::as_str))
+        .push(") ON DELETE ")
+        .push(fk.on_delete.sql());
+}
+
 /// The statements that create `table` (named `name`) and its indexes.
 /// `keyed` is the table that decides bounded text types.
 pub(crate) fn create_table(
@@ -136,16 +150,8 @@ pub(crate) fn create_table(
             .push(")");
     }
     for fk in &table.foreign_keys {
-        w.push(", CONSTRAINT ")
-            .ident(&fk.name)
-            .push(" FOREIGN KEY (")
-            .idents(fk.columns.iter().map(String::as_str))
-            .push(") REFERENCES ")
-            .ident(&fk.ref_table)
-            .push(" (")
-            .idents(fk.ref_columns.iter().map(String::as_str))
-            .push(") ON DELETE ")
-            .push(fk.on_delete.sql());
+        w.push(", ");
+        write_foreign_key(&mut w, fk);
     }
     w.push(")").push(dialect.table_options());
     let mut out = vec![w.sql];

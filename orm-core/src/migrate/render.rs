@@ -10,7 +10,7 @@ use crate::value::ColumnType;
 
 use super::ddl::{
     check_precision, create_index, create_table, lowered_unique, lowered_unique_index, stored_type,
-    write_column_def, write_literal,
+    write_column_def, write_foreign_key, write_literal,
 };
 use super::description::{ColumnSchema, DatabaseSchema, TableSchema};
 use super::operation::Operation;
@@ -221,16 +221,8 @@ fn render_change(
         }
         Operation::AddForeignKey { table, foreign_key } => {
             let mut w = alter(dialect, table);
-            w.push("ADD CONSTRAINT ")
-                .ident(&foreign_key.name)
-                .push(" FOREIGN KEY (")
-                .idents(foreign_key.columns.iter().map(String::as_str))
-                .push(") REFERENCES ")
-                .ident(&foreign_key.ref_table)
-                .push(" (")
-                .idents(foreign_key.ref_columns.iter().map(String::as_str))
-                .push(") ON DELETE ")
-                .push(foreign_key.on_delete.sql());
+            w.push("ADD ");
+            write_foreign_key(&mut w, foreign_key);
             out.push(w.sql);
         }
         Operation::DropForeignKey { table, foreign_key } => {
