@@ -232,16 +232,21 @@ impl Migrator {
 
     fn refuse_unknown(&self, records: &[Record]) -> Result<()> {
         let newest = self.migrations.last().map_or(0, |m| m.version);
-        match self.status_of(records).unknown.first() {
-            Some((v, name)) => Err(Error::Migration {
-                version: Some(*v),
-                message: format!(
-                    "the database has migration {v} ({name}), which this program does not know \
-                     (its newest is {newest}): the database was migrated by a newer program"
-                ),
-            }),
-            None => Ok(()),
-        }
+        let Some((v, name)) = self.status_of(records).unknown.first().cloned() else {
+            return Ok(());
+        };
+        let why = if v > newest {
+            "the database was migrated by a newer program"
+        } else {
+            "its file was removed or renamed since it was applied"
+        };
+        Err(Error::Migration {
+            version: Some(v),
+            message: format!(
+                "the database has migration {v} ({name}), which this program does not know \
+                 (its newest is {newest}): {why}"
+            ),
+        })
     }
 }
 

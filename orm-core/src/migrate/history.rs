@@ -215,7 +215,7 @@ impl fmt::Display for Status {
         for (v, name) in &self.unknown {
             writeln!(
                 f,
-                "{v:>6} {name:<30} UNKNOWN: applied by a newer program than this one"
+                "{v:>6} {name:<30} UNKNOWN to this program: applied by a newer one, or its file was removed"
             )?;
         }
         Ok(())
