@@ -438,3 +438,120 @@ pub fn keys_of_deleted_rows_stay_unused_after_a_change(db: &Database) {
         last.id
     );
 }
+
+/// A key and a foreign key to it, as i32 and then as i64.
+mod keys32 {
+    use athanor::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_codes")]
+    pub struct Code {
+        #[orm(primary_key, auto = false)]
+        pub code: i32,
+        pub name: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_uses")]
+    pub struct Use {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(references = Code)]
+        pub code: i32,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new().register::<Code>().register::<Use>()
+    }
+}
+
+mod keys64 {
+    use athanor::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_codes")]
+    pub struct Code {
+        #[orm(primary_key, auto = false)]
+        pub code: i64,
+        pub name: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "m_uses")]
+    pub struct Use {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(references = Code)]
+        pub code: i64,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new().register::<Code>().register::<Use>()
+    }
+}
+
+pub fn retyping_keyed_columns_keeps_their_foreign_keys(db: &Database) {
+    use athanor::ConstraintKind;
+    let mut conn = db.connect().unwrap();
+    let ops = Migrator::new(Vec::new())
+        .unwrap()
+        .generate(&mut conn, &keys32::schema(), &DiffOptions::new())
+        .unwrap();
+    let first = Migration::from_operations(1, "keys", ops);
+    Migrator::new(vec![first.clone()])
+        .unwrap()
+        .apply(&mut conn)
+        .unwrap();
+    for (code, name) in [(1, "one"), (2, "two")] {
+        keys32::Code {
+            code,
+            name: name.into(),
+        }
+        .insert(&mut conn)
+        .unwrap();
+        keys32::Use { id: 0, code }.insert(&mut conn).unwrap();
+    }
+    let migrator = Migrator::new(vec![first.clone()]).unwrap();
+    let ops = migrator
+        .generate(&mut conn, &keys64::schema(), &DiffOptions::new())
+        .unwrap();
+    let said: Vec<String> = ops.iter().map(|o| o.to_string()).collect();
+    assert_eq!(
+        said,
+        [
+            "drop foreign key fk_m_uses_code on m_uses",
+            "alter column m_codes.code",
+            "alter column m_uses.code",
+            "add foreign key fk_m_uses_code on m_uses",
+        ]
+    );
+    let migrator = Migrator::new(vec![first, Migration::from_operations(2, "wider", ops)]).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![2]);
+    let uses: Vec<i64> = keys64::Use::query()
+        .select(keys64::Use::CODE)
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(sorted(&uses, |c| *c), [1, 2]);
+    // The key holds again, on the wider type. (The statement is new to the
+    // connection: a PostgreSQL connection keeps the parameter types of the
+    // statements it prepared before the migration; see the README.)
+    let err = Raw::new("INSERT INTO m_uses (code) VALUES (?) /* wider */")
+        .bind(5_000_000_000i64)
+        .execute(&mut conn)
+        .unwrap_err();
+    assert_eq!(
+        err.constraint_kind(),
+        Some(ConstraintKind::ForeignKey),
+        "{err}"
+    );
+    assert!(migrator
+        .generate(&mut conn, &keys64::schema(), &DiffOptions::new())
+        .unwrap()
+        .is_empty());
+    assert_eq!(migrator.revert(&mut conn).unwrap(), Some(2));
+    assert!(
+        migrate::generate(&mut conn, &keys32::schema(), &DiffOptions::new())
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -95,6 +95,7 @@ macro_rules! conformance_suite {
             migrations::dropping_a_foreign_key_leaves_nothing_behind,
             migrations::a_rename_attribute_keeps_the_values,
             migrations_apply::keys_of_deleted_rows_stay_unused_after_a_change,
+            migrations_apply::retyping_keyed_columns_keeps_their_foreign_keys,
             migrations_property::property_migrating_keeps_every_surviving_value,
             query::comparisons_filter_rows,
             query::and_or_not_combine,

@@ -6,95 +6,7 @@ use crate::error::{Error, Result};
 use super::ddl::stored_type;
 use super::description::{ColumnSchema, DatabaseSchema, TableSchema};
 use super::operation::{zero_value, Operation};
-
-/// A column renamed between two schemas, named by the user: renames are
-/// never guessed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rename {
-    /// The table.
-    pub table: String,
-    /// The column's old name.
-    pub from: String,
-    /// The column's new name.
-    pub to: String,
-}
-
-/// What [`diff`] may do beyond the safe changes.
-///
-/// ```
-/// # use athanor_core::migrate::DiffOptions;
-/// let options = DiffOptions::new()
-///     .rename_column("albums", "NAME", "TITLE")
-///     .ignore_table("audit_log")
-///     .allow_data_loss(true);
-/// assert_eq!(options.renames().len(), 1);
-/// assert!(options.ignores("audit_log"));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DiffOptions {
-    renames: Vec<Rename>,
-    allow_data_loss: bool,
-    ignored: Vec<String>,
-    /// Whether both sides are descriptions as declared (a migration
-    /// history's and the models'), compared type for type rather than as a
-    /// database stores them.
-    exact: bool,
-}
-
-impl DiffOptions {
-    /// Nothing beyond the safe changes: no renames, no data loss.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Says that column `from` of `table` is now called `to` (instead of a
-    /// drop and an add, which would lose its values).
-    pub fn rename_column(mut self, table: &str, from: &str, to: &str) -> Self {
-        self.renames.push(Rename {
-            table: table.to_owned(),
-            from: from.to_owned(),
-            to: to.to_owned(),
-        });
-        self
-    }
-
-    /// Allows operations that can lose data (drops, narrowing type
-    /// changes, NOT NULL on a nullable column).
-    pub fn allow_data_loss(mut self, allow: bool) -> Self {
-        self.allow_data_loss = allow;
-        self
-    }
-
-    /// Leaves table `name` alone: not created, changed or dropped (a table
-    /// of another program sharing the database, which a diff would
-    /// otherwise drop as missing from the models).
-    pub fn ignore_table(mut self, name: &str) -> Self {
-        self.ignored.push(name.to_owned());
-        self
-    }
-
-    /// Compares declared types and case sensitivity as they are, not as
-    /// a backend stores them: for two declared descriptions.
-    pub(crate) fn exact(mut self) -> Self {
-        self.exact = true;
-        self
-    }
-
-    /// Whether table `name` is left alone.
-    pub fn ignores(&self, name: &str) -> bool {
-        self.ignored.iter().any(|t| t == name)
-    }
-
-    /// The renames given.
-    pub fn renames(&self) -> &[Rename] {
-        &self.renames
-    }
-
-    /// Whether operations that can lose data are allowed.
-    pub fn allows_data_loss(&self) -> bool {
-        self.allow_data_loss
-    }
-}
+pub use super::options::{DiffOptions, Rename};
 
 /// The operations that turn the database described by `from` into `to`,
 /// in an order that applies: foreign keys and indexes dropped first, new
@@ -123,7 +35,7 @@ pub fn diff(
     options: &DiffOptions,
     dialect: &dyn Dialect,
 ) -> Result<Vec<Operation>> {
-    for r in &options.renames {
+    for r in options.renames() {
         let (Some(old), Some(new)) = (from.table(&r.table), to.table(&r.table)) else {
             return Err(hint_error(r, format!("there is no table {}", r.table)));
         };
@@ -165,8 +77,9 @@ pub fn diff(
         let t = dropped.remove(free);
         plan.drop_tables.push(Operation::DropTable(t.clone()));
     }
+    keep_keys_around_type_changes(from, to, options, &mut plan);
     let ops = plan.into_operations();
-    if !options.allow_data_loss {
+    if !options.allows_data_loss() {
         let losses: Vec<String> = ops.iter().filter_map(Operation::data_loss).collect();
         if !losses.is_empty() {
             let mut message = format!(
@@ -235,6 +148,8 @@ struct Plan {
     add_indexes: Vec<Operation>,
     add_keys: Vec<Operation>,
     drop_tables: Vec<Operation>,
+    /// Columns whose type changes, by table and live name.
+    retyped: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -260,14 +175,14 @@ fn diff_table(
     let name = &model.name;
     let renamed_from = |column: &str| -> String {
         options
-            .renames
+            .renames()
             .iter()
             .find(|r| r.table == *name && r.to == column)
             .map_or_else(|| column.to_owned(), |r| r.from.clone())
     };
     let renamed_to = |column: &str| -> String {
         options
-            .renames
+            .renames()
             .iter()
             .find(|r| r.table == *name && r.from == column)
             .map_or_else(|| column.to_owned(), |r| r.to.clone())
@@ -440,15 +355,18 @@ fn diff_table(
                 ),
             });
         }
-        if column_differs(dialect, found, col, options.exact) {
+        if column_differs(dialect, found, col, options.is_exact()) {
             let mut target = col.clone();
             target.unique = mid_unique;
             current.unique = mid_unique;
             // Types stored alike are the same type (SQLite's INTEGER for a bool).
-            if !options.exact
+            if !options.is_exact()
                 && stored_type(dialect, found, true) == stored_type(dialect, col, true)
             {
                 current.ty = col.ty;
+            }
+            if current.ty != target.ty {
+                plan.retyped.push((table.clone(), old_name.clone()));
             }
             plan.columns.push(Operation::AlterColumn {
                 table: table.clone(),
@@ -459,6 +377,70 @@ fn diff_table(
     }
     plan.columns.extend(drops);
     Ok(())
+}
+
+/// Drops the foreign keys that use a column whose type changes (as the
+/// referencing or the referenced column) before the change, and makes
+/// them again after: MySQL refuses to retype a column a key uses.
+fn keep_keys_around_type_changes(
+    from: &DatabaseSchema,
+    to: &DatabaseSchema,
+    options: &DiffOptions,
+    plan: &mut Plan,
+) {
+    let named = |ops: &[Operation], table: &str, name: &str| {
+        ops.iter().any(|op| match op {
+            Operation::DropForeignKey {
+                table: t,
+                foreign_key,
+            }
+            | Operation::AddForeignKey {
+                table: t,
+                foreign_key,
+            } => t == table && foreign_key.name == name,
+            _ => false,
+        })
+    };
+    for t in &from.tables {
+        for fk in &t.foreign_keys {
+            let uses = plan.retyped.iter().any(|(table, column)| {
+                *table == t.name && fk.columns.contains(column)
+                    || *table == fk.ref_table && fk.ref_columns.contains(column)
+            });
+            if !uses || named(&plan.drop_keys, &t.name, &fk.name) {
+                continue;
+            }
+            plan.drop_keys.push(Operation::DropForeignKey {
+                table: t.name.clone(),
+                foreign_key: fk.clone(),
+            });
+            // The key's columns as the models name them.
+            let columns: Vec<&str> = fk
+                .columns
+                .iter()
+                .map(|c| {
+                    options
+                        .renames()
+                        .iter()
+                        .find(|r| r.table == t.name && r.from == *c)
+                        .map_or(c.as_str(), |r| r.to.as_str())
+                })
+                .collect();
+            let again = to.table(&t.name).and_then(|m| {
+                m.foreign_keys
+                    .iter()
+                    .find(|k| k.ref_table == fk.ref_table && k.columns.iter().eq(columns.iter()))
+            });
+            if let Some(again) = again {
+                if !named(&plan.add_keys, &t.name, &again.name) {
+                    plan.add_keys.push(Operation::AddForeignKey {
+                        table: t.name.clone(),
+                        foreign_key: again.clone(),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// Whether a live column must be altered to match its model, comparing

@@ -41,6 +41,7 @@ mod history;
 pub(crate) mod introspect;
 mod migration;
 mod operation;
+mod options;
 mod parse;
 mod quoting;
 mod rebuild;
