@@ -170,6 +170,11 @@ impl Dialect for SqliteDialect {
         false
     }
 
+    // VARCHAR(n) is TEXT here; athanor checks lengths when it writes.
+    fn enforces_text_length(&self) -> bool {
+        false
+    }
+
     // AUTOINCREMENT keeps its counter in sqlite_sequence, by table name;
     // renaming the new table carries its row along.
     fn copy_key_counter_sql(&self, from: &str, to: &str) -> Option<String> {

@@ -336,6 +336,13 @@ pub trait Dialect: Send + Sync + 'static {
         None
     }
 
+    /// Whether the database refuses text longer than a `VARCHAR(n)`
+    /// column's length. When false (SQLite), a migration narrowing a text
+    /// column checks the rows first, so that it fails as it does elsewhere.
+    fn enforces_text_length(&self) -> bool {
+        true
+    }
+
     /// The statements that carry a table's generated-key counter over to
     /// the table rebuilt in its place (`from`: the old table, `to`: the new
     /// one, before it takes the old one's name), so that keys of deleted

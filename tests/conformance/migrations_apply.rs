@@ -555,3 +555,44 @@ pub fn retyping_keyed_columns_keeps_their_foreign_keys(db: &Database) {
             .is_empty()
     );
 }
+
+pub fn narrowing_below_the_longest_value_fails_everywhere(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    seed_v1(&mut conn);
+    let rows = titles(&mut conn);
+    let live = migrate::introspect(&mut conn).unwrap().schema;
+    let from = live
+        .table("m_albums")
+        .unwrap()
+        .column("title")
+        .unwrap()
+        .clone();
+    let narrowed = |n: u32| {
+        let mut to = from.clone();
+        to.ty = ColumnType::Varchar(n);
+        Migration::new(1, "narrow").operation(Operation::AlterColumn {
+            table: "m_albums".into(),
+            from: from.clone(),
+            to,
+        })
+    };
+    // "album 0" has 7 characters: 5 is too few on every backend.
+    let text = Migrator::new(vec![narrowed(5)])
+        .unwrap()
+        .apply(&mut conn)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("step 1 of 1 (alter column m_albums.title) failed"),
+        "{text}"
+    );
+    assert_eq!(titles(&mut conn), rows);
+    let migrator = Migrator::new(vec![narrowed(7)]).unwrap();
+    assert_eq!(
+        migrator.status(&mut conn).unwrap().entries[0].state,
+        MigrationState::Pending
+    );
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+    assert_eq!(titles(&mut conn), rows);
+}

@@ -3,12 +3,15 @@
 
 use crate::conn::{Conn, Executor};
 use crate::dialect::ForeignKeySuspension;
-use crate::error::{Error, Result};
+use crate::error::{ConversionError, Error, Result};
 use crate::model::FromRow;
+use crate::render::SqlWriter;
+use crate::value::{ColumnType, ValueRef};
 
 use super::history::{self, Record};
 use super::introspect::introspect;
 use super::migration::Step;
+use super::operation::Operation;
 use super::quoting::requote;
 use super::render::render_operation;
 
@@ -34,6 +37,10 @@ pub(crate) fn run_steps(
         }
     }
     for (i, (n, step)) in steps.iter().enumerate() {
+        if let Step::Schema(op) = step {
+            check_lengths(conn, op)
+                .map_err(|e| step_error(version, *n, total, step, &e, "failed"))?;
+        }
         let statements = match step {
             Step::Schema(op) => render_operation(conn.dialect(), op, &state)
                 .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?,
@@ -67,6 +74,42 @@ pub(crate) fn run_steps(
         progress(conn, i + 1)?;
     }
     Ok(())
+}
+
+/// Refuses a narrowing to `VARCHAR(n)` while rows hold longer text, on a
+/// database that would keep them (SQLite): the same answer as elsewhere.
+fn check_lengths(conn: &mut Conn, op: &Operation) -> Result<()> {
+    let Operation::AlterColumn { table, to, .. } = op else {
+        return Ok(());
+    };
+    let ColumnType::Varchar(max) = to.ty else {
+        return Ok(());
+    };
+    if conn.dialect().enforces_text_length() {
+        return Ok(());
+    }
+    let mut w = SqlWriter::new(conn.dialect());
+    w.push("SELECT COUNT(*) FROM ")
+        .ident(table)
+        .push(" WHERE LENGTH(")
+        .ident(&to.name)
+        .push(") > ");
+    w.dialect().write_placeholder(1, &mut w.sql);
+    let mut longer = 0;
+    conn.query(&w.sql, &[ValueRef::I64(i64::from(max))], &mut |row| {
+        longer = i64::from_row(row, 0)?;
+        Ok(())
+    })?;
+    if longer == 0 {
+        return Ok(());
+    }
+    Err(Error::Conversion(
+        ConversionError::new(
+            format!("text of at most {max} characters"),
+            format!("{longer} rows with longer text"),
+        )
+        .at(table, &to.name),
+    ))
 }
 
 /// An error's text without the `migration N:` its display would add.
