@@ -4,7 +4,7 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
 use super::ddl::stored_type;
-use super::description::{ColumnSchema, DatabaseSchema, TableSchema};
+use super::description::{ColumnSchema, DatabaseSchema, IndexSchema, TableSchema};
 use super::operation::{zero_value, Operation};
 pub use super::options::{DiffOptions, Rename};
 
@@ -230,17 +230,16 @@ fn diff_table(
     }
 
     // Indexes, by name.
+    let same_index = |l: &IndexSchema, m: &IndexSchema| {
+        l.name == m.name
+            && l.unique == m.unique
+            && l.columns
+                .iter()
+                .map(|c| renamed_to(c))
+                .eq(m.columns.iter().cloned())
+    };
     for ix in &live.indexes {
-        let kept = model.indexes.iter().any(|m| {
-            m.name == ix.name
-                && m.unique == ix.unique
-                && ix
-                    .columns
-                    .iter()
-                    .map(|c| renamed_to(c))
-                    .eq(m.columns.iter().cloned())
-        });
-        if !kept {
+        if !model.indexes.iter().any(|m| same_index(ix, m)) {
             plan.drop_indexes.push(Operation::DropIndex {
                 table: table.clone(),
                 index: ix.clone(),
@@ -248,14 +247,7 @@ fn diff_table(
         }
     }
     for ix in &model.indexes {
-        let kept = live.indexes.iter().any(|l| {
-            l.name == ix.name
-                && l.unique == ix.unique
-                && l.columns
-                    .iter()
-                    .map(|c| renamed_to(c))
-                    .eq(ix.columns.iter().cloned())
-        });
+        let kept = live.indexes.iter().any(|l| same_index(l, ix));
         if !kept {
             plan.add_indexes.push(Operation::AddIndex {
                 table: table.clone(),

@@ -13,7 +13,7 @@ pub struct Rename {
     pub to: String,
 }
 
-/// What [`diff`] may do beyond the safe changes.
+/// What [`diff`](fn@crate::migrate::diff) may do beyond the safe changes.
 ///
 /// ```
 /// # use athanor_core::migrate::DiffOptions;
