@@ -596,3 +596,17 @@ pub fn narrowing_below_the_longest_value_fails_everywhere(db: &Database) {
     assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
     assert_eq!(titles(&mut conn), rows);
 }
+
+pub fn a_migration_without_steps_is_recorded(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    v1::schema().create_all(&mut conn).unwrap();
+    let first =
+        Migration::new(1, "one").operation(add_column("m_albums", "a", ColumnType::Integer));
+    let migrator = Migrator::new(vec![first, Migration::new(2, "nothing")]).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1, 2]);
+    assert!(migrator.status(&mut conn).unwrap().is_current());
+    // Reverting takes back the empty one, not the one before it.
+    assert_eq!(migrator.revert(&mut conn).unwrap(), Some(2));
+    let live = migrate::introspect(&mut conn).unwrap().schema;
+    assert!(live.table("m_albums").unwrap().column("a").is_some());
+}

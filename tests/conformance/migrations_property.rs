@@ -1,19 +1,21 @@
-//! Property: for random pairs of table schemas A -> B holding random rows,
-//! migrating gives exactly schema B and keeps every value of every column
-//! that survives (kept, widened or renamed); reverting gives A back with
-//! those values.
+//! Property: for random pairs of table schemas A -> B holding random rows
+//! (a table of random columns, and a child table whose foreign key to it
+//! comes, goes or changes its action), migrating gives exactly schema B and
+//! keeps every value of every column that survives (kept, widened or
+//! renamed); reverting gives A back with those values.
 
 use athanor::migrate::{
-    self, ColumnSchema, DatabaseSchema, DefaultSpec, DiffOptions, IndexSchema, Migration, Migrator,
-    Operation, TableSchema,
+    self, ColumnSchema, DatabaseSchema, DefaultSpec, DiffOptions, ForeignKeySchema, IndexSchema,
+    Migration, Migrator, Operation, TableSchema,
 };
 use athanor::prelude::*;
 use athanor::raw::Raw;
-use athanor::{ColumnType, Value};
+use athanor::{ColumnType, ReferentialAction, Value};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 const TABLE: &str = "p_t";
+const CHILD: &str = "p_c";
 const SLOTS: usize = 4;
 const ROWS: usize = 6;
 
@@ -99,7 +101,35 @@ fn default_for(family: u8) -> DefaultSpec {
     }
 }
 
-fn table(columns: Vec<(ColumnSchema, bool)>) -> DatabaseSchema {
+/// The child table, referencing the table's rows when `action` is given.
+fn child(action: Option<u8>) -> TableSchema {
+    let mut t = TableSchema::new(CHILD);
+    t.columns = vec![
+        ColumnSchema {
+            auto_increment: true,
+            ..ColumnSchema::new("id", ColumnType::BigInt).not_null()
+        },
+        ColumnSchema::new("parent_id", ColumnType::BigInt),
+    ];
+    t.primary_key = vec!["id".into()];
+    if let Some(a) = action {
+        t.foreign_keys.push(ForeignKeySchema {
+            name: format!("fk_{CHILD}_parent_id"),
+            columns: vec!["parent_id".into()],
+            ref_table: TABLE.into(),
+            ref_columns: vec!["id".into()],
+            on_delete: match a {
+                0 => ReferentialAction::NoAction,
+                1 => ReferentialAction::Restrict,
+                2 => ReferentialAction::Cascade,
+                _ => ReferentialAction::SetNull,
+            },
+        });
+    }
+    t
+}
+
+fn table(columns: Vec<(ColumnSchema, bool)>, action: Option<u8>) -> DatabaseSchema {
     let mut t = TableSchema::new(TABLE);
     t.columns.push(ColumnSchema {
         auto_increment: true,
@@ -116,7 +146,9 @@ fn table(columns: Vec<(ColumnSchema, bool)>) -> DatabaseSchema {
         }
         t.columns.push(c);
     }
-    DatabaseSchema { tables: vec![t] }
+    DatabaseSchema {
+        tables: vec![t, child(action)],
+    }
 }
 
 /// Schemas A and B, the renames, and per slot its name in A and in B when
@@ -124,6 +156,7 @@ fn table(columns: Vec<(ColumnSchema, bool)>) -> DatabaseSchema {
 #[allow(clippy::type_complexity)]
 fn schemas(
     plans: &[Plan],
+    keys: (Option<u8>, Option<u8>),
 ) -> (
     DatabaseSchema,
     DatabaseSchema,
@@ -171,7 +204,7 @@ fn schemas(
             b.push((col, p.b_index));
         }
     }
-    (table(a), table(b), options, surviving)
+    (table(a, keys.0), table(b, keys.1), options, surviving)
 }
 
 fn value(p: &Plan, cell: &Cell, row: usize, nullable: bool) -> Value {
@@ -191,6 +224,10 @@ fn value(p: &Plan, cell: &Cell, row: usize, nullable: bool) -> Value {
 
 /// A column's values by row id, read in its family's type.
 fn read(conn: &mut athanor::DbConn<'_>, family: u8, column: &str) -> Vec<String> {
+    read_in(conn, TABLE, family, column)
+}
+
+fn read_in(conn: &mut athanor::DbConn<'_>, table: &str, family: u8, column: &str) -> Vec<String> {
     fn shown<T: athanor::FromRow + std::fmt::Debug>(
         q: &Raw,
         conn: &mut athanor::DbConn<'_>,
@@ -198,7 +235,7 @@ fn read(conn: &mut athanor::DbConn<'_>, family: u8, column: &str) -> Vec<String>
         let rows: Vec<T> = q.fetch_all(conn).unwrap();
         rows.iter().map(|v| format!("{v:?}")).collect()
     }
-    let q = Raw::new(format!("SELECT {column} FROM {TABLE} ORDER BY id"));
+    let q = Raw::new(format!("SELECT {column} FROM {table} ORDER BY id"));
     match family {
         0 => shown::<Option<i64>>(&q, conn),
         1 => shown::<Option<String>>(&q, conn),
@@ -230,28 +267,32 @@ pub fn property_migrating_keeps_every_surviving_value(db: &Database) {
     let strategy = (
         proptest::collection::vec(plan(), SLOTS),
         proptest::collection::vec(proptest::collection::vec(cell(), SLOTS), ROWS),
+        (proptest::option::of(0..4u8), proptest::option::of(0..4u8)),
     );
     runner
-        .run(&strategy, |(plans, rows)| {
+        .run(&strategy, |(plans, rows, keys)| {
             case.set(case.get() + 1);
             let mut guard = conn.borrow_mut();
             let conn = &mut *guard;
-            for t in [TABLE, migrate::VERSION_TABLE] {
+            for t in [CHILD, TABLE, migrate::VERSION_TABLE] {
                 Raw::new(format!("DROP TABLE IF EXISTS {t}"))
                     .execute(conn)
                     .unwrap();
             }
-            let (a, b, options, surviving) = schemas(&plans);
-            let create =
-                Migration::from_operations(1, "a", [Operation::CreateTable(a.tables[0].clone())]);
+            let (a, b, options, surviving) = schemas(&plans, keys);
+            let create = Migration::from_operations(
+                1,
+                "a",
+                a.tables.iter().cloned().map(Operation::CreateTable),
+            );
             Migrator::new(vec![create.clone()])
                 .unwrap()
                 .apply(conn)
                 .unwrap();
             let a_table = &a.tables[0];
             for (r, cells) in rows.iter().enumerate() {
-                let mut names = Vec::new();
-                let mut q = Vec::new();
+                let mut names = vec!["id".to_owned()];
+                let mut q = vec![Value::from(r as i64 + 1)];
                 for (i, p) in plans.iter().enumerate() {
                     if let Some(col) = a_table.column(&format!("c{i}")) {
                         names.push(col.name.clone());
@@ -262,21 +303,26 @@ pub fn property_migrating_keeps_every_surviving_value(db: &Database) {
                 // PostgreSQL connection's cached statements keep the
                 // parameter types of the table they were prepared for.
                 let case = case.get();
-                let sql = if names.is_empty() {
-                    format!("INSERT INTO {TABLE} (id) VALUES ({}) /* {case} */", r + 1)
-                } else {
-                    let marks = vec!["?"; names.len()].join(", ");
-                    format!(
-                        "INSERT INTO {TABLE} ({}) VALUES ({marks}) /* {case} */",
-                        names.join(", ")
-                    )
-                };
+                let marks = vec!["?"; names.len()].join(", ");
+                let sql = format!(
+                    "INSERT INTO {TABLE} ({}) VALUES ({marks}) /* {case} */",
+                    names.join(", ")
+                );
                 let mut raw = Raw::new(sql);
                 for v in q {
                     raw = raw.bind(v);
                 }
                 raw.execute(conn).unwrap();
+                // A child row per row, every third without a parent.
+                let parent = (r % 3 != 2).then_some(r as i64 + 1);
+                Raw::new(format!(
+                    "INSERT INTO {CHILD} (parent_id) VALUES (?) /* {case} */"
+                ))
+                .bind(parent.map_or(Value::Null, Value::from))
+                .execute(conn)
+                .unwrap();
             }
+            let children = read_in(conn, CHILD, 0, "parent_id");
             let before: Vec<Vec<String>> = surviving
                 .iter()
                 .map(|(i, old, _)| read(conn, plans[*i].family, old))
@@ -301,6 +347,7 @@ pub fn property_migrating_keeps_every_surviving_value(db: &Database) {
             for ((i, _, new), want) in surviving.iter().zip(&before) {
                 prop_assert_eq!(&read(conn, plans[*i].family, new), want, "column {}", new);
             }
+            prop_assert_eq!(&read_in(conn, CHILD, 0, "parent_id"), &children);
 
             let reverted = migrator.revert(conn);
             prop_assert!(reverted.is_ok(), "{:?}\n{:?}", reverted, ops);
@@ -309,6 +356,7 @@ pub fn property_migrating_keeps_every_surviving_value(db: &Database) {
             for ((i, old, _), want) in surviving.iter().zip(&before) {
                 prop_assert_eq!(&read(conn, plans[*i].family, old), want, "column {}", old);
             }
+            prop_assert_eq!(&read_in(conn, CHILD, 0, "parent_id"), &children);
             Ok(())
         })
         .unwrap();

@@ -97,6 +97,7 @@ macro_rules! conformance_suite {
             migrations_apply::keys_of_deleted_rows_stay_unused_after_a_change,
             migrations_apply::retyping_keyed_columns_keeps_their_foreign_keys,
             migrations_apply::narrowing_below_the_longest_value_fails_everywhere,
+            migrations_apply::a_migration_without_steps_is_recorded,
             migrations_property::property_migrating_keeps_every_surviving_value,
             query::comparisons_filter_rows,
             query::and_or_not_combine,

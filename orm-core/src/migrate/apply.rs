@@ -376,6 +376,10 @@ fn run_forward(conn: &mut Conn, m: &Migration, start: usize) -> Result<bool> {
             ),
         });
     }
+    // Recorded complete (a migration without steps has had no progress to record).
+    record.steps_done = total as i64;
+    record.checksum = m.checksum();
+    history::save(conn, &record)?;
     Ok(true)
 }
 
