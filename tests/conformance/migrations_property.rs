@@ -213,7 +213,7 @@ fn value(p: &Plan, cell: &Cell, row: usize, nullable: bool) -> Value {
     }
     let unique = p.unique && p.family < 2;
     match p.family {
-        0 if unique => Value::from(row as i64 * 1000 + cell.int),
+        0 if unique => Value::from(row as i64 * 10_000 + cell.int),
         0 => Value::from(cell.int),
         1 if unique => Value::from(format!("{row}:{}", cell.text)),
         1 => Value::from(cell.text.clone()),
