@@ -60,6 +60,36 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Migrations carry a live database from one version of the models to the
+//! next, on every backend ([`migrate`]):
+//!
+//! ```
+//! # use athanor::prelude::*;
+//! use athanor::migrate::{self, DiffOptions, Migration, Migrator};
+//! # #[derive(Model, Debug, Clone, PartialEq)]
+//! # #[orm(table = "T_ARTIST")]
+//! # struct Artist {
+//! #     #[orm(primary_key, column = "PK")]
+//! #     pk: i64,
+//! #     #[orm(column = "NAME")]
+//! #     name: String,
+//! # }
+//! # fn main() -> athanor::Result<()> {
+//! let db = Database::open("sqlite::memory:")?;
+//! let mut conn = db.connect()?;
+//! let schema = Schema::new().register::<Artist>();
+//! let ops = migrate::generate(&mut conn, &schema, &DiffOptions::new())?;
+//! let first = Migration::from_operations(1, "artists", ops);
+//! assert!(first.to_text().contains("create table \"T_ARTIST\"")); // the file to review
+//! let migrator = Migrator::new(vec![first])?;
+//! assert_eq!(migrator.apply(&mut conn)?, vec![1]);
+//! assert!(migrate::generate(&mut conn, &schema, &DiffOptions::new())?.is_empty());
+//! migrator.revert(&mut conn)?;
+//! assert!(Artist::query().count(&mut conn).is_err()); // the table is gone again
+//! # Ok(())
+//! # }
+//! ```
 #![warn(missing_docs)]
 
 pub mod backend;

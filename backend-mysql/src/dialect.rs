@@ -6,7 +6,8 @@
 //! for older servers [`MARIADB_10_5`], [`MARIADB_LEGACY`] and [`MYSQL_LEGACY`].
 
 use athanor_core::{
-    CastTarget, ColumnType, Dialect, Isolation, KeyStrategy, LockMode, RowLock, UpsertStyle,
+    AlterColumnStyle, CastTarget, Catalog, ColumnType, Dialect, Isolation, KeyStrategy, LockMode,
+    RowLock, UpsertStyle,
 };
 
 /// The MySQL / MariaDB dialect. The connection picks the variant from the
@@ -27,6 +28,8 @@ pub struct MysqlDialect {
     text_cs: &'static str,
     /// Column clause of a case-insensitive text column.
     text_ci: &'static str,
+    /// The case-insensitive collation's name.
+    ci_collation: &'static str,
 }
 
 /// The dialect of MariaDB (10.6 and later): collations `utf8mb4_nopad_bin`
@@ -40,6 +43,7 @@ pub static MARIADB: MysqlDialect = MysqlDialect {
     table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
     text_ci: "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_nopad_ci",
+    ci_collation: "utf8mb4_unicode_nopad_ci",
 };
 
 /// The dialect of MariaDB 10.5: as [`MARIADB`], but without `JSON_TABLE`
@@ -68,6 +72,7 @@ pub static MYSQL: MysqlDialect = MysqlDialect {
     table_options: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin",
     text_cs: "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
     text_ci: "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci",
+    ci_collation: "utf8mb4_0900_ai_ci",
 };
 
 /// The dialect of MySQL before 8.0.4: as [`MYSQL`], but without
@@ -300,6 +305,130 @@ impl Dialect for MysqlDialect {
     // holds 28.
     fn max_decimal_precision(&self) -> u8 {
         28
+    }
+
+    // MariaDB's JSON is LONGTEXT with a JSON_VALID check named after the
+    // column; MySQL's is its own type.
+    fn catalog_sql(&self, catalog: Catalog) -> Option<String> {
+        Some(match catalog {
+            Catalog::Tables => format!(
+                "SELECT TABLE_NAME, CASE WHEN ENGINE = 'InnoDB' AND TABLE_COLLATION = '{}' \
+                 THEN 1 ELSE 0 END FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+                self.binary_collation
+            ),
+            Catalog::Columns => {
+                let ty = if self.mariadb {
+                    "CASE WHEN EXISTS (SELECT 1 FROM information_schema.CHECK_CONSTRAINTS k \
+                       WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME \
+                       AND k.CONSTRAINT_NAME = c.COLUMN_NAME \
+                       AND k.CHECK_CLAUSE = CONCAT('json_valid(`', c.COLUMN_NAME, '`)')) \
+                     THEN 'json' ELSE c.COLUMN_TYPE END"
+                } else {
+                    "c.COLUMN_TYPE"
+                };
+                format!(
+                    "SELECT c.COLUMN_NAME, {ty}, CASE WHEN c.IS_NULLABLE = 'YES' THEN 1 ELSE 0 END, \
+                     c.COLUMN_DEFAULT, CASE WHEN c.EXTRA LIKE '%auto_increment%' THEN 1 ELSE 0 END, \
+                     c.COLLATION_NAME, COALESCE((SELECT k.ORDINAL_POSITION \
+                       FROM information_schema.KEY_COLUMN_USAGE k \
+                       WHERE k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME \
+                       AND k.CONSTRAINT_NAME = 'PRIMARY' AND k.COLUMN_NAME = c.COLUMN_NAME), 0) \
+                     FROM information_schema.COLUMNS c \
+                     WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION"
+                )
+            }
+            Catalog::Indexes => "SELECT INDEX_NAME, 1 - NON_UNIQUE, COLUMN_NAME \
+                 FROM information_schema.STATISTICS \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME <> 'PRIMARY' \
+                 ORDER BY INDEX_NAME, SEQ_IN_INDEX"
+                .into(),
+            Catalog::ForeignKeys => "SELECT k.CONSTRAINT_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, \
+                 k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE \
+                 FROM information_schema.KEY_COLUMN_USAGE k \
+                 JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+                   ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+                  AND r.TABLE_NAME = k.TABLE_NAME \
+                 WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = ? \
+                   AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+                 ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+                .into(),
+            _ => return None,
+        })
+    }
+
+    // COLUMN_TYPE as the servers report what column_type() writes (MariaDB
+    // keeps display widths such as `int(11)`; MySQL 8 drops them).
+    fn introspected_type(&self, sql_type: &str) -> Option<ColumnType> {
+        let t = sql_type.to_ascii_lowercase();
+        let (base, args) = match t.split_once('(') {
+            Some((b, rest)) => (b, rest.split(')').next().unwrap_or("")),
+            None => (t.as_str(), ""),
+        };
+        let unsigned = t.contains("unsigned");
+        if unsigned {
+            return None;
+        }
+        Some(match (base, args) {
+            ("tinyint", "1") | ("boolean", _) => ColumnType::Bool,
+            ("smallint", _) => ColumnType::SmallInt,
+            ("int", _) => ColumnType::Integer,
+            ("bigint", _) => ColumnType::BigInt,
+            ("float", _) => ColumnType::Real,
+            ("double", _) => ColumnType::Double,
+            ("longtext", _) => ColumnType::Text,
+            ("varchar", n) => ColumnType::Varchar(n.parse().ok()?),
+            ("varbinary", "255") | ("longblob", _) => ColumnType::Bytes,
+            ("decimal", ps) => {
+                let (p, s) = ps.split_once(',')?;
+                ColumnType::Decimal(p.trim().parse().ok()?, s.trim().parse().ok()?)
+            }
+            ("date", _) => ColumnType::Date,
+            ("time", "6") => ColumnType::Time,
+            ("datetime", "6") => ColumnType::Timestamp,
+            ("binary", "16") => ColumnType::Uuid,
+            ("json", _) => ColumnType::Json,
+            _ => return None,
+        })
+    }
+
+    fn text_collation_name(&self, case_insensitive: bool) -> Option<&'static str> {
+        Some(if case_insensitive {
+            self.ci_collation
+        } else {
+            self.binary_collation
+        })
+    }
+
+    fn alter_column_style(&self) -> AlterColumnStyle {
+        AlterColumnStyle::Redefine
+    }
+
+    // A unique constraint is an index to MySQL.
+    fn drop_constraint_clause(&self, foreign_key: bool) -> &'static str {
+        if foreign_key {
+            "DROP FOREIGN KEY"
+        } else {
+            "DROP INDEX"
+        }
+    }
+
+    fn drop_index_names_table(&self) -> bool {
+        true
+    }
+
+    // Every DDL statement commits the open transaction.
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    // Held by the session until released or the connection closes; waits up
+    // to an hour. Named per database: the lock is the server's.
+    fn advisory_lock_sql(&self) -> Option<(&'static str, &'static str)> {
+        Some((
+            "SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 3600)",
+            "SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))",
+        ))
     }
 }
 

@@ -1,6 +1,6 @@
 //! PostgreSQL's answers to the dialect questions.
 
-use athanor_core::{ColumnType, Dialect};
+use athanor_core::{Catalog, ColumnType, Dialect};
 
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -184,6 +184,100 @@ impl Dialect for PgDialect {
         push_serial_sequence(table, column, &mut sql);
         sql.push_str(")), false)");
         Some(sql)
+    }
+
+    fn catalog_sql(&self, catalog: Catalog) -> Option<String> {
+        Some(match catalog {
+            Catalog::Tables => "SELECT c.relname::text, 1 FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.relname"
+                .into(),
+            Catalog::Columns => "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), \
+                 CASE WHEN a.attnotnull THEN 0 ELSE 1 END, pg_get_expr(d.adbin, d.adrelid), \
+                 CASE WHEN a.attidentity <> '' THEN 1 ELSE 0 END, co.collname::text, \
+                 COALESCE(array_position(pk.conkey, a.attnum), 0) \
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+                 LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+                 LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p' \
+                 WHERE n.nspname = current_schema() AND c.relname = $1 \
+                   AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+                .into(),
+            Catalog::Indexes => "SELECT i.relname::text, CASE WHEN x.indisunique THEN 1 ELSE 0 END, \
+                 COALESCE((SELECT a.attname::text FROM pg_attribute a \
+                   WHERE a.attrelid = t.oid AND a.attnum = x.indkey[k.n - 1] AND x.indkey[k.n - 1] <> 0), \
+                   pg_get_indexdef(x.indexrelid, k.n, true)) \
+                 FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid \
+                 JOIN pg_class i ON i.oid = x.indexrelid \
+                 JOIN pg_namespace n ON n.oid = t.relnamespace \
+                 CROSS JOIN LATERAL generate_series(1, x.indnatts) AS k(n) \
+                 WHERE n.nspname = current_schema() AND t.relname = $1 AND NOT x.indisprimary \
+                 ORDER BY i.relname, k.n"
+                .into(),
+            Catalog::ForeignKeys => "SELECT con.conname::text, con.conname::text, a.attname::text, \
+                 r.relname::text, ra.attname::text, \
+                 CASE con.confdeltype WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE' \
+                   WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' ELSE 'NO ACTION' END \
+                 FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid \
+                 JOIN pg_namespace n ON n.oid = t.relnamespace \
+                 JOIN pg_class r ON r.oid = con.confrelid \
+                 CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(col, refcol, pos) \
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.col \
+                 JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refcol \
+                 WHERE con.contype = 'f' AND n.nspname = current_schema() AND t.relname = $1 \
+                 ORDER BY con.conname, k.pos"
+                .into(),
+            _ => return None,
+        })
+    }
+
+    // The names format_type() gives the types column_type() writes.
+    fn introspected_type(&self, sql_type: &str) -> Option<ColumnType> {
+        let t = sql_type.to_ascii_lowercase();
+        Some(match t.as_str() {
+            "boolean" => ColumnType::Bool,
+            "smallint" => ColumnType::SmallInt,
+            "integer" => ColumnType::Integer,
+            "bigint" => ColumnType::BigInt,
+            "real" => ColumnType::Real,
+            "double precision" => ColumnType::Double,
+            "text" => ColumnType::Text,
+            "bytea" => ColumnType::Bytes,
+            "date" => ColumnType::Date,
+            "time without time zone" => ColumnType::Time,
+            "timestamp without time zone" => ColumnType::Timestamp,
+            "timestamp with time zone" => ColumnType::TimestampTz,
+            "uuid" => ColumnType::Uuid,
+            "jsonb" => ColumnType::Json,
+            _ => {
+                if let Some(n) = t
+                    .strip_prefix("character varying(")
+                    .and_then(|r| r.strip_suffix(')'))
+                {
+                    return n.parse().ok().map(ColumnType::Varchar);
+                }
+                let (p, s) = t
+                    .strip_prefix("numeric(")
+                    .and_then(|r| r.strip_suffix(')'))?
+                    .split_once(',')?;
+                ColumnType::Decimal(p.trim().parse().ok()?, s.trim().parse().ok()?)
+            }
+        })
+    }
+
+    fn text_collation_name(&self, _case_insensitive: bool) -> Option<&'static str> {
+        Some("C")
+    }
+
+    // Session-level advisory locks outlive transactions; the key is the
+    // hash of the schema's and the lock's names. Taking it waits (up to the
+    // statement timeout).
+    fn advisory_lock_sql(&self) -> Option<(&'static str, &'static str)> {
+        Some((
+            "SELECT 1 FROM (SELECT pg_advisory_lock(hashtext(current_schema() || '.' || $1))) AS l",
+            "SELECT pg_advisory_unlock(hashtext(current_schema() || '.' || $1))",
+        ))
     }
 }
 

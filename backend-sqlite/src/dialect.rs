@@ -1,6 +1,8 @@
 //! SQLite's answers to the dialect questions.
 
-use athanor_core::{ColumnType, Dialect, Isolation, LockWait, RowLock};
+use athanor_core::{
+    Catalog, ColumnType, Dialect, ForeignKeySuspension, Isolation, LockWait, RowLock,
+};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -114,5 +116,85 @@ impl Dialect for SqliteDialect {
 
     fn max_decimal_precision(&self) -> u8 {
         15
+    }
+
+    // pragma_table_info has no collation: a NOCASE column is found in the
+    // table's SQL as athanor writes it (`"name" TEXT COLLATE NOCASE`).
+    fn catalog_sql(&self, catalog: Catalog) -> Option<String> {
+        Some(match catalog {
+            Catalog::Tables => "SELECT name, strict FROM pragma_table_list \
+                 WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+                 ORDER BY name"
+                .into(),
+            Catalog::Columns => "SELECT p.name, p.type, \
+                 CASE WHEN p.\"notnull\" = 0 AND p.pk = 0 THEN 1 ELSE 0 END, p.dflt_value, \
+                 CASE WHEN p.pk = 1 AND upper(p.type) = 'INTEGER' \
+                   AND instr(upper(m.sql), 'AUTOINCREMENT') > 0 THEN 1 ELSE 0 END, \
+                 CASE WHEN instr(m.sql, '\"' || replace(p.name, '\"', '\"\"') || '\" ' || p.type \
+                   || ' COLLATE NOCASE') > 0 THEN 'NOCASE' END, p.pk \
+                 FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name = ? ORDER BY p.cid"
+                .into(),
+            // A UNIQUE constraint's index is nameless (`sqlite_autoindex_..`):
+            // it is given athanor's constraint name, `uq_<table>_<column>`.
+            Catalog::Indexes => "SELECT CASE WHEN il.origin = 'u' \
+                   THEN 'uq_' || ?1 || '_' || ii.name ELSE il.name END, \
+                 il.\"unique\", coalesce(ii.name, '') \
+                 FROM pragma_index_list(?1) il, pragma_index_info(il.name) ii \
+                 WHERE il.origin <> 'pk' ORDER BY il.name, ii.seqno"
+                .into(),
+            Catalog::ForeignKeys => "SELECT CAST(id AS TEXT), NULL, \"from\", \"table\", \"to\", on_delete \
+                 FROM pragma_foreign_key_list(?) ORDER BY id, seq"
+                .into(),
+            _ => return None,
+        })
+    }
+
+    fn introspected_type(&self, sql_type: &str) -> Option<ColumnType> {
+        match sql_type.to_ascii_uppercase().as_str() {
+            "INTEGER" => Some(ColumnType::BigInt),
+            "REAL" => Some(ColumnType::Double),
+            "TEXT" => Some(ColumnType::Text),
+            "BLOB" => Some(ColumnType::Bytes),
+            _ => None,
+        }
+    }
+
+    fn text_collation_name(&self, case_insensitive: bool) -> Option<&'static str> {
+        case_insensitive.then_some("NOCASE")
+    }
+
+    // ALTER TABLE can add, rename and (with limits) drop columns, nothing
+    // more: every other change rebuilds the table.
+    fn alters_columns_in_place(&self) -> bool {
+        false
+    }
+
+    // VARCHAR(n) is TEXT here; athanor checks lengths when it writes.
+    fn enforces_text_length(&self) -> bool {
+        false
+    }
+
+    // AUTOINCREMENT keeps its counter in sqlite_sequence, by table name;
+    // renaming the new table carries its row along.
+    fn copy_key_counter_sql(&self, from: &str, to: &str) -> Option<String> {
+        let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let (from, to) = (literal(from), literal(to));
+        Some(format!(
+            "DELETE FROM sqlite_sequence WHERE name = {to}; \
+             INSERT INTO sqlite_sequence (name, seq) \
+             SELECT {to}, seq FROM sqlite_sequence WHERE name = {from}"
+        ))
+    }
+
+    // Foreign keys must be off while a table is rebuilt, or dropping the old
+    // table would delete (cascade) or orphan its children's rows; the
+    // pragma is ignored inside a transaction, hence before and after it.
+    fn foreign_key_suspension(&self) -> Option<ForeignKeySuspension> {
+        Some(ForeignKeySuspension {
+            off: "PRAGMA foreign_keys = OFF",
+            on: "PRAGMA foreign_keys = ON",
+            check: "SELECT \"table\", \"parent\" FROM pragma_foreign_key_check",
+        })
     }
 }

@@ -17,6 +17,54 @@ pub enum KeyStrategy {
     LastInsertIdFirst,
 }
 
+/// A catalog of the database that [`Dialect::catalog_sql`] queries. Every
+/// query but [`Catalog::Tables`] takes one parameter, the table's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Catalog {
+    /// The tables of the current schema, athanor's own included: name
+    /// (text), and 1 when the table has the options athanor creates tables
+    /// with (SQLite STRICT; MySQL InnoDB in utf8mb4 with the binary
+    /// collation), else 0.
+    Tables,
+    /// A table's columns in order: name (text), type name (text), nullable
+    /// (1/0), default expression (text or NULL), generated key (1/0),
+    /// collation (text or NULL), position in the primary key (1-based; 0
+    /// when not part of it).
+    Columns,
+    /// A table's indexes but the primary key's, one row per indexed column
+    /// in index order, grouped by index: index name (text), unique (1/0),
+    /// column name (text; an expression's text when it is not a column).
+    Indexes,
+    /// A table's foreign keys, one row per column in key order, grouped by
+    /// key: grouping key (text), constraint name (text, NULL when the
+    /// database keeps none), column, referenced table, referenced column
+    /// (text), delete rule (`NO ACTION`, `RESTRICT`, `CASCADE`, `SET NULL`).
+    ForeignKeys,
+}
+
+/// How `ALTER TABLE` changes a column (see [`Dialect::alter_column_style`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlterColumnStyle {
+    /// One clause per change: `ALTER COLUMN c TYPE t USING CAST(c AS t)`,
+    /// `SET NOT NULL`, `SET DEFAULT x` (PostgreSQL).
+    Clauses,
+    /// The whole definition written again: `MODIFY COLUMN c <definition>` (MySQL).
+    Redefine,
+}
+
+/// How a backend suspends foreign-key enforcement around a table rebuild
+/// (see [`Dialect::foreign_key_suspension`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForeignKeySuspension {
+    /// Run before the transaction: enforcement off.
+    pub off: &'static str,
+    /// Run after the transaction: enforcement on.
+    pub on: &'static str,
+    /// A query returning one row per violation; run before commit.
+    pub check: &'static str,
+}
+
 /// The form an upsert ("insert or update on conflict") takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -301,6 +349,99 @@ pub trait Dialect: Send + Sync + 'static {
     /// not exist. `None` when the backend cannot tell (then `create_all`
     /// cannot check existing tables against their models).
     fn table_columns_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A catalog query for [introspection](crate::migrate::introspect); the
+    /// row shape each [`Catalog`] asks for is documented on its variant.
+    /// `None` when the backend cannot tell (then introspection, and with it
+    /// migrations, are unsupported).
+    fn catalog_sql(&self, catalog: Catalog) -> Option<String> {
+        let _ = catalog;
+        None
+    }
+
+    /// The column type a catalog's type name (as [`Catalog::Columns`] reports
+    /// it) stores, or `None` for a type athanor does not create. Types the
+    /// backend stores alike may read back as one of them (SQLite's
+    /// `INTEGER` as [`ColumnType::BigInt`]).
+    fn introspected_type(&self, sql_type: &str) -> Option<ColumnType> {
+        let _ = sql_type;
+        None
+    }
+
+    /// The collation name the catalog reports for a text column athanor
+    /// created (case-insensitive when `case_insensitive`); `None` when such a
+    /// column reports none (the database's default).
+    fn text_collation_name(&self, case_insensitive: bool) -> Option<&'static str> {
+        let _ = case_insensitive;
+        None
+    }
+
+    /// Whether `ALTER TABLE` changes columns and constraints in place. When
+    /// false (SQLite), the core rebuilds the table instead: a new table,
+    /// rows copied, the old one dropped, the new one renamed, its indexes
+    /// made again.
+    fn alters_columns_in_place(&self) -> bool {
+        true
+    }
+
+    /// How `ALTER TABLE` changes a column's type, nullability or default.
+    fn alter_column_style(&self) -> AlterColumnStyle {
+        AlterColumnStyle::Clauses
+    }
+
+    /// The words of `ALTER TABLE t <words> name` that drop a foreign key
+    /// (`foreign_key`) or a unique constraint.
+    fn drop_constraint_clause(&self, foreign_key: bool) -> &'static str {
+        let _ = foreign_key;
+        "DROP CONSTRAINT"
+    }
+
+    /// Whether `DROP INDEX name` must be followed by `ON table` (MySQL).
+    fn drop_index_names_table(&self) -> bool {
+        false
+    }
+
+    /// Whether schema changes take part in transactions. When false
+    /// (MySQL commits DDL implicitly), a migration records its progress
+    /// after every step instead of running in one transaction.
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// The statements around a table rebuild that turn foreign-key
+    /// enforcement off and on again (run outside the transaction), and the
+    /// query whose rows, if any, are the foreign-key violations left before
+    /// commit. `None` when rebuilds are not needed.
+    fn foreign_key_suspension(&self) -> Option<ForeignKeySuspension> {
+        None
+    }
+
+    /// Whether the database refuses text longer than a `VARCHAR(n)`
+    /// column's length. When false (SQLite), a migration narrowing a text
+    /// column checks the rows first, so that it fails as it does elsewhere.
+    fn enforces_text_length(&self) -> bool {
+        true
+    }
+
+    /// The statements that carry a table's generated-key counter over to
+    /// the table rebuilt in its place (`from`: the old table, `to`: the new
+    /// one, before it takes the old one's name), so that keys of deleted
+    /// rows are not handed out again. Run after the rows are copied, before
+    /// the old table is dropped. `None` when there is nothing to carry.
+    fn copy_key_counter_sql(&self, from: &str, to: &str) -> Option<String> {
+        let _ = (from, to);
+        None
+    }
+
+    /// The queries that take and release a lock held by this connection
+    /// across transactions, named by the text parameter both take, so that
+    /// two processes never apply migrations at once. The lock query waits
+    /// for the lock and returns one row whose first column is 1 when it was
+    /// taken (anything else: it timed out). `None` when
+    /// the database serialises writers by itself (SQLite's `BEGIN IMMEDIATE`).
+    fn advisory_lock_sql(&self) -> Option<(&'static str, &'static str)> {
         None
     }
 

@@ -227,6 +227,17 @@ pub enum Error {
         /// What differs.
         differences: Vec<String>,
     },
+    /// A migration cannot be generated, read or applied: an invalid
+    /// migration file, a version table newer than the code, a rename hint
+    /// naming a missing column, a step that failed (with the migration's
+    /// version, when one was running).
+    #[error("migration{}: {message}", version.map(|v| format!(" {v}")).unwrap_or_default())]
+    Migration {
+        /// The migration's version, when the error belongs to one.
+        version: Option<i64>,
+        /// What is wrong, naming the table and column.
+        message: String,
+    },
     /// An earlier statement of the open transaction failed, so the
     /// transaction can only be rolled back (or rolled back to a savepoint
     /// taken before the failure). The same on every backend: SQLite and

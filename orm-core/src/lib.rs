@@ -23,6 +23,7 @@ mod expr;
 mod fast_hash;
 mod from_row;
 mod key;
+pub mod migrate;
 mod model;
 mod options;
 mod portable;
@@ -53,7 +54,10 @@ pub use convert::{assert_foreign_key_type, AutoKey, ForeignKeyType, IntoOperand,
 
 #[cfg(feature = "decimal")]
 pub use convert_extra::{decimal_from_f64, DEFAULT_DECIMAL};
-pub use dialect::{write_quoted, Dialect, KeyStrategy, UpsertStyle};
+pub use dialect::{
+    write_quoted, AlterColumnStyle, Catalog, Dialect, ForeignKeySuspension, KeyStrategy,
+    UpsertStyle,
+};
 pub use eager::{EagerSelect, Fetched, Load, Relation, Then};
 pub use error::{
     ConstraintKind, ConstraintViolation, ConversionError, Error, Result, TransientKind,

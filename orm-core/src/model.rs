@@ -68,6 +68,10 @@ pub struct ColumnDef {
     pub case_insensitive: bool,
     /// The default value in DDL.
     pub default: Option<DefaultValue>,
+    /// The column's name before a rename (`#[orm(renamed_from = "OLD")]`):
+    /// a hint for generated migrations, which rename the column instead of
+    /// dropping and adding it while the database has the old name.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// A foreign key from a model's columns to another model's key.

@@ -2,9 +2,9 @@
 
 use crate::conn::Executor;
 use crate::error::{ConstraintKind, ConstraintViolation, Error, Result};
-use crate::model::{ColumnDef, DefaultValue, Model, TableDef};
+use crate::migrate::TableSchema;
+use crate::model::{Model, TableDef};
 use crate::render::SqlWriter;
-use crate::value::ColumnType;
 
 /// A set of models whose tables are created and dropped together
 /// (SQLAlchemy's `MetaData`).
@@ -92,8 +92,9 @@ impl Schema {
 
     /// Creates every registered table that does not exist yet (with its
     /// indexes), parents before children. A table that exists is checked
-    /// against its model first: its columns, their nullability and the
-    /// primary key must match (column types are not compared yet).
+    /// against its model first: its columns, their nullability, types (as
+    /// the database stores them), defaults and uniqueness, and the primary
+    /// key must match.
     ///
     /// # Failure
     /// [`Error::SchemaMismatch`] naming every difference of every existing
@@ -175,44 +176,6 @@ pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
 /// table. A backend whose database gives the columns reports them instead.
 pub const PRIMARY_KEY_CONSTRAINT: &str = "PRIMARY";
 
-/// Whether a column must have a bounded type on backends that cannot index
-/// or default unbounded text (MySQL).
-fn is_keyed(table: &TableDef, index: usize, col: &ColumnDef) -> bool {
-    col.primary_key
-        || col.default.is_some()
-        || col.unique
-        || table
-            .foreign_keys
-            .iter()
-            .any(|fk| fk.columns.contains(&col.name))
-        || table
-            .indexes
-            .iter()
-            .any(|ix| ix.columns.contains(&col.name))
-        || table
-            .foreign_keys
-            .iter()
-            .any(|fk| fk.referenced_columns.contains(&table.columns[index].name))
-}
-
-fn write_default(w: &mut SqlWriter<'_>, d: DefaultValue) {
-    match d {
-        DefaultValue::Bool(b) => {
-            w.push(if b { "TRUE" } else { "FALSE" });
-        }
-        DefaultValue::Int(n) => {
-            w.push(&n.to_string());
-        }
-        DefaultValue::Float(f) => {
-            w.push(&format!("{f:?}"));
-        }
-        DefaultValue::Text(s) => {
-            let literal = w.dialect().escape_string_literal(&s.replace('\'', "''"));
-            w.push("'").push(&literal).push("'");
-        }
-    }
-}
-
 /// The statements that create `table` and its indexes, in `dialect`.
 ///
 /// # Failure
@@ -221,121 +184,8 @@ pub fn create_table_sql(
     dialect: &'static dyn crate::Dialect,
     table: &TableDef,
 ) -> Result<Vec<String>> {
-    for col in table.columns {
-        if let ColumnType::Decimal(p, _) = col.ty {
-            if p > dialect.max_decimal_precision() {
-                return Err(Error::Unsupported {
-                    backend: dialect.name(),
-                    capability: format!(
-                        "decimal({p}, ..) in column {}.{} (at most {} digits are stored exactly)",
-                        table.name,
-                        col.name,
-                        dialect.max_decimal_precision()
-                    ),
-                });
-            }
-        }
-    }
-    let mut w = SqlWriter::new(dialect);
-    w.push("CREATE TABLE IF NOT EXISTS ")
-        .ident(table.name)
-        .push(" (");
-    let composite_or_plain_key = table.auto_key.is_none();
-    for (i, col) in table.columns.iter().enumerate() {
-        if i > 0 {
-            w.push(", ");
-        }
-        w.ident(col.name).push(" ");
-        if table.auto_key == Some(i) {
-            w.push(&dialect.auto_key_column_of(table.name, col.name, col.ty));
-            continue;
-        }
-        w.push(&dialect.try_column_type(col.ty, is_keyed(table, i, col))?);
-        if matches!(col.ty, ColumnType::Text | ColumnType::Varchar(_)) {
-            let collation = dialect.text_collation(col.case_insensitive);
-            if !collation.is_empty() {
-                w.push(" ").push(collation);
-            }
-        }
-        if !col.nullable {
-            w.push(" NOT NULL");
-        }
-        if let Some(d) = col.default {
-            w.push(" DEFAULT ");
-            write_default(&mut w, d);
-        }
-    }
-    if composite_or_plain_key && !table.primary_key.is_empty() {
-        w.push(", PRIMARY KEY (")
-            .idents(table.primary_key_columns())
-            .push(")");
-    }
-    // A case-insensitive unique column on a backend whose collations cannot
-    // compare so gets a unique index on LOWER(column) instead.
-    let lowered_unique = |c: &ColumnDef| c.case_insensitive && !dialect.collations_decide_case();
-    for col in table
-        .columns
-        .iter()
-        .filter(|c| c.unique && !c.primary_key && !lowered_unique(c))
-    {
-        w.push(", CONSTRAINT ")
-            .ident(&unique_constraint_name(table.name, col.name))
-            .push(" UNIQUE (")
-            .ident(col.name)
-            .push(")");
-    }
-    for fk in table.foreign_keys {
-        let target = (fk.references)();
-        w.push(", CONSTRAINT ")
-            .ident(&foreign_key_name(table.name, fk.columns))
-            .push(" FOREIGN KEY (")
-            .idents(fk.columns.iter().copied())
-            .push(") REFERENCES ")
-            .ident(target.name)
-            .push(" (")
-            .idents(fk.target_columns())
-            .push(") ON DELETE ")
-            .push(fk.on_delete.sql());
-    }
-    w.push(")").push(dialect.table_options());
-    let mut out = vec![w.sql];
-    for col in table
-        .columns
-        .iter()
-        .filter(|c| c.unique && lowered_unique(c))
-    {
-        let mut w = SqlWriter::new(dialect);
-        w.push("CREATE UNIQUE INDEX ");
-        if dialect.supports_create_index_if_not_exists() {
-            w.push("IF NOT EXISTS ");
-        }
-        w.ident(&unique_constraint_name(table.name, col.name))
-            .push(" ON ")
-            .ident(table.name)
-            .push(" (LOWER(")
-            .ident(col.name)
-            .push("))");
-        out.push(w.sql);
-    }
-    for ix in table.indexes {
-        let mut w = SqlWriter::new(dialect);
-        w.push(if ix.unique {
-            "CREATE UNIQUE INDEX "
-        } else {
-            "CREATE INDEX "
-        });
-        if dialect.supports_create_index_if_not_exists() {
-            w.push("IF NOT EXISTS ");
-        }
-        w.ident(ix.name)
-            .push(" ON ")
-            .ident(table.name)
-            .push(" (")
-            .idents(ix.columns.iter().copied())
-            .push(")");
-        out.push(w.sql);
-    }
-    Ok(out)
+    let described = TableSchema::from_def(table);
+    crate::migrate::ddl::create_table(dialect, &described, &described, true)
 }
 
 /// Completes a violation on `table` from athanor's constraint naming: the

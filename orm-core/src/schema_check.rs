@@ -2,7 +2,10 @@
 //! trusts `CREATE TABLE IF NOT EXISTS` to have nothing to do.
 
 use crate::conn::Conn;
+use crate::dialect::Catalog;
 use crate::error::Result;
+use crate::migrate::ddl::stored_type;
+use crate::migrate::{DefaultSpec, TableSchema};
 use crate::model::{FromRow, TableDef};
 use crate::value::ValueRef;
 
@@ -66,6 +69,7 @@ pub(crate) fn table_differences(conn: &mut Conn, table: &TableDef) -> Result<Opt
             ));
         }
     }
+    differences.extend(stored_differences(conn, table)?);
     for c in &live {
         if !table.columns.iter().any(|col| col.name == c.name) {
             let hint = if c.nullable {
@@ -80,4 +84,66 @@ pub(crate) fn table_differences(conn: &mut Conn, table: &TableDef) -> Result<Opt
         }
     }
     Ok(Some(differences))
+}
+
+/// The differences of the columns both the table and the model have, in
+/// what the database stores: type, default, uniqueness. Empty where the
+/// backend cannot introspect.
+fn stored_differences(conn: &mut Conn, table: &TableDef) -> Result<Vec<String>> {
+    let dialect = conn.dialect();
+    if dialect.catalog_sql(Catalog::Columns).is_none() {
+        return Ok(Vec::new());
+    }
+    let Some(found) = crate::migrate::introspect::introspect_table(conn, table.name)? else {
+        return Ok(Vec::new());
+    };
+    let model = TableSchema::from_def(table);
+    let shown = |d: &Option<DefaultSpec>| match d {
+        None => "no default".to_owned(),
+        Some(d) => {
+            let mut out = String::from("default ");
+            crate::migrate::file::literal(d, &mut out);
+            out
+        }
+    };
+    let mut out = Vec::new();
+    for want in &model.columns {
+        let Some(got) = found.column(&want.name) else {
+            continue;
+        };
+        let (live_type, model_type) = (
+            stored_type(dialect, got, true),
+            stored_type(dialect, want, true),
+        );
+        if live_type != model_type {
+            out.push(format!(
+                "column {} is {live_type} in the table but {model_type} in the model",
+                want.name
+            ));
+        }
+        let same_default = match (&got.default, &want.default) {
+            (Some(a), Some(b)) => a.same_as(b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        if !same_default {
+            out.push(format!(
+                "column {} has {} in the table but {} in the model",
+                want.name,
+                shown(&got.default),
+                shown(&want.default)
+            ));
+        }
+        if got.unique != want.unique {
+            let (db, model) = if got.unique {
+                ("unique", "not unique")
+            } else {
+                ("not unique", "unique")
+            };
+            out.push(format!(
+                "column {} is {db} in the table but {model} in the model",
+                want.name
+            ));
+        }
+    }
+    Ok(out)
 }

@@ -48,6 +48,8 @@ pub struct FieldAttrs {
     pub primary_key: bool,
     pub auto: Option<bool>,
     pub column: Option<String>,
+    /// The column's name before a rename (`renamed_from = "OLD"`).
+    pub renamed_from: Option<String>,
     pub unique: bool,
     pub index: bool,
     pub default: Option<DefaultLit>,
@@ -65,7 +67,7 @@ pub struct FieldAttrs {
 }
 
 const STRUCT_ATTRS: &str = "`table`, `index(..)`, `unique(..)`, `no_display`, `crate`";
-const FIELD_ATTRS: &str = "`primary_key`, `auto`, `column`, `unique`, `index`, `default`, \
+const FIELD_ATTRS: &str = "`primary_key`, `auto`, `column`, `renamed_from`, `unique`, `index`, `default`, \
      `max_length`, `precision`, `scale`, `case_insensitive`, `references`, `on_delete`, `skip`, `version`, `has_many(..)`, \
      `belongs_to(..)`, `many_to_many(..)`";
 
@@ -233,6 +235,15 @@ pub fn parse_field(attrs: &[Attribute]) -> Result<FieldAttrs> {
                 });
             } else if p.is_ident("column") {
                 out.column = Some(meta.value()?.parse::<LitStr>()?.value());
+            } else if p.is_ident("renamed_from") {
+                let lit = meta.value()?.parse::<LitStr>()?;
+                if lit.value().is_empty() {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "renamed_from names the column's old name",
+                    ));
+                }
+                out.renamed_from = Some(lit.value());
             } else if p.is_ident("unique") {
                 out.unique = true;
             } else if p.is_ident("index") {

@@ -13,6 +13,7 @@ use proc_macro::TokenStream;
 /// Struct attributes: `#[orm(table = "T")]`, `#[orm(index(a, b))]`,
 /// `#[orm(unique(a, b))]`, `#[orm(no_display)]`, `#[orm(crate = "path")]`.
 /// Field attributes: `primary_key`, `auto = false`, `column = "NAME"`,
+/// `renamed_from = "OLD"` (a rename hint for generated migrations),
 /// `unique`, `index`, `default = <literal>`, `max_length = N`,
 /// `case_insensitive`, `references = Model`, `on_delete = "cascade" |
 /// "restrict" | "set_null" | "no_action"`, `skip`, `version` (an integer

@@ -281,6 +281,10 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
                 quote!(::core::option::Option::Some(#krate::DefaultValue::Text(#s)))
             }
         };
+        let renamed_from = match &f.attrs.renamed_from {
+            None => quote!(::core::option::Option::None),
+            Some(old) => quote!(::core::option::Option::Some(#old)),
+        };
         quote! {
             #krate::ColumnDef {
                 name: #col,
@@ -292,6 +296,7 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
                 unique: #unique,
                 case_insensitive: #ci,
                 default: #default,
+                renamed_from: #renamed_from,
             }
         }
     });

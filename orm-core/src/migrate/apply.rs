@@ -1,0 +1,467 @@
+//! Applying and reverting migrations: one transaction per migration where
+//! the database's DDL is transactional, progress recorded after every step
+//! where it is not (MySQL), and a lock so that two processes never migrate
+//! at once.
+
+use crate::conn::{Conn, Executor};
+use crate::error::{Error, Result};
+use crate::model::FromRow;
+use crate::value::ValueRef;
+
+use super::description::DatabaseSchema;
+use super::diff::{diff, DiffOptions};
+use super::history::{self, MigrationState, Record, Status, StatusEntry, VERSION_TABLE};
+use super::introspect::introspect;
+use super::introspect::introspect_table;
+use super::migration::{Migration, Step};
+use super::operation::Operation;
+use super::steps::{in_transaction, message_of, run_steps, step_error};
+use crate::schema::Schema;
+
+/// The name of the lock migrations take.
+const LOCK_NAME: &str = "athanor_migrations";
+
+/// The migrations a program knows, applied to and reverted from a database.
+///
+/// ```
+/// # use athanor_core::migrate::{Migration, Migrator};
+/// let migrator = Migrator::new(vec![Migration::new(2, "b"), Migration::new(1, "a")]).unwrap();
+/// assert_eq!(migrator.migrations()[0].version, 1);
+/// assert!(Migrator::new(vec![Migration::new(1, "a"), Migration::new(1, "b")]).is_err());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Migrator {
+    migrations: Vec<Migration>,
+}
+
+impl Migrator {
+    /// The migrations, put in version order.
+    ///
+    /// # Failure
+    /// [`Error::Migration`] when two migrations share a version.
+    pub fn new(migrations: impl IntoIterator<Item = Migration>) -> Result<Self> {
+        let mut migrations: Vec<Migration> = migrations.into_iter().collect();
+        migrations.sort_by_key(|m| m.version);
+        if let Some(w) = migrations.windows(2).find(|w| w[0].version == w[1].version) {
+            return Err(Error::Migration {
+                version: Some(w[0].version),
+                message: format!(
+                    "two migrations have this version: {} and {}",
+                    w[0].name, w[1].name
+                ),
+            });
+        }
+        Ok(Migrator { migrations })
+    }
+
+    /// The migrations, by version.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// Where the database stands: each migration pending, applied or
+    /// stopped part-way, and the versions it has that this program does
+    /// not know.
+    ///
+    /// # Failure
+    /// Database errors reading the version table.
+    pub fn status<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Status> {
+        let conn = ex.conn()?;
+        let records = if introspect_table(conn, VERSION_TABLE)?.is_some() {
+            history::records(conn)?
+        } else {
+            Vec::new()
+        };
+        Ok(self.status_of(&records))
+    }
+
+    fn status_of(&self, records: &[Record]) -> Status {
+        let entries = self
+            .migrations
+            .iter()
+            .map(|m| {
+                let record = records.iter().find(|r| r.version == m.version);
+                let state = match record {
+                    None => MigrationState::Pending,
+                    Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => {
+                        MigrationState::Applied
+                    }
+                    Some(r) => MigrationState::Partial {
+                        steps_done: r.steps_done,
+                        steps_total: r.steps_total,
+                        error: r.error.clone(),
+                    },
+                };
+                StatusEntry {
+                    version: m.version,
+                    name: m.name.clone(),
+                    state,
+                    edited: record.is_some_and(|r| r.checksum != checksum_at(m, r)),
+                }
+            })
+            .collect();
+        let unknown = records
+            .iter()
+            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
+            .map(|r| (r.version, r.name.clone()))
+            .collect();
+        Status { entries, unknown }
+    }
+
+    /// Applies every migration not applied yet, in version order, and
+    /// finishes one that stopped part-way. Returns the versions applied.
+    ///
+    /// # Failure
+    /// [`Error::Migration`] when the database holds a version this program
+    /// does not know (it is newer than the code), when a migration does not
+    /// fit the database (a step names a missing table or column), or when
+    /// a step fails: the message names the migration, the step and the
+    /// cause, and says what is left in the database (nothing, where DDL is
+    /// transactional; the steps done, recorded for `status`, on MySQL).
+    pub fn apply<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Vec<i64>> {
+        let conn = outside_transaction(ex)?;
+        with_lock(conn, |conn| {
+            history::ensure(conn)?;
+            let records = history::records(conn)?;
+            self.refuse_unknown(&records)?;
+            let mut applied = Vec::new();
+            for m in &self.migrations {
+                let start = match records.iter().find(|r| r.version == m.version) {
+                    Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => continue,
+                    Some(r) => {
+                        refuse_edited(m, r)?;
+                        usize::try_from(r.steps_done).unwrap_or(0)
+                    }
+                    None => 0,
+                };
+                if run_forward(conn, m, start)? {
+                    applied.push(m.version);
+                }
+            }
+            Ok(applied)
+        })
+    }
+
+    /// Reverts the latest migration the database has (or undoes the steps
+    /// done of one that stopped part-way). Returns its version, `None`
+    /// when there was nothing to revert.
+    ///
+    /// # Failure
+    /// As [`apply`](Migrator::apply); also when the migration has SQL steps
+    /// without a `down` part.
+    pub fn revert<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Option<i64>> {
+        let conn = outside_transaction(ex)?;
+        with_lock(conn, |conn| {
+            history::ensure(conn)?;
+            let records = history::records(conn)?;
+            self.refuse_unknown(&records)?;
+            let Some(record) = records.last() else {
+                return Ok(None);
+            };
+            let Some(m) = self.migrations.iter().find(|m| m.version == record.version) else {
+                return Ok(None);
+            };
+            refuse_edited(m, record)?;
+            let done = usize::try_from(record.steps_done).unwrap_or(0);
+            run_backward(conn, m, done)?;
+            Ok(Some(m.version))
+        })
+    }
+
+    /// The operations that bring the schema the migrations make to the
+    /// models, for the next migration. When the migrations start from an
+    /// empty database, they are compared with the models as declared (so
+    /// that the file is the same whichever backend generated it: SQLite
+    /// stores `i32` and `i64` alike, yet a change from one to the other is
+    /// a step for PostgreSQL), after checking that the database is what
+    /// they made; otherwise the database itself is compared, as
+    /// [`generate`](super::generate) does.
+    ///
+    /// # Failure
+    /// [`Error::Migration`] when a migration is not applied completely, or
+    /// when the database differs from what its migrations made (changed by
+    /// hand: the message lists what the migrations do not account for);
+    /// otherwise as [`generate`](super::generate).
+    pub fn generate<E: Executor + ?Sized>(
+        &self,
+        ex: &mut E,
+        schema: &Schema,
+        options: &DiffOptions,
+    ) -> Result<Vec<Operation>> {
+        let conn = ex.conn()?;
+        if !self.status(&mut *conn)?.is_current() {
+            return Err(Error::Migration {
+                version: None,
+                message: "the database is not at the newest migration: apply (or revert) \
+                          first, then generate against it"
+                    .into(),
+            });
+        }
+        let history = if self.migrations.is_empty() {
+            None
+        } else {
+            replay(&DatabaseSchema::default(), &self.migrations).ok()
+        };
+        let Some(history) = history else {
+            return super::generate(conn, schema, options);
+        };
+        let options = super::with_model_hints(options, schema, &history);
+        let dialect = conn.dialect();
+        let live = introspect(&mut *conn)?.schema;
+        let mut everything = DiffOptions::new().allow_data_loss(true);
+        for t in &live.tables {
+            if options.ignores(&t.name) {
+                everything = everything.ignore_table(&t.name);
+            }
+        }
+        let drift = diff(&live, &history, &everything, dialect)?;
+        if !drift.is_empty() {
+            let list: Vec<String> = drift.iter().map(|op| op.inverse().to_string()).collect();
+            return Err(Error::Migration {
+                version: None,
+                message: format!(
+                    "the database differs from what its migrations made (changed by hand?): \
+                     {}; bring it back, or write those changes as a migration",
+                    list.join("; ")
+                ),
+            });
+        }
+        let models = DatabaseSchema::from_schema(schema)?;
+        diff(&history, &models, &options.clone().exact(), dialect)
+    }
+
+    fn refuse_unknown(&self, records: &[Record]) -> Result<()> {
+        let newest = self.migrations.last().map_or(0, |m| m.version);
+        let Some((v, name)) = self.status_of(records).unknown.first().cloned() else {
+            return Ok(());
+        };
+        let why = if v > newest {
+            "the database was migrated by a newer program"
+        } else {
+            "its file was removed or renamed since it was applied"
+        };
+        Err(Error::Migration {
+            version: Some(v),
+            message: format!(
+                "the database has migration {v} ({name}), which this program does not know \
+                 (its newest is {newest}): {why}"
+            ),
+        })
+    }
+}
+
+/// The checksum of what the database should hold of `m` by its record.
+fn checksum_at(m: &Migration, record: &Record) -> String {
+    m.checksum_of(usize::try_from(record.steps_done).unwrap_or(0))
+}
+
+/// Refuses to undo or finish a migration whose steps are not the ones the
+/// database got.
+fn refuse_edited(m: &Migration, record: &Record) -> Result<()> {
+    if record.checksum == checksum_at(m, record) {
+        return Ok(());
+    }
+    Err(Error::Migration {
+        version: Some(m.version),
+        message: format!(
+            "{} was edited after it was applied: its steps are not the ones the database got; \
+             restore it as it was applied, and write changes as a new migration",
+            m.name
+        ),
+    })
+}
+
+fn outside_transaction<E: Executor + ?Sized>(ex: &mut E) -> Result<&mut Conn> {
+    let conn = ex.conn()?;
+    if conn.transaction_depth() > 0 {
+        return Err(Error::Migration {
+            version: None,
+            message: "migrations run in transactions of their own: apply or revert them \
+                      outside a transaction"
+                .into(),
+        });
+    }
+    Ok(conn)
+}
+
+fn with_lock<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+    let Some((lock, unlock)) = conn.dialect().advisory_lock_sql() else {
+        return f(conn);
+    };
+    let mut taken = None;
+    conn.query(lock, &[ValueRef::Text(LOCK_NAME)], &mut |row| {
+        taken = Option::<i64>::from_row(row, 0)?;
+        Ok(())
+    })?;
+    if taken != Some(1) {
+        return Err(Error::Migration {
+            version: None,
+            message: "another process holds the migration lock and did not release it in time"
+                .into(),
+        });
+    }
+    let result = f(conn);
+    let released = conn.query(unlock, &[ValueRef::Text(LOCK_NAME)], &mut |_| Ok(()));
+    let value = result?;
+    released?;
+    Ok(value)
+}
+
+/// Applies `m` from step `start` on. `false` when another process applied it meanwhile.
+fn run_forward(conn: &mut Conn, m: &Migration, start: usize) -> Result<bool> {
+    let total = m.steps.len();
+    let steps: Vec<(usize, Step)> = m
+        .steps
+        .iter()
+        .enumerate()
+        .skip(start)
+        .map(|(i, s)| (i + 1, s.clone()))
+        .collect();
+    let mut record = Record {
+        version: m.version,
+        name: m.name.clone(),
+        steps_done: start as i64,
+        steps_total: total as i64,
+        error: None,
+        checksum: m.checksum(),
+    };
+    if conn.dialect().transactional_ddl() {
+        let done = Record {
+            steps_done: total as i64,
+            ..record.clone()
+        };
+        let version = m.version;
+        return in_transaction(
+            conn,
+            m.version,
+            &steps,
+            total,
+            &|records| records.iter().any(|r| r.version == version),
+            &|c| history::save(c, &done),
+        );
+    }
+    let mut ran = 0;
+    let mut completed = 0;
+    let result = run_steps(conn, m.version, &steps, total, &mut ran, &mut |c, n| {
+        completed = n;
+        history::save(
+            c,
+            &Record {
+                steps_done: (start + n) as i64,
+                checksum: m.checksum_of(start + n),
+                ..record.clone()
+            },
+        )
+    });
+    if let Err(e) = result {
+        let e = message_of(&e);
+        if start == 0 && ran == 0 {
+            // Nothing of it reached the database.
+            history::remove(conn, m.version)?;
+            return Err(Error::Migration {
+                version: Some(m.version),
+                message: format!("{e}; nothing was applied"),
+            });
+        }
+        let done = start + completed;
+        record.steps_done = done as i64;
+        record.checksum = m.checksum_of(done);
+        record.error = Some(e.clone());
+        history::save(conn, &record)?;
+        return Err(Error::Migration {
+            version: Some(m.version),
+            message: format!(
+                "{e}; {done} of {total} steps are applied (this database commits schema changes \
+                 at once): status shows it, apply finishes it, revert undoes those steps"
+            ),
+        });
+    }
+    // Recorded complete (a migration without steps has had no progress to record).
+    record.steps_done = total as i64;
+    record.checksum = m.checksum();
+    history::save(conn, &record)?;
+    Ok(true)
+}
+
+/// Undoes the first `done` steps of `m` and forgets it.
+fn run_backward(conn: &mut Conn, m: &Migration, done: usize) -> Result<()> {
+    let down: Vec<(usize, Step)> = m
+        .down_of(done)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (done - i, s))
+        .collect();
+    let total = m.steps.len();
+    if conn.dialect().transactional_ddl() {
+        let version = m.version;
+        in_transaction(
+            conn,
+            m.version,
+            &down,
+            total,
+            &|records| !records.iter().any(|r| r.version == version),
+            &|c| history::remove(c, version),
+        )?;
+        return Ok(());
+    }
+    let record = Record {
+        version: m.version,
+        name: m.name.clone(),
+        steps_done: done as i64,
+        steps_total: total as i64,
+        error: None,
+        checksum: m.checksum_of(done),
+    };
+    let mut undone = 0;
+    let result = run_steps(conn, m.version, &down, total, &mut 0, &mut |c, n| {
+        undone = n;
+        history::save(
+            c,
+            &Record {
+                steps_done: (done - n) as i64,
+                checksum: m.checksum_of(done - n),
+                ..record.clone()
+            },
+        )
+    });
+    if let Err(e) = result {
+        let e = message_of(&e);
+        let left = done - undone;
+        history::save(
+            conn,
+            &Record {
+                steps_done: left as i64,
+                checksum: m.checksum_of(left),
+                error: Some(format!("revert: {e}")),
+                ..record
+            },
+        )?;
+        return Err(Error::Migration {
+            version: Some(m.version),
+            message: format!(
+                "revert stopped: {e}; {left} of {total} steps are still applied: status shows \
+                 it, revert continues, apply finishes the migration again"
+            ),
+        });
+    }
+    history::remove(conn, m.version)
+}
+
+/// The description of the database after applying `migrations` to `start`,
+/// without touching a database: what the migrations say the schema is.
+///
+/// # Failure
+/// [`Error::Migration`] when a step does not fit the schema before it.
+pub fn replay(start: &DatabaseSchema, migrations: &[Migration]) -> Result<DatabaseSchema> {
+    let mut schema = start.clone();
+    for m in migrations {
+        for (i, step) in m.steps.iter().enumerate() {
+            if let Step::Schema(op) = step {
+                op.apply_to(&mut schema).map_err(|e| {
+                    step_error(m.version, i + 1, m.steps.len(), step, &e, "does not fit")
+                })?;
+            }
+        }
+    }
+    Ok(schema)
+}

@@ -1,0 +1,216 @@
+//! Running a migration's steps: each rendered against the database as the
+//! steps before it left it, in one transaction where DDL is transactional.
+
+use crate::conn::{Conn, Executor};
+use crate::dialect::ForeignKeySuspension;
+use crate::error::{ConversionError, Error, Result};
+use crate::model::FromRow;
+use crate::render::SqlWriter;
+use crate::value::{ColumnType, ValueRef};
+
+use super::history::{self, Record};
+use super::introspect::introspect;
+use super::migration::Step;
+use super::operation::Operation;
+use super::quoting::requote;
+use super::render::render_operation;
+
+/// Runs `steps`, rendering each against the database as the steps before
+/// it left it; `progress(conn, n)` after the `n`th. The whole list is
+/// checked against the database first: a step naming a missing table or
+/// column fails before anything runs.
+pub(crate) fn run_steps(
+    conn: &mut Conn,
+    version: i64,
+    steps: &[(usize, Step)],
+    total: usize,
+    ran: &mut usize,
+    progress: &mut dyn FnMut(&mut Conn, usize) -> Result<()>,
+) -> Result<()> {
+    let mut state = introspect(&mut *conn)?.schema;
+    let mut end = state.clone();
+    for (n, step) in steps {
+        if let Step::Schema(op) = step {
+            op.apply_to(&mut end).map_err(|e| {
+                step_error(version, *n, total, step, &e, "does not fit the database")
+            })?;
+        }
+    }
+    for (i, (n, step)) in steps.iter().enumerate() {
+        if let Step::Schema(op) = step {
+            check_lengths(conn, op)
+                .map_err(|e| step_error(version, *n, total, step, &e, "failed"))?;
+        }
+        let statements = match step {
+            Step::Schema(op) => render_operation(conn.dialect(), op, &state)
+                .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?,
+            Step::Sql { up, .. } => vec![requote(up, conn.dialect())],
+        };
+        for (k, sql) in statements.iter().enumerate() {
+            // athanor's own DDL leaves the session alone; a hand-written
+            // step is watched as raw SQL (transaction control refused).
+            let ran_step = match step {
+                Step::Schema(_) => conn.run_batch(sql),
+                Step::Sql { .. } => conn.execute_batch(sql),
+            };
+            ran_step.map_err(|e| {
+                let err = step_error(version, *n, total, step, &e, "failed");
+                // Without transactional DDL, what ran of this step stays.
+                match err {
+                    Error::Migration { version, message }
+                        if k > 0 && !conn.dialect().transactional_ddl() =>
+                    {
+                        Error::Migration {
+                            version,
+                            message: format!(
+                                "{message} (the step's first {k} of {} statements ran and stay: {})",
+                                statements.len(),
+                                statements[..k].join("; ")
+                            ),
+                        }
+                    }
+                    err => err,
+                }
+            })?;
+            *ran += 1;
+        }
+        if let Step::Schema(op) = step {
+            op.apply_to(&mut state)?;
+        }
+        progress(conn, i + 1)?;
+    }
+    Ok(())
+}
+
+/// Refuses a narrowing to `VARCHAR(n)` while rows hold longer text, on a
+/// database that would keep them (SQLite): the same answer as elsewhere.
+fn check_lengths(conn: &mut Conn, op: &Operation) -> Result<()> {
+    let Operation::AlterColumn { table, to, .. } = op else {
+        return Ok(());
+    };
+    let ColumnType::Varchar(max) = to.ty else {
+        return Ok(());
+    };
+    if conn.dialect().enforces_text_length() {
+        return Ok(());
+    }
+    let mut w = SqlWriter::new(conn.dialect());
+    w.push("SELECT COUNT(*) FROM ")
+        .ident(table)
+        .push(" WHERE LENGTH(")
+        .ident(&to.name)
+        .push(") > ");
+    w.dialect().write_placeholder(1, &mut w.sql);
+    let mut longer = 0;
+    conn.query(&w.sql, &[ValueRef::I64(i64::from(max))], &mut |row| {
+        longer = i64::from_row(row, 0)?;
+        Ok(())
+    })?;
+    if longer == 0 {
+        return Ok(());
+    }
+    Err(Error::Conversion(
+        ConversionError::new(
+            format!("text of at most {max} characters"),
+            format!("{longer} rows with longer text"),
+        )
+        .at(table, &to.name),
+    ))
+}
+
+/// An error's text without the `migration N:` its display would add.
+pub(crate) fn message_of(e: &Error) -> String {
+    match e {
+        Error::Migration { message, .. } => message.clone(),
+        e => e.to_string(),
+    }
+}
+
+pub(crate) fn step_error(
+    version: i64,
+    n: usize,
+    total: usize,
+    step: &Step,
+    e: &Error,
+    what: &str,
+) -> Error {
+    let described = match step {
+        Step::Schema(op) => op.to_string(),
+        Step::Sql { up, .. } => format!("SQL `{up}`"),
+    };
+    Error::Migration {
+        version: Some(version),
+        message: format!("step {n} of {total} ({described}) {what}: {e}"),
+    }
+}
+
+/// Fails when the foreign keys no longer hold (after a rebuild).
+fn check_foreign_keys(conn: &mut Conn, suspension: Option<ForeignKeySuspension>) -> Result<()> {
+    let Some(s) = suspension else {
+        return Ok(());
+    };
+    let mut broken = Vec::new();
+    conn.query(s.check, &[], &mut |row| {
+        broken.push(format!(
+            "{} has rows referencing missing rows of {}",
+            String::from_row(row, 0)?,
+            String::from_row(row, 1)?
+        ));
+        Ok(())
+    })?;
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        broken.dedup();
+        Err(Error::Migration {
+            version: None,
+            message: format!("foreign keys broken: {}", broken.join("; ")),
+        })
+    }
+}
+
+/// Runs `steps` in one transaction (with foreign keys suspended around it
+/// where rebuilds need that), then `finish` before commit. `false` when
+/// `skip` says, inside the transaction, that another process did the work.
+pub(crate) fn in_transaction(
+    conn: &mut Conn,
+    version: i64,
+    steps: &[(usize, Step)],
+    total: usize,
+    skip: &dyn Fn(&[Record]) -> bool,
+    finish: &dyn Fn(&mut Conn) -> Result<()>,
+) -> Result<bool> {
+    let suspension = conn.dialect().foreign_key_suspension();
+    if let Some(s) = suspension {
+        conn.run_batch(s.off)?;
+    }
+    let result = (|| {
+        let mut tx = conn.transaction()?;
+        let c = tx.conn()?;
+        if skip(&history::records(c)?) {
+            tx.commit()?;
+            return Ok(false);
+        }
+        run_steps(c, version, steps, total, &mut 0, &mut |_, _| Ok(()))?;
+        finish(c)?;
+        check_foreign_keys(c, suspension).map_err(|e| Error::Migration {
+            version: Some(version),
+            message: format!("{e}; nothing was applied"),
+        })?;
+        tx.commit()?;
+        Ok(true)
+    })();
+    if let Some(s) = suspension {
+        conn.run_batch(s.on)?;
+    }
+    result.map_err(|e| match e {
+        Error::Migration {
+            version: Some(v),
+            message,
+        } if !message.ends_with("nothing was applied") => Error::Migration {
+            version: Some(v),
+            message: format!("{message}; rolled back, nothing was applied"),
+        },
+        e => e,
+    })
+}
