@@ -583,7 +583,7 @@ fn misc_connection_behaviour() {
 
     let err = PgConnection::connect("postgres://postgres@127.0.0.1:1/nope").expect_err("no server");
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
-        // A URL the driver cannot read is the URL's fault: Error::Url.
+    // A URL the driver cannot read is the URL's fault: Error::Url.
     let err = PgConnection::connect("not a url").expect_err("bad url");
     assert!(matches!(err, Error::Url(_)), "{err:?}");
 }
