@@ -426,8 +426,10 @@ impl Dialect for MysqlDialect {
     // to an hour. Named per database: the lock is the server's.
     fn advisory_lock_sql(&self) -> Option<(&'static str, &'static str)> {
         Some((
-            "SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), 3600)",
-            "SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))",
+            // A lock name is at most 64 characters: the database's name is
+            // hashed to a fixed length (and may be NULL: no database).
+            "SELECT GET_LOCK(CONCAT('athanor:', MD5(COALESCE(DATABASE(), '')), ':', ?), 3600)",
+            "SELECT RELEASE_LOCK(CONCAT('athanor:', MD5(COALESCE(DATABASE(), '')), ':', ?))",
         ))
     }
 }

@@ -275,8 +275,10 @@ impl Dialect for PgDialect {
     // statement timeout).
     fn advisory_lock_sql(&self) -> Option<(&'static str, &'static str)> {
         Some((
-            "SELECT 1 FROM (SELECT pg_advisory_lock(hashtext(current_schema() || '.' || $1))) AS l",
-            "SELECT pg_advisory_unlock(hashtext(current_schema() || '.' || $1))",
+                        // COALESCE: with an empty search_path current_schema() is NULL,
+            // and a NULL key would take no lock at all.
+            "SELECT 1 FROM (SELECT pg_advisory_lock(hashtext(COALESCE(current_schema(), '') || '.' || $1))) AS l",
+            "SELECT pg_advisory_unlock(hashtext(COALESCE(current_schema(), '') || '.' || $1))",
         ))
     }
 }

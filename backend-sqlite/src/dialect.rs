@@ -170,6 +170,29 @@ impl Dialect for SqliteDialect {
         false
     }
 
+    /// What a rebuild (new table, copy, drop, rename) would lose: triggers
+    /// (dropped with the table), hidden or generated columns, CHECK
+    /// constraints, partial and expression indexes, and defaults that are
+    /// expressions (they would come back as text).
+    fn rebuild_blockers_sql(&self) -> Option<&'static str> {
+        Some(
+            "SELECT 'trigger', name FROM sqlite_schema \
+               WHERE type = 'trigger' AND tbl_name = ?1 \
+             UNION ALL SELECT 'generated column', name FROM pragma_table_xinfo(?1) \
+               WHERE hidden <> 0 \
+             UNION ALL SELECT 'CHECK constraint', name FROM sqlite_schema \
+               WHERE type = 'table' AND name = ?1 AND upper(sql) LIKE '%CHECK%(%' \
+             UNION ALL SELECT 'partial index', name FROM pragma_index_list(?1) \
+               WHERE partial = 1 \
+             UNION ALL SELECT 'expression index', il.name \
+               FROM pragma_index_list(?1) AS il, pragma_index_xinfo(il.name) AS ix \
+               WHERE ix.cid = -2 \
+             UNION ALL SELECT 'default expression', name FROM pragma_table_info(?1) \
+               WHERE dflt_value IS NOT NULL AND NOT (dflt_value GLOB '''*''' \
+                 OR dflt_value GLOB '[0-9-]*' OR upper(dflt_value) IN ('NULL', 'TRUE', 'FALSE'))",
+        )
+    }
+
     // VARCHAR(n) is TEXT here; athanor checks lengths when it writes.
     fn enforces_text_length(&self) -> bool {
         false

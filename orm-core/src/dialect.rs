@@ -386,6 +386,19 @@ pub trait Dialect: Send + Sync + 'static {
         true
     }
 
+    /// Where tables are rebuilt ([`alters_columns_in_place`] false): a
+    /// query, with the table's name bound as its one parameter (`?1`),
+    /// whose rows name `(kind, name)` of each thing a rebuild would lose
+    /// because athanor does not model it (a trigger, a generated column, a
+    /// CHECK constraint, a partial or expression index, a default that is
+    /// an expression). Migrations refuse to rebuild such a table rather
+    /// than lose it silently. `None`: nothing to ask.
+    ///
+    /// [`alters_columns_in_place`]: Dialect::alters_columns_in_place
+    fn rebuild_blockers_sql(&self) -> Option<&'static str> {
+        None
+    }
+
     /// How `ALTER TABLE` changes a column's type, nullability or default.
     fn alter_column_style(&self) -> AlterColumnStyle {
         AlterColumnStyle::Clauses

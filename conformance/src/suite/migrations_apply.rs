@@ -610,3 +610,65 @@ pub fn a_migration_without_steps_is_recorded(db: &Database) {
     let live = migrate::introspect(&mut conn).unwrap().schema;
     assert!(live.table("m_albums").unwrap().column("a").is_some());
 }
+
+/// A table holding what athanor does not model (here a CHECK constraint
+/// written by hand): where a change alters it in place, the change is made
+/// and the constraint still holds; where it rebuilds the table (SQLite),
+/// the change is refused, naming what the rebuild would lose, and the
+/// table is left as it was.
+pub fn a_rebuild_never_loses_what_athanor_does_not_model(db: &Database) {
+    use athanor::migrate::ColumnSchema;
+    let mut conn = db.connect().unwrap();
+    Raw::new("DROP TABLE IF EXISTS m_checked")
+        .execute(&mut conn)
+        .unwrap();
+    Raw::new("CREATE TABLE m_checked (id INTEGER PRIMARY KEY, n INTEGER CHECK (n >= 0), note VARCHAR(20))")
+        .execute(&mut conn)
+        .unwrap();
+    Raw::new("INSERT INTO m_checked (id, n, note) VALUES (1, 5, 'x')")
+        .execute(&mut conn)
+        .unwrap();
+    let start = migrate::introspect(&mut conn).unwrap().schema;
+    let note = start
+        .table("m_checked")
+        .unwrap()
+        .column("note")
+        .unwrap()
+        .clone();
+    let mut wider: ColumnSchema = note.clone();
+    wider.ty = ColumnType::Varchar(40);
+    let migrator = Migrator::new(vec![Migration::new(1, "wider note").operation(
+        Operation::AlterColumn {
+            table: "m_checked".into(),
+            from: note,
+            to: wider,
+        },
+    )])
+    .unwrap();
+    let in_place = conn.dialect().alters_columns_in_place();
+    match migrator.apply(&mut conn) {
+        Ok(applied) => {
+            assert!(in_place, "a rebuild went ahead over a CHECK constraint");
+            assert_eq!(applied, vec![1]);
+        }
+        Err(e) => {
+            assert!(!in_place, "{e}");
+            let text = e.to_string();
+            assert!(text.contains("CHECK constraint"), "{text}");
+            assert!(text.contains("m_checked"), "{text}");
+        }
+    }
+    // Either way the row is there and the constraint still holds.
+    let rows: Vec<(i64, i64)> = Raw::new("SELECT id, n FROM m_checked")
+        .fetch_all(&mut conn)
+        .unwrap();
+    assert_eq!(rows, [(1, 5)]);
+    let err = Raw::new("INSERT INTO m_checked (id, n, note) VALUES (2, -1, 'y')")
+        .execute(&mut conn)
+        .unwrap_err();
+    assert_eq!(
+        err.constraint_kind(),
+        Some(athanor::ConstraintKind::Check),
+        "{err}"
+    );
+}

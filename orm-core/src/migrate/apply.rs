@@ -10,7 +10,9 @@ use crate::value::ValueRef;
 
 use super::description::DatabaseSchema;
 use super::diff::{diff, DiffOptions};
-use super::history::{self, MigrationState, Record, Status, StatusEntry, VERSION_TABLE};
+use super::history::{
+    self, MigrationState, Record, Status, StatusEntry, MAX_NAME_CHARS, VERSION_TABLE,
+};
 use super::introspect::introspect;
 use super::introspect::introspect_table;
 use super::migration::{Migration, Step};
@@ -42,6 +44,20 @@ impl Migrator {
     pub fn new(migrations: impl IntoIterator<Item = Migration>) -> Result<Self> {
         let mut migrations: Vec<Migration> = migrations.into_iter().collect();
         migrations.sort_by_key(|m| m.version);
+        // The version table keeps a name of at most 255 characters: a
+        // longer one would fail its record after the first step ran.
+        if let Some(m) = migrations
+            .iter()
+            .find(|m| m.name.chars().count() > MAX_NAME_CHARS)
+        {
+            return Err(Error::Migration {
+                version: Some(m.version),
+                message: format!(
+                    "the name is {} characters long; at most {MAX_NAME_CHARS} are kept",
+                    m.name.chars().count()
+                ),
+            });
+        }
         if let Some(w) = migrations.windows(2).find(|w| w[0].version == w[1].version) {
             return Err(Error::Migration {
                 version: Some(w[0].version),

@@ -141,7 +141,13 @@ pub fn run<E: Executor + ?Sized>(
             if ops.is_empty() {
                 return write(out, "no changes: the database matches the models\n");
             }
-            let version = migrator.migrations().last().map_or(1, |m| m.version + 1);
+            let version = match migrator.migrations().last() {
+                None => 1,
+                Some(m) => m.version.checked_add(1).ok_or_else(|| Error::Migration {
+                    version: Some(m.version),
+                    message: "no version comes after this one".into(),
+                })?,
+            };
             let m = Migration::from_operations(version, name, ops);
             std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
             let path = dir.join(m.file_name());

@@ -15,6 +15,9 @@ use super::description::{ColumnSchema, TableSchema};
 /// The table that records applied migrations.
 pub const VERSION_TABLE: &str = "athanor_migrations";
 
+/// The longest migration name the version table keeps.
+pub(crate) const MAX_NAME_CHARS: usize = 255;
+
 /// One row of the version table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Record {
@@ -40,7 +43,7 @@ fn version_table() -> TableSchema {
     let mut t = TableSchema::new(VERSION_TABLE);
     t.columns = vec![
         ColumnSchema::new("version", ColumnType::BigInt).not_null(),
-        ColumnSchema::new("name", ColumnType::Varchar(255)).not_null(),
+        ColumnSchema::new("name", ColumnType::Varchar(MAX_NAME_CHARS as u32)).not_null(),
         ColumnSchema::new("steps_done", ColumnType::BigInt).not_null(),
         ColumnSchema::new("steps_total", ColumnType::BigInt).not_null(),
         ColumnSchema::new("error", ColumnType::Text),
@@ -83,8 +86,17 @@ pub(crate) fn records(conn: &mut Conn) -> Result<Vec<Record>> {
     Ok(out)
 }
 
-/// Inserts or replaces the row of `record.version`.
+/// Inserts or replaces the row of `record.version`, in one transaction (or
+/// savepoint): on MySQL, where DDL commits as it goes, a record is never
+/// lost between its delete and its insert.
 pub(crate) fn save(conn: &mut Conn, record: &Record) -> Result<()> {
+    // Inside the migration's own transaction it is atomic already.
+    let needed = conn.transaction_depth() == 0;
+    crate::write::atomically(conn, needed, |conn| replace(conn, record))
+}
+
+/// The delete and insert of [`save`].
+fn replace(conn: &mut Conn, record: &Record) -> Result<()> {
     remove(conn, record.version)?;
     let mut w = SqlWriter::new(conn.dialect());
     w.push("INSERT INTO ")

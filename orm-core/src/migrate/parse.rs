@@ -129,7 +129,9 @@ impl Parser {
                 Ok(i) => DefaultSpec::Int(i),
                 Err(_) => DefaultSpec::Float(
                     n.parse::<f64>()
-                        .map_err(|_| self.error("a number, a 'string', true or false"))?,
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .ok_or_else(|| self.error("a finite number, a 'string', true or false"))?,
                 ),
             },
             _ => return Err(self.error("a number, a 'string', true or false")),

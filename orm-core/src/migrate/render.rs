@@ -40,7 +40,7 @@ fn table_in<'s>(schema: &'s DatabaseSchema, name: &str) -> Result<&'s TableSchem
 
 /// Whether the operation needs a table rebuild on a dialect that cannot
 /// alter columns in place.
-fn needs_rebuild(op: &Operation) -> bool {
+pub(crate) fn needs_rebuild(op: &Operation) -> bool {
     match op {
         Operation::AddColumn { column, fill, .. } => {
             fill.is_some() || column.unique || !column.nullable && column.default.is_none()

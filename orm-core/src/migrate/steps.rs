@@ -41,6 +41,10 @@ pub(crate) fn run_steps(
             check_lengths(conn, op)
                 .map_err(|e| step_error(version, *n, total, step, &e, "failed"))?;
         }
+        if let Step::Schema(op) = step {
+            check_rebuildable(conn, op)
+                .map_err(|e| step_error(version, *n, total, step, &e, "cannot be carried out"))?;
+        }
         let statements = match step {
             Step::Schema(op) => render_operation(conn.dialect(), op, &state)
                 .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?,
@@ -142,6 +146,37 @@ pub(crate) fn step_error(
         version: Some(version),
         message: format!("step {n} of {total} ({described}) {what}: {e}"),
     }
+}
+
+/// Refuses `op` when it rebuilds a table holding what athanor does not
+/// model (a trigger, a generated column, ...): the rebuild would lose it.
+fn check_rebuildable(conn: &mut Conn, op: &Operation) -> Result<()> {
+    let dialect = conn.dialect();
+    let (false, true, Some(sql)) = (
+        dialect.alters_columns_in_place(),
+        super::render::needs_rebuild(op),
+        dialect.rebuild_blockers_sql(),
+    ) else {
+        return Ok(());
+    };
+    let table = op.table();
+    let mut found = Vec::new();
+    conn.query(sql, &[ValueRef::Text(table)], &mut |row| {
+        let (kind, name) = <(String, String)>::from_row(row, 0)?;
+        found.push(format!("{kind} `{name}`"));
+        Ok(())
+    })?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Unsupported {
+        backend: dialect.name(),
+        capability: format!(
+            "rebuilding table `{table}`, which has {} (the rebuild would lose them): drop \
+             them in an SQL step before this one and make them again in one after",
+            found.join(", ")
+        ),
+    })
 }
 
 /// Fails when the foreign keys no longer hold (after a rebuild).
