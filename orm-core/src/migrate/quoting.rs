@@ -33,6 +33,12 @@ pub(crate) fn requote(sql: &str, dialect: &dyn Dialect) -> String {
                     }
                 }
             }
+            // Comments and identifiers already in the backend's quotes are
+            // copied as they are: an apostrophe in a comment opens no literal.
+            '-' if chars.peek() == Some(&'-') => copy_until(&mut chars, &mut out, c, "\n"),
+            '#' => copy_until(&mut chars, &mut out, c, "\n"),
+            '/' if chars.peek() == Some(&'*') => copy_until(&mut chars, &mut out, c, "*/"),
+            '`' => copy_until(&mut chars, &mut out, c, "`"),
             '"' => {
                 let mut name = String::new();
                 while let Some(c) = chars.next() {
@@ -51,4 +57,64 @@ pub(crate) fn requote(sql: &str, dialect: &dyn Dialect) -> String {
         }
     }
     out
+}
+
+/// Copies `first` and what follows it up to and including `end` (or to the
+/// end of the text).
+fn copy_until(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    out: &mut String,
+    first: char,
+    end: &str,
+) {
+    out.push(first);
+    let start = out.len();
+    // The end is looked for past the opening: `/*/` is no whole comment.
+    let shortest = if first == '/' { 3 } else { 1 };
+    for c in chars.by_ref() {
+        out.push(c);
+        if out.len() >= start + shortest && out.ends_with(end) {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::ColumnType;
+
+    /// A dialect quoting identifiers with backticks (MySQL's way).
+    struct Backticks;
+
+    impl Dialect for Backticks {
+        fn name(&self) -> &'static str {
+            "backticks"
+        }
+        fn write_placeholder(&self, _index: usize, out: &mut String) {
+            out.push('?');
+        }
+        fn column_type(&self, _ty: ColumnType, _keyed: bool) -> String {
+            "TEXT".into()
+        }
+        fn auto_key_column(&self, _ty: ColumnType) -> String {
+            "BIGINT".into()
+        }
+        fn identifier_quote(&self) -> char {
+            '`'
+        }
+    }
+
+    #[test]
+    fn comments_and_backticks_are_copied_as_they_are() {
+        let sql = "DELETE FROM \"albums\" -- albums that aren't old\n\
+                   WHERE \"kind\" <> 'old' /* don't */ AND `a\"b` = 1 # it's\n\
+                   AND \"x\" = 'it''s'";
+        assert_eq!(
+            requote(sql, &Backticks),
+            "DELETE FROM `albums` -- albums that aren't old\n\
+             WHERE `kind` <> 'old' /* don't */ AND `a\"b` = 1 # it's\n\
+             AND `x` = 'it''s'"
+        );
+    }
 }
