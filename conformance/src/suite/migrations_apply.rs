@@ -172,6 +172,23 @@ pub fn bad_migrations_and_newer_databases_are_clear_errors(db: &Database) {
         "{text}"
     );
     assert_eq!(newer.revert(&mut conn).unwrap(), Some(2));
+
+    // A migration merged in below one already applied is refused, not run
+    // after it.
+    let one =
+        || Migration::new(1, "one").operation(add_column("m_albums", "a", ColumnType::Integer));
+    Migrator::new(vec![one(), Migration::new(5, "five")])
+        .unwrap()
+        .apply(&mut conn)
+        .unwrap();
+    let late = Migrator::new(vec![
+        one(),
+        Migration::new(4, "four"),
+        Migration::new(5, "five"),
+    ])
+    .unwrap();
+    let text = late.apply(&mut conn).unwrap_err().to_string();
+    assert!(text.contains("later version 5"), "{text}");
 }
 
 pub fn two_processes_never_both_apply(db: &Database) {
@@ -595,6 +612,45 @@ pub fn narrowing_below_the_longest_value_fails_everywhere(db: &Database) {
     );
     assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
     assert_eq!(titles(&mut conn), rows);
+
+    // An integer narrowed below a value it holds fails the same way
+    // everywhere (SQLite would keep a value an i32 field cannot read).
+    let mut counts = migrate::TableSchema::new("m_counts");
+    counts.columns = vec![
+        migrate::ColumnSchema::new("id", ColumnType::BigInt).not_null(),
+        migrate::ColumnSchema::new("n", ColumnType::BigInt).not_null(),
+    ];
+    counts.primary_key = vec!["id".into()];
+    let n = counts.column("n").unwrap().clone();
+    let mut n32 = n.clone();
+    n32.ty = ColumnType::Integer;
+    let create = Migration::new(2, "counts").operation(Operation::CreateTable(counts));
+    let narrow = Migration::new(3, "narrow n").operation(Operation::AlterColumn {
+        table: "m_counts".into(),
+        from: n,
+        to: n32,
+    });
+    Migrator::new(vec![narrowed(7), create.clone()])
+        .unwrap()
+        .apply(&mut conn)
+        .unwrap();
+    Raw::new("INSERT INTO m_counts (id, n) VALUES (1, 5000000000)")
+        .execute(&mut conn)
+        .unwrap();
+    let migrator = Migrator::new(vec![narrowed(7), create, narrow]).unwrap();
+    let text = migrator.apply(&mut conn).unwrap_err().to_string();
+    assert!(
+        text.contains("an i32") && text.contains("m_counts.n"),
+        "{text}"
+    );
+    let kept: Vec<(i64,)> = Raw::new("SELECT n FROM m_counts")
+        .fetch_all(&mut conn)
+        .unwrap();
+    assert_eq!(kept, [(5_000_000_000,)]);
+    Raw::new("UPDATE m_counts SET n = 7")
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![3]);
 }
 
 pub fn a_migration_without_steps_is_recorded(db: &Database) {

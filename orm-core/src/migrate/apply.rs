@@ -140,6 +140,7 @@ impl Migrator {
             history::ensure(conn)?;
             let records = history::records(conn)?;
             self.refuse_unknown(&records)?;
+            self.refuse_out_of_order(&records)?;
             let mut applied = Vec::new();
             for m in &self.migrations {
                 let start = match records.iter().find(|r| r.version == m.version) {
@@ -156,6 +157,32 @@ impl Migrator {
             }
             Ok(applied)
         })
+    }
+
+    /// Refuses a pending migration whose version is below one the database
+    /// already has (merged from another branch after later ones ran):
+    /// applied now it would run after them, and reverting in version order
+    /// would undo them in the wrong order. Give it a version after the
+    /// latest applied one.
+    fn refuse_out_of_order(&self, records: &[Record]) -> Result<()> {
+        let Some(latest) = records.iter().map(|r| r.version).max() else {
+            return Ok(());
+        };
+        let pending = self
+            .migrations
+            .iter()
+            .find(|m| m.version < latest && !records.iter().any(|r| r.version == m.version));
+        match pending {
+            None => Ok(()),
+            Some(m) => Err(Error::Migration {
+                version: Some(m.version),
+                message: format!(
+                    "`{}` is not applied, but the database already has the later version \
+                     {latest}: give it a version after {latest}",
+                    m.name
+                ),
+            }),
+        }
     }
 
     /// Reverts the latest migration the database has (or undoes the steps

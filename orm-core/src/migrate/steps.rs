@@ -89,9 +89,10 @@ pub(crate) fn run_steps(
 /// Refuses a narrowing to `VARCHAR(n)` while rows hold longer text, on a
 /// database that would keep them (SQLite): the same answer as elsewhere.
 fn check_lengths(conn: &mut Conn, op: &Operation) -> Result<()> {
-    let Operation::AlterColumn { table, to, .. } = op else {
+    let Operation::AlterColumn { table, from, to } = op else {
         return Ok(());
     };
+    check_integer_range(conn, table, from.ty, to)?;
     let ColumnType::Varchar(max) = to.ty else {
         return Ok(());
     };
@@ -119,6 +120,57 @@ fn check_lengths(conn: &mut Conn, op: &Operation) -> Result<()> {
             format!("{longer} rows with longer text"),
         )
         .at(table, &to.name),
+    ))
+}
+
+/// Refuses narrowing an integer column below a value it holds (SQLite
+/// would keep the value, which the model could then not read; the other
+/// backends refuse too, and this gives every backend the same error).
+fn check_integer_range(
+    conn: &mut Conn,
+    table: &str,
+    from: ColumnType,
+    to: &super::description::ColumnSchema,
+) -> Result<()> {
+    let integer = |t: ColumnType| {
+        matches!(
+            t,
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+        )
+    };
+    let (low, high, expected) = match to.ty {
+        ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX), "an i16"),
+        ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX), "an i32"),
+        ColumnType::Bool => (0, 1, "a bool (0 or 1)"),
+        _ => return Ok(()),
+    };
+    if !integer(from) || from == to.ty {
+        return Ok(());
+    }
+    let mut w = SqlWriter::new(conn.dialect());
+    w.push("SELECT COUNT(*) FROM ")
+        .ident(table)
+        .push(" WHERE ")
+        .ident(&to.name)
+        .push(" < ");
+    w.dialect().write_placeholder(1, &mut w.sql);
+    w.push(" OR ").ident(&to.name).push(" > ");
+    w.dialect().write_placeholder(2, &mut w.sql);
+    let mut beyond = 0;
+    conn.query(
+        &w.sql,
+        &[ValueRef::I64(low), ValueRef::I64(high)],
+        &mut |row| {
+            beyond = i64::from_row(row, 0)?;
+            Ok(())
+        },
+    )?;
+    if beyond == 0 {
+        return Ok(());
+    }
+    Err(Error::Conversion(
+        ConversionError::new(expected, format!("{beyond} rows with values beyond it"))
+            .at(table, &to.name),
     ))
 }
 
