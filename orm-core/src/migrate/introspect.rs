@@ -163,6 +163,13 @@ fn read_indexes(conn: &mut Conn, table: &mut TableSchema) -> Result<()> {
         });
         if let Some(Some(i)) = constrained {
             table.columns[i].unique = true;
+            // Made on LOWER(column) (PostgreSQL): the column compares
+            // without regard to case, which its collation cannot say.
+            if let [expression] = ix.columns.as_slice() {
+                if expression.to_ascii_lowercase().starts_with("lower(") {
+                    table.columns[i].case_insensitive = true;
+                }
+            }
             continue;
         }
         // The index MySQL makes by itself for a foreign key's columns, named
