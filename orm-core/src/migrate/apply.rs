@@ -142,7 +142,7 @@ impl Migrator {
             self.refuse_unknown(&records)?;
             self.refuse_out_of_order(&records)?;
             let mut applied = Vec::new();
-            for m in &self.migrations {
+            for (i, m) in self.migrations.iter().enumerate() {
                 let start = match records.iter().find(|r| r.version == m.version) {
                     Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => continue,
                     Some(r) => {
@@ -151,7 +151,8 @@ impl Migrator {
                     }
                     None => 0,
                 };
-                if run_forward(conn, m, start)? {
+                let declared = replay(&DatabaseSchema::default(), &self.migrations[..i]).ok();
+                if run_forward(conn, m, start, declared.as_ref())? {
                     applied.push(m.version);
                 }
             }
@@ -201,12 +202,19 @@ impl Migrator {
             let Some(record) = records.last() else {
                 return Ok(None);
             };
-            let Some(m) = self.migrations.iter().find(|m| m.version == record.version) else {
+            let Some(i) = self
+                .migrations
+                .iter()
+                .position(|m| m.version == record.version)
+            else {
                 return Ok(None);
             };
+            let m = &self.migrations[i];
             refuse_edited(m, record)?;
             let done = usize::try_from(record.steps_done).unwrap_or(0);
-            run_backward(conn, m, done)?;
+            // What the database holds before the revert, as declared.
+            let declared = replay(&DatabaseSchema::default(), &self.migrations[..=i]).ok();
+            run_backward(conn, m, done, declared.as_ref())?;
             Ok(Some(m.version))
         })
     }
@@ -351,7 +359,12 @@ fn with_lock<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T>) -> Resu
 }
 
 /// Applies `m` from step `start` on. `false` when another process applied it meanwhile.
-fn run_forward(conn: &mut Conn, m: &Migration, start: usize) -> Result<bool> {
+fn run_forward(
+    conn: &mut Conn,
+    m: &Migration,
+    start: usize,
+    declared: Option<&DatabaseSchema>,
+) -> Result<bool> {
     let total = m.steps.len();
     let steps: Vec<(usize, Step)> = m
         .steps
@@ -380,22 +393,31 @@ fn run_forward(conn: &mut Conn, m: &Migration, start: usize) -> Result<bool> {
             &steps,
             total,
             &|records| records.iter().any(|r| r.version == version),
+            declared,
             &|c| history::save(c, &done),
         );
     }
     let mut ran = 0;
     let mut completed = 0;
-    let result = run_steps(conn, m.version, &steps, total, &mut ran, &mut |c, n| {
-        completed = n;
-        history::save(
-            c,
-            &Record {
-                steps_done: (start + n) as i64,
-                checksum: m.checksum_of(start + n),
-                ..record.clone()
-            },
-        )
-    });
+    let result = run_steps(
+        conn,
+        m.version,
+        &steps,
+        total,
+        &mut ran,
+        declared,
+        &mut |c, n| {
+            completed = n;
+            history::save(
+                c,
+                &Record {
+                    steps_done: (start + n) as i64,
+                    checksum: m.checksum_of(start + n),
+                    ..record.clone()
+                },
+            )
+        },
+    );
     if let Err(e) = result {
         let e = message_of(&e);
         if start == 0 && ran == 0 {
@@ -427,7 +449,12 @@ fn run_forward(conn: &mut Conn, m: &Migration, start: usize) -> Result<bool> {
 }
 
 /// Undoes the first `done` steps of `m` and forgets it.
-fn run_backward(conn: &mut Conn, m: &Migration, done: usize) -> Result<()> {
+fn run_backward(
+    conn: &mut Conn,
+    m: &Migration,
+    done: usize,
+    declared: Option<&DatabaseSchema>,
+) -> Result<()> {
     let down: Vec<(usize, Step)> = m
         .down_of(done)?
         .into_iter()
@@ -443,6 +470,7 @@ fn run_backward(conn: &mut Conn, m: &Migration, done: usize) -> Result<()> {
             &down,
             total,
             &|records| !records.iter().any(|r| r.version == version),
+            declared,
             &|c| history::remove(c, version),
         )?;
         return Ok(());
@@ -456,17 +484,25 @@ fn run_backward(conn: &mut Conn, m: &Migration, done: usize) -> Result<()> {
         checksum: m.checksum_of(done),
     };
     let mut undone = 0;
-    let result = run_steps(conn, m.version, &down, total, &mut 0, &mut |c, n| {
-        undone = n;
-        history::save(
-            c,
-            &Record {
-                steps_done: (done - n) as i64,
-                checksum: m.checksum_of(done - n),
-                ..record.clone()
-            },
-        )
-    });
+    let result = run_steps(
+        conn,
+        m.version,
+        &down,
+        total,
+        &mut 0,
+        declared,
+        &mut |c, n| {
+            undone = n;
+            history::save(
+                c,
+                &Record {
+                    steps_done: (done - n) as i64,
+                    checksum: m.checksum_of(done - n),
+                    ..record.clone()
+                },
+            )
+        },
+    );
     if let Err(e) = result {
         let e = message_of(&e);
         let left = done - undone;

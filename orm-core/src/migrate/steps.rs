@@ -8,6 +8,7 @@ use crate::model::FromRow;
 use crate::render::SqlWriter;
 use crate::value::{ColumnType, ValueRef};
 
+use super::description::DatabaseSchema;
 use super::history::{self, Record};
 use super::introspect::introspect;
 use super::migration::Step;
@@ -19,15 +20,23 @@ use super::render::render_operation;
 /// it left it; `progress(conn, n)` after the `n`th. The whole list is
 /// checked against the database first: a step naming a missing table or
 /// column fails before anything runs.
+///
+/// `declared`: the schema the migrations before these steps declare, where
+/// known; it says which columns are case-insensitive where the database
+/// cannot (PostgreSQL, without a unique index on LOWER(column)).
 pub(crate) fn run_steps(
     conn: &mut Conn,
     version: i64,
     steps: &[(usize, Step)],
     total: usize,
     ran: &mut usize,
+    declared: Option<&DatabaseSchema>,
     progress: &mut dyn FnMut(&mut Conn, usize) -> Result<()>,
 ) -> Result<()> {
     let mut state = introspect(&mut *conn)?.schema;
+    if let (Some(declared), false) = (declared, conn.dialect().collations_decide_case()) {
+        carry_case_insensitivity(&mut state, declared);
+    }
     let mut end = state.clone();
     for (n, step) in steps {
         if let Step::Schema(op) = step {
@@ -200,6 +209,23 @@ pub(crate) fn step_error(
     }
 }
 
+/// Marks the columns `declared` says are case-insensitive so in `state`.
+fn carry_case_insensitivity(state: &mut DatabaseSchema, declared: &DatabaseSchema) {
+    for table in &mut state.tables {
+        let Some(known) = declared.table(&table.name) else {
+            continue;
+        };
+        for column in &mut table.columns {
+            if known
+                .column(&column.name)
+                .is_some_and(|c| c.case_insensitive)
+            {
+                column.case_insensitive = true;
+            }
+        }
+    }
+}
+
 /// Refuses `op` when it rebuilds a table holding what athanor does not
 /// model (a trigger, a generated column, ...): the rebuild would lose it.
 fn check_rebuildable(conn: &mut Conn, op: &Operation) -> Result<()> {
@@ -265,6 +291,7 @@ pub(crate) fn in_transaction(
     steps: &[(usize, Step)],
     total: usize,
     skip: &dyn Fn(&[Record]) -> bool,
+    declared: Option<&DatabaseSchema>,
     finish: &dyn Fn(&mut Conn) -> Result<()>,
 ) -> Result<bool> {
     let suspension = conn.dialect().foreign_key_suspension();
@@ -278,7 +305,9 @@ pub(crate) fn in_transaction(
             tx.commit()?;
             return Ok(false);
         }
-        run_steps(c, version, steps, total, &mut 0, &mut |_, _| Ok(()))?;
+        run_steps(c, version, steps, total, &mut 0, declared, &mut |_, _| {
+            Ok(())
+        })?;
         finish(c)?;
         check_foreign_keys(c, suspension).map_err(|e| Error::Migration {
             version: Some(version),
