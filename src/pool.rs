@@ -105,6 +105,9 @@ impl Connection for Closed {
     fn is_valid(&mut self) -> bool {
         false
     }
+    fn is_broken(&mut self) -> bool {
+        true
+    }
 }
 
 fn closed() -> Error {
@@ -579,35 +582,6 @@ mod tests {
         assert!(started.elapsed() < Duration::from_millis(2500));
     }
 
-    /// A connection the server dropped: the driver knows it is closed.
-    struct Lost;
-
-    impl Connection for Lost {
-        fn dialect(&self) -> &'static dyn Dialect {
-            &athanor_sqlite::SQLITE
-        }
-        fn execute(&mut self, _: &str, _: &[ValueRef<'_>]) -> Result<u64> {
-            Err(closed())
-        }
-        fn query(
-            &mut self,
-            _: &str,
-            _: &[ValueRef<'_>],
-            _: &mut dyn FnMut(&dyn Row) -> Result<()>,
-        ) -> Result<()> {
-            Err(closed())
-        }
-        fn execute_batch(&mut self, _: &str) -> Result<()> {
-            Err(closed())
-        }
-        fn last_insert_id(&mut self) -> Result<i64> {
-            Err(closed())
-        }
-        fn is_broken(&mut self) -> bool {
-            true
-        }
-    }
-
     /// A server restart takes every connection with it: once one comes
     /// back lost, those returned before are checked at their next
     /// checkout, however recently; those returned after are not.
@@ -617,7 +591,8 @@ mod tests {
         let idle = pool.get(None).expect("checkout");
         let mut lost = pool.get(None).expect("checkout");
         drop(idle);
-        *lost = Conn::new(Box::new(Lost));
+        // A connection the driver knows to be closed.
+        *lost = Conn::new(Box::new(Closed(&athanor_sqlite::SQLITE)));
         drop(lost);
         checkouts(&pool, 1);
         assert_eq!(checks.load(Ordering::SeqCst), 1);

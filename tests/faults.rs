@@ -165,9 +165,43 @@ fn sqlite_statement_timeout_interrupts_a_long_statement() {
     conn.execute_batch("SELECT 1").unwrap();
 }
 
-#[test]
-fn mariadb_timeouts_bound_every_wait_on_a_frozen_server() {
-    let base = env("ATHANOR_MYSQL_URL");
+/// A test server, as the fault tests need it.
+struct Server {
+    name: &'static str,
+    url_var: &'static str,
+    pid_var: &'static str,
+    /// The server process's name(s), to be sure the right one is frozen.
+    comm: &'static [&'static str],
+    /// SQL that sleeps `{}` seconds.
+    sleep: &'static str,
+}
+
+const MARIADB: Server = Server {
+    name: "mariadb",
+    url_var: "ATHANOR_MYSQL_URL",
+    pid_var: "ATHANOR_MYSQL_PID",
+    comm: &["mariadbd", "mysqld"],
+    sleep: "SELECT SLEEP({})",
+};
+
+const POSTGRES: Server = Server {
+    name: "postgres",
+    url_var: "ATHANOR_POSTGRES_URL",
+    pid_var: "ATHANOR_POSTGRES_PID",
+    comm: &["postgres"],
+    sleep: "SELECT pg_sleep({})",
+};
+
+/// Every wait on `server` is bounded: the server stops a long statement
+/// itself; frozen (SIGSTOP), a statement on an open connection fails
+/// within the read timeout (statement timeout + 1 s) and the connection
+/// is closed for good, opening fails within the connect timeout, and a
+/// checkout within the validation and connect timeouts; resumed, the same
+/// `Database` works again.
+fn timeouts_bound_every_wait_on_a_frozen_server(server: &Server) {
+    let name = server.name;
+    let sleep = |seconds: u32| server.sleep.replace("{}", &seconds.to_string());
+    let base = env(server.url_var);
     let url = with_params(&base, "statement_timeout=1&connect_timeout=1");
     let db = Database::builder(&url)
         .timeout(Duration::from_secs(3))
@@ -178,38 +212,40 @@ fn mariadb_timeouts_bound_every_wait_on_a_frozen_server() {
 
     // 1. A live server stops a long statement itself: a typed, transient error.
     let mut conn = db.connect().unwrap();
-    let (r, took) = timed(|| conn.execute_batch("SELECT SLEEP(5)"));
-    let err = r.expect_err("SLEEP(5) with a 1 s statement timeout");
+    let (r, took) = timed(|| conn.execute_batch(&sleep(5)));
+    let err = r.expect_err("a 5 s sleep with a 1 s statement timeout");
     assert_statement_timeout(&err);
-    eprintln!("mariadb: SLEEP(5) stopped by the server after {took:.2?}: {err}");
+    eprintln!("{name}: a 5 s sleep stopped by the server after {took:.2?}: {err}");
     assert!(took < Duration::from_millis(2500), "{took:?}");
     conn.execute_batch("SELECT 1").unwrap();
+    // An idle pooled connection, for the checkout below to find.
     let mut idle = db.connect().unwrap();
     idle.execute_batch("SELECT 1").unwrap();
     drop(idle);
 
     // A running statement cancelled from another thread (no statement timeout).
-    cancel_from_another_thread(&Database::open(&base).unwrap(), "SELECT SLEEP(10)");
+    cancel_from_another_thread(&Database::open(&base).unwrap(), &sleep(10));
 
-    let frozen = Frozen::freeze("ATHANOR_MYSQL_PID", &["mariadbd", "mysqld"]);
+    let frozen = Frozen::freeze(server.pid_var, server.comm);
 
-    // 2. A statement on an open connection: the client's read timeout
-    //    (statement timeout + 1 s) fails it, and the connection is closed.
+    // 2. A statement on an open connection: the read timeout fails it, and
+    //    the connection is closed for good.
     let (r, took) = timed(|| conn.execute_batch("SELECT 1"));
     let err = r.expect_err("a query on a frozen server");
     assert_timed_out_connection(&err);
-    eprintln!("mariadb frozen: query failed after {took:.2?}: {err}");
+    eprintln!("{name} frozen: query failed after {took:.2?}: {err}");
     assert!(took < Duration::from_secs(4), "{took:?}");
     let (r, took) = timed(|| conn.execute_batch("SELECT 1"));
     assert!(matches!(r, Err(Error::Connection { .. })), "{r:?}");
     assert!(took < Duration::from_millis(100), "{took:?}");
     drop(conn);
 
-    // 3. Opening: the connect timeout.
+    // 3. Opening: the connect timeout (the TCP connect may succeed; the
+    //    startup exchange never ends, and athanor gives up on it).
     let (r, took) = timed(|| Database::open(&url));
     let err = r.expect_err("open on a frozen server");
     assert_timed_out_connection(&err);
-    eprintln!("mariadb frozen: open failed after {took:.2?}: {err}");
+    eprintln!("{name} frozen: open failed after {took:.2?}: {err}");
     assert!(took < Duration::from_secs(3), "{took:?}");
 
     // 4. A checkout: the idle connection fails its liveness check within the
@@ -218,7 +254,7 @@ fn mariadb_timeouts_bound_every_wait_on_a_frozen_server() {
     let (r, took) = timed(|| db.connect().map(drop));
     let err = r.expect_err("a checkout on a frozen server");
     assert_checkout_timed_out(&err);
-    eprintln!("mariadb frozen: checkout failed after {took:.2?}: {err}");
+    eprintln!("{name} frozen: checkout failed after {took:.2?}: {err}");
     assert!(took < Duration::from_secs(6), "{took:?}");
 
     drop(frozen);
@@ -229,58 +265,11 @@ fn mariadb_timeouts_bound_every_wait_on_a_frozen_server() {
 }
 
 #[test]
+fn mariadb_timeouts_bound_every_wait_on_a_frozen_server() {
+    timeouts_bound_every_wait_on_a_frozen_server(&MARIADB);
+}
+
+#[test]
 fn postgres_timeouts_bound_every_wait_on_a_frozen_server() {
-    let base = env("ATHANOR_POSTGRES_URL");
-    let url = with_params(&base, "statement_timeout=1&connect_timeout=1");
-    let db = Database::builder(&url)
-        .timeout(Duration::from_secs(3))
-        .validate_idle_after(Duration::ZERO)
-        .validation_timeout(Duration::from_secs(1))
-        .open()
-        .unwrap();
-
-    // 1. The server's statement_timeout: a typed, transient error.
-    let mut conn = db.connect().unwrap();
-    let (r, took) = timed(|| conn.execute_batch("SELECT pg_sleep(5)"));
-    let err = r.expect_err("pg_sleep(5) with a 1 s statement timeout");
-    assert_statement_timeout(&err);
-    eprintln!("postgres: pg_sleep(5) stopped by the server after {took:.2?}: {err}");
-    assert!(took < Duration::from_millis(2500), "{took:?}");
-    conn.execute_batch("SELECT 1").unwrap();
-
-    // A running statement cancelled from another thread (no statement timeout).
-    cancel_from_another_thread(&Database::open(&base).unwrap(), "SELECT pg_sleep(10)");
-
-    let frozen = Frozen::freeze("ATHANOR_POSTGRES_PID", &["postgres"]);
-
-    // A statement on an open connection: the read timeout (statement
-    // timeout + 1 s) fails it, and the connection is closed for good.
-    let (r, took) = timed(|| conn.execute_batch("SELECT 1"));
-    let err = r.expect_err("a query on a frozen server");
-    assert_timed_out_connection(&err);
-    eprintln!("postgres frozen: query failed after {took:.2?}: {err}");
-    assert!(took < Duration::from_secs(4), "{took:?}");
-    let (r, took) = timed(|| conn.execute_batch("SELECT 1"));
-    assert!(matches!(r, Err(Error::Connection { .. })), "{r:?}");
-    assert!(took < Duration::from_millis(100), "{took:?}");
-    drop(conn);
-
-    // 2. Opening: the connect timeout (the TCP connect succeeds, the startup
-    //    exchange never ends; athanor gives up on it).
-    let (r, took) = timed(|| Database::open(&url));
-    let err = r.expect_err("open on a frozen server");
-    assert_timed_out_connection(&err);
-    eprintln!("postgres frozen: open failed after {took:.2?}: {err}");
-    assert!(took < Duration::from_secs(3), "{took:?}");
-
-    // 3. A checkout: liveness check bounded, then the connect timeout.
-    let (r, took) = timed(|| db.connect().map(drop));
-    let err = r.expect_err("a checkout on a frozen server");
-    assert_checkout_timed_out(&err);
-    eprintln!("postgres frozen: checkout failed after {took:.2?}: {err}");
-    assert!(took < Duration::from_secs(6), "{took:?}");
-
-    drop(frozen);
-    let mut conn = db.connect().unwrap();
-    conn.execute_batch("SELECT 1").unwrap();
+    timeouts_bound_every_wait_on_a_frozen_server(&POSTGRES);
 }

@@ -167,10 +167,13 @@ impl Driver {
         self.wait(self.read_timeout, call)
     }
 
-    /// Runs a batch of `statements` within their statement timeouts, one
-    /// after another, and the margin.
-    fn call_batch<F: Future>(&mut self, statements: usize, call: F) -> Result<F::Output> {
+    /// Runs the batch `sql` within the statement timeouts of its
+    /// statements, one after another (the server times each on its own),
+    /// and the margin; the statements are counted only when there is a
+    /// statement timeout.
+    fn call_batch<F: Future>(&mut self, sql: &str, call: F) -> Result<F::Output> {
         let limit = self.statement_timeout.map(|t| {
+            let statements = athanor_core::statement_count(sql);
             t.saturating_mul(u32::try_from(statements).unwrap_or(u32::MAX))
                 .saturating_add(READ_TIMEOUT_MARGIN)
         });
@@ -983,10 +986,8 @@ impl Connection for PgConnection {
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
         let client = self.client.as_ref().ok_or_else(closed)?;
-        // The server times each statement of the batch on its own.
-        let statements = athanor_core::statement_count(sql);
         self.driver
-            .call_batch(statements, client.batch_execute(sql))?
+            .call_batch(sql, client.batch_execute(sql))?
             .map_err(map_error)
     }
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use athanor::raw::Raw;
 use athanor::Model;
-use athanor_benches::{new_users, seed, Backend, Fixture, RawConn, User};
+use athanor_benches::{insert_sql, new_users, seed, Backend, Fixture, RawConn, User};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 const SIZES: [usize; 3] = [1, 100, 1_000];
@@ -58,24 +58,6 @@ fn timed<S>(
         drop(users);
     }
     total
-}
-
-/// `INSERT INTO users (name, hair_color) VALUES (p, p), ... <tail>`, with
-/// placeholders written by `placeholder(k)` for k = 1..=2n.
-fn insert_sql(n: usize, placeholder: impl Fn(usize) -> String, tail: &str) -> String {
-    let mut sql = String::from("INSERT INTO users (name, hair_color) VALUES ");
-    for i in 0..n {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "({}, {})",
-            placeholder(2 * i + 1),
-            placeholder(2 * i + 2)
-        ));
-    }
-    sql.push_str(tail);
-    sql
 }
 
 fn fill_keys(users: &mut [User], mut keys: Vec<i64>) {

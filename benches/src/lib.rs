@@ -95,6 +95,25 @@ pub fn schema() -> Schema {
         .register::<Comment>()
 }
 
+/// The raw drivers' multi-row insert: `INSERT INTO users (name,
+/// hair_color) VALUES (p, p), ... <tail>`, placeholders written by
+/// `placeholder(k)` for k = 1..=2n.
+pub fn insert_sql(n: usize, placeholder: impl Fn(usize) -> String, tail: &str) -> String {
+    let mut sql = String::from("INSERT INTO users (name, hair_color) VALUES ");
+    for i in 0..n {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "({}, {})",
+            placeholder(2 * i + 1),
+            placeholder(2 * i + 2)
+        ));
+    }
+    sql.push_str(tail);
+    sql
+}
+
 /// `n` users named `User {i}` with `hair(i)` as hair color (diesel_bench's `insert_users`).
 pub fn new_users(n: usize, hair: impl Fn(usize) -> Option<&'static str>) -> Vec<User> {
     (0..n)

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use athanor::raw::Raw;
 use athanor::Model;
-use athanor_benches::{new_users, read, seed, Backend, Fixture, RawConn, User, USERS_SQL};
+use athanor_benches::{
+    insert_sql, new_users, read, seed, Backend, Fixture, RawConn, User, USERS_SQL,
+};
 
 /// Rounds per cell; each round times a batch of calls of each side.
 const ROUNDS: usize = 41;
@@ -213,20 +215,4 @@ fn main() {
                 .expect("delete");
         }
     }
-}
-
-fn insert_sql(n: usize, placeholder: impl Fn(usize) -> String, tail: &str) -> String {
-    let mut sql = String::from("INSERT INTO users (name, hair_color) VALUES ");
-    for i in 0..n {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "({}, {})",
-            placeholder(2 * i + 1),
-            placeholder(2 * i + 2)
-        ));
-    }
-    sql.push_str(tail);
-    sql
 }
