@@ -1,0 +1,345 @@
+//! The DuckDB connection: cached prepared statements, rows read in place,
+//! a statement timeout and cancellation through DuckDB's interrupt.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use athanor_core::{
+    CancelHandle, CancelQuery, Connection, Dialect, Error, Result, Row, TransientKind, ValueRef,
+};
+
+use crate::dialect::DUCKDB;
+use crate::error::map_error;
+use crate::instance::{instance, Instance};
+use crate::values::{from_duck, Param};
+use crate::watchdog::Watchdog;
+
+/// How many prepared statements each connection keeps.
+const STATEMENT_CACHE: usize = 256;
+
+/// A connection to a DuckDB database (one of the instance's connections).
+pub struct DuckDbConnection {
+    // Declared before `_instance`: the connection closes before the
+    // instance it was cloned from can.
+    conn: duckdb::Connection,
+    _instance: Arc<Instance>,
+    interrupt: Arc<duckdb::InterruptHandle>,
+    /// Set by a [`CancelHandle`] as it interrupts the running statement;
+    /// cleared as a statement starts.
+    cancelled: Arc<AtomicBool>,
+    /// Interrupts a statement that runs past the statement timeout.
+    watchdog: Option<Watchdog>,
+    /// Whether foreign-key actions are known to be noted in the database
+    /// (once they are, they stay).
+    pub(crate) actions_noted: bool,
+    /// Whether a transaction is open, followed from the transaction
+    /// control this connection ran (the driver cannot tell).
+    pub(crate) in_tx: bool,
+}
+
+impl std::fmt::Debug for DuckDbConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DuckDbConnection").finish_non_exhaustive()
+    }
+}
+
+impl DuckDbConnection {
+    /// Opens a connection to the database at `address` (a file path), or
+    /// to the in-memory database named `address` when `memory` is set;
+    /// connections to one address share one DuckDB instance.
+    ///
+    /// # Failure
+    /// [`Error::Connection`] when DuckDB cannot open the database.
+    pub fn open(address: &str, memory: bool) -> Result<Self> {
+        let instance = instance(address, memory)?;
+        let conn = instance.connect()?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let interrupt = conn.interrupt_handle();
+        Ok(DuckDbConnection {
+            conn,
+            _instance: instance,
+            interrupt,
+            cancelled: Arc::new(AtomicBool::new(false)),
+            watchdog: None,
+            actions_noted: false,
+            in_tx: false,
+        })
+    }
+
+    /// The duckdb connection underneath, for what athanor does not cover.
+    pub fn raw(&mut self) -> &mut duckdb::Connection {
+        &mut self.conn
+    }
+
+    /// Stops any statement that runs longer than `timeout` (`None`: no
+    /// limit) with [`Error::Transient`] of kind
+    /// [`TransientKind::StatementTimeout`], by interrupting it from a
+    /// watchdog thread of this connection.
+    pub fn set_statement_timeout(&mut self, timeout: Option<Duration>) {
+        self.watchdog = timeout.map(|limit| Watchdog::new(limit, Arc::clone(&self.interrupt)));
+    }
+
+    /// Notes that a statement starts now.
+    fn start(&self) {
+        self.cancelled.store(false, Ordering::Relaxed);
+        if let Some(w) = &self.watchdog {
+            w.start();
+        }
+    }
+
+    /// Notes that the statement ended, and whether the watchdog stopped it.
+    fn finish(&self) -> bool {
+        self.watchdog.as_ref().is_some_and(Watchdog::finish)
+    }
+
+    /// Binds `params` to `sql`'s cached statement and runs it: the
+    /// statement (holding its result, which DuckDB has materialised) and
+    /// the number of rows it changed.
+    fn prepare_run(
+        &self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+    ) -> Result<(duckdb::CachedStatement<'_>, usize)> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| map_error(e, sql))?;
+        let expected = stmt.parameter_count();
+        if expected != params.len() {
+            return Err(Error::Database {
+                code: None,
+                message: format!(
+                    "statement has {expected} placeholders but {} values were bound",
+                    params.len()
+                ),
+            });
+        }
+        for (i, p) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, Param(*p))
+                .map_err(|e| map_error(e, sql))?;
+        }
+        let n = stmt.raw_execute().map_err(|e| map_error(e, sql))?;
+        Ok((stmt, n))
+    }
+
+    /// Runs one statement as it is.
+    pub(crate) fn run(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<usize> {
+        let done = self.prepare_run(sql, params).map(|(_, n)| n);
+        self.track(sql, done.is_ok());
+        done
+    }
+
+    /// Runs statements without parameters as they are.
+    pub(crate) fn run_batch(&mut self, sql: &str) -> Result<()> {
+        let done = self.conn.execute_batch(sql).map_err(|e| map_error(e, sql));
+        self.track(sql, done.is_ok());
+        done
+    }
+
+    /// Follows transaction control: `BEGIN`/`START` opens a transaction,
+    /// `COMMIT`/`ROLLBACK`/`END`/`ABORT` ends it (also when it fails: DuckDB
+    /// then rolls back).
+    fn track(&mut self, sql: &str, ok: bool) {
+        let first = sql
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        match first.as_str() {
+            "BEGIN" | "START" if ok => self.in_tx = true,
+            "COMMIT" | "ROLLBACK" | "END" | "ABORT" => self.in_tx = false,
+            _ => {}
+        }
+    }
+
+    /// Runs a query as it is, calling `each` for every row.
+    pub(crate) fn query_plain(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        let (stmt, _) = self.prepare_run(sql, params)?;
+        read_rows(&stmt, sql, each)
+    }
+}
+
+/// Calls `each` for every row of `stmt`'s result.
+fn read_rows(
+    stmt: &duckdb::Statement<'_>,
+    sql: &str,
+    each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+) -> Result<()> {
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next().map_err(|e| map_error(e, sql))? {
+        each(&DuckRow(row))?;
+    }
+    Ok(())
+}
+
+struct DuckRow<'r, 's>(&'r duckdb::Row<'s>);
+
+impl Row for DuckRow<'_, '_> {
+    fn len(&self) -> usize {
+        self.0.as_ref().column_count()
+    }
+
+    fn get(&self, index: usize) -> Result<ValueRef<'_>> {
+        if index >= self.len() {
+            return Err(Error::Database {
+                code: None,
+                message: format!("no column {index} in a row of {}", self.len()),
+            });
+        }
+        from_duck(self.0.get_ref(index).map_err(|e| map_error(e, ""))?)
+    }
+
+    #[inline]
+    fn get_int(&self, index: usize) -> Option<i64> {
+        use duckdb::types::ValueRef as D;
+        match self.0.get_ref(index).ok()? {
+            D::BigInt(i) => Some(i),
+            D::Int(i) => Some(i.into()),
+            D::SmallInt(i) => Some(i.into()),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_text(&self, index: usize) -> Option<&str> {
+        match self.0.get_ref(index).ok()? {
+            duckdb::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl Connection for DuckDbConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &DUCKDB
+    }
+
+    fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
+        self.start();
+        let done = match self.run_emulated(sql, params) {
+            Ok(Some(n)) => Ok(n),
+            Ok(None) => self.run(sql, params),
+            Err(e) => Err(e),
+        };
+        let timed_out = self.finish();
+        match done {
+            Ok(n) => Ok(n as u64),
+            Err(e) => Err(self.retag(e, timed_out)),
+        }
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        self.start();
+        let ran = self.prepare_run(sql, params);
+        let timed_out = self.finish();
+        match ran {
+            Ok((stmt, _)) => read_rows(&stmt, sql, each),
+            Err(e) => Err(self.retag(e, timed_out)),
+        }
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.start();
+        let done = match self.run_emulated(sql, &[]) {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => self.run_batch(sql),
+            Err(e) => Err(e),
+        };
+        let timed_out = self.finish();
+        done.map_err(|e| self.retag(e, timed_out))
+    }
+
+    /// DuckDB has no last insert id: keys come back through `RETURNING`.
+    fn last_insert_id(&mut self) -> Result<i64> {
+        Err(Error::Unsupported {
+            backend: "duckdb",
+            capability: "the last insert id (keys come back through RETURNING)".into(),
+        })
+    }
+
+    /// Temporary tables and views dropped, so that nothing a borrower made
+    /// outlives it (DuckDB has no session setting athanor relies on that
+    /// SQL could change: its foreign keys cannot be switched off).
+    fn reset_session(&mut self) -> Result<()> {
+        let mut drops = String::new();
+        self.query_plain(
+            "SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary \
+             UNION ALL SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND NOT internal",
+            &[],
+            &mut |row| {
+                if let (ValueRef::Text(kind), ValueRef::Text(name)) = (row.get(0)?, row.get(1)?) {
+                    drops.push_str("DROP ");
+                    drops.push_str(kind);
+                    drops.push_str(" IF EXISTS temp.main.");
+                    athanor_core::write_quoted(&DUCKDB, name, &mut drops);
+                    drops.push(';');
+                }
+                Ok(())
+            },
+        )?;
+        if drops.is_empty() {
+            return Ok(());
+        }
+        self.run_batch(&drops)
+    }
+
+    fn in_transaction(&mut self) -> Option<bool> {
+        Some(self.in_tx)
+    }
+
+    fn cancel_handle(&mut self) -> Option<CancelHandle> {
+        Some(CancelHandle::new(Arc::new(DuckDbCancel {
+            interrupt: Arc::clone(&self.interrupt),
+            cancelled: Arc::clone(&self.cancelled),
+        })))
+    }
+}
+
+impl DuckDbConnection {
+    /// An interrupted statement's error, told apart: cancelled or timed out.
+    fn retag(&self, e: Error, timed_out: bool) -> Error {
+        let interrupted =
+            matches!(&e, Error::Database { message, .. } if message.contains("Interrupt"));
+        if !interrupted {
+            return e;
+        }
+        let message = e.to_string();
+        if self.cancelled.swap(false, Ordering::Relaxed) {
+            return Error::Cancelled { message };
+        }
+        if timed_out {
+            return Error::Transient {
+                kind: TransientKind::StatementTimeout,
+                code: Some("Interrupt".into()),
+                message: format!("the statement ran past the statement timeout ({message})"),
+            };
+        }
+        e
+    }
+}
+
+/// Interrupts the statement running on a connection.
+struct DuckDbCancel {
+    interrupt: Arc<duckdb::InterruptHandle>,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl CancelQuery for DuckDbCancel {
+    fn cancel(&self) -> Result<()> {
+        self.cancelled.store(true, Ordering::Relaxed);
+        self.interrupt.interrupt();
+        Ok(())
+    }
+}

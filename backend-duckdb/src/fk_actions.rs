@@ -1,0 +1,347 @@
+//! `ON DELETE CASCADE` and `ON DELETE SET NULL`, which DuckDB refuses in
+//! DDL, emulated so that deletes answer as on the other backends.
+//!
+//! As a table is created, the actions of its foreign keys are taken out of
+//! the DDL (DuckDB keeps the key itself, which refuses orphans) and noted
+//! in `athanor_duckdb.fk_actions`, in the database: every connection and
+//! every later process sees them. A `DELETE FROM "t" ...` then first
+//! deletes (CASCADE) or clears (SET NULL) the rows that reference the rows
+//! it deletes, children before parents, in the delete's transaction.
+
+use athanor_core::{Error, Result};
+
+/// The table the actions are noted in (a schema of its own keeps it out of
+/// the user's tables).
+pub(crate) const SETUP: &str = "CREATE SCHEMA IF NOT EXISTS athanor_duckdb; \
+     CREATE TABLE IF NOT EXISTS athanor_duckdb.fk_actions (\
+     child_table VARCHAR NOT NULL, child_column VARCHAR NOT NULL, \
+     parent_table VARCHAR NOT NULL, parent_column VARCHAR NOT NULL, \
+     action VARCHAR NOT NULL, PRIMARY KEY (child_table, child_column))";
+
+/// Whether the table of actions exists.
+pub(crate) const EXISTS: &str = "SELECT count(*) FROM duckdb_tables() \
+     WHERE schema_name = 'athanor_duckdb' AND table_name = 'fk_actions'";
+
+/// The actions on the rows of a parent table: child table, child column,
+/// parent column, action.
+pub(crate) const OF_PARENT: &str = "SELECT child_table, child_column, parent_column, action \
+     FROM athanor_duckdb.fk_actions WHERE parent_table = ? ORDER BY child_table, child_column";
+
+/// Forgets a dropped table's actions.
+pub(crate) const FORGET: &str = "DELETE FROM athanor_duckdb.fk_actions WHERE child_table = ?";
+
+/// Notes one action (a table created again with IF NOT EXISTS notes it again).
+pub(crate) const NOTE: &str = "INSERT INTO athanor_duckdb.fk_actions \
+     VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+/// An action taken out of a `CREATE TABLE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Action {
+    pub(crate) child_table: String,
+    pub(crate) child_column: String,
+    pub(crate) parent_table: String,
+    pub(crate) parent_column: String,
+    /// `CASCADE` or `SET NULL`.
+    pub(crate) action: &'static str,
+}
+
+/// Reads a (possibly double-quoted) identifier at the start of `s`: the
+/// name and the text after it.
+pub(crate) fn ident(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start();
+    if let Some(quoted) = s.strip_prefix('"') {
+        let mut name = String::new();
+        let mut chars = quoted.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == '"' {
+                if matches!(chars.peek(), Some((_, '"'))) {
+                    chars.next();
+                } else {
+                    return Some((name, &quoted[i + 1..]));
+                }
+            }
+            name.push(c);
+        }
+        None
+    } else {
+        let end = s
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len());
+        (end > 0).then(|| (s[..end].to_owned(), &s[end..]))
+    }
+}
+
+/// `(a, b)` at the start of `s`: the names and the text after.
+fn ident_list(s: &str) -> Option<(Vec<String>, &str)> {
+    let mut rest = s.trim_start().strip_prefix('(')?;
+    let mut names = Vec::new();
+    loop {
+        let (name, after) = ident(rest)?;
+        names.push(name);
+        let after = after.trim_start();
+        if let Some(after) = after.strip_prefix(',') {
+            rest = after;
+        } else {
+            return Some((names, after.strip_prefix(')')?));
+        }
+    }
+}
+
+/// Strips `prefix` (ASCII, any case) and the spaces after it from `s`.
+pub(crate) fn keyword<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let s = s.trim_start();
+    s.get(..prefix.len())
+        .filter(|head| head.eq_ignore_ascii_case(prefix))
+        .map(|_| &s[prefix.len()..])
+}
+
+/// The table a `CREATE TABLE [IF NOT EXISTS]` statement creates.
+fn created_table(sql: &str) -> Option<String> {
+    let rest = keyword(sql, "CREATE TABLE ")?;
+    let rest = keyword(rest, "IF NOT EXISTS ").unwrap_or(rest);
+    ident(rest).map(|(name, _)| name)
+}
+
+/// The table a `DROP TABLE [IF EXISTS]` statement drops.
+pub(crate) fn dropped_table(sql: &str) -> Option<String> {
+    let rest = keyword(sql, "DROP TABLE ")?;
+    let rest = keyword(rest, "IF EXISTS ").unwrap_or(rest);
+    let (name, after) = ident(rest)?;
+    // One table, nothing after but CASCADE/RESTRICT or a semicolon.
+    (!after.trim_start().starts_with(',')).then_some(name)
+}
+
+/// A `CREATE TABLE` with its `ON DELETE CASCADE`/`SET NULL` clauses taken
+/// out, and those actions; `None` when it has none (nothing to change).
+///
+/// # Failure
+/// [`Error::Unsupported`] for an action on a foreign key of several
+/// columns, which is not emulated.
+pub(crate) fn take_actions(sql: &str) -> Result<Option<(String, Vec<Action>)>> {
+    let Some(child_table) = created_table(sql) else {
+        return Ok(None);
+    };
+    let mut out = String::with_capacity(sql.len());
+    let mut actions = Vec::new();
+    let mut rest = sql;
+    while let Some(at) = rest.find(" ON DELETE ") {
+        let (before, after) = rest.split_at(at);
+        let after = &after[" ON DELETE ".len()..];
+        let (action, words): (Option<&'static str>, usize) = if keyword(after, "CASCADE").is_some()
+        {
+            (Some("CASCADE"), "CASCADE".len())
+        } else if keyword(after, "SET NULL").is_some() {
+            (Some("SET NULL"), "SET NULL".len())
+        } else if keyword(after, "NO ACTION").is_some() {
+            (None, "NO ACTION".len())
+        } else if keyword(after, "RESTRICT").is_some() {
+            (None, "RESTRICT".len())
+        } else {
+            out.push_str(before);
+            out.push_str(" ON DELETE ");
+            rest = after;
+            continue;
+        };
+        // DuckDB refuses every ON DELETE clause; its keys restrict.
+        out.push_str(before);
+        rest = &after[words..];
+        let Some(action) = action else { continue };
+        let key = before
+            .rfind("FOREIGN KEY")
+            .and_then(|i| ident_list(&before[i + "FOREIGN KEY".len()..]))
+            .and_then(|(cols, after)| {
+                let after = keyword(after, "REFERENCES ")?;
+                let (parent, after) = ident(after)?;
+                let (ref_cols, _) = ident_list(after)?;
+                Some((cols, parent, ref_cols))
+            });
+        let Some((cols, parent_table, ref_cols)) = key else {
+            return Err(Error::Unsupported {
+                backend: "duckdb",
+                capability: format!("ON DELETE {action} outside a FOREIGN KEY constraint"),
+            });
+        };
+        if cols.len() != 1 || ref_cols.len() != 1 {
+            return Err(Error::Unsupported {
+                backend: "duckdb",
+                capability: format!(
+                    "ON DELETE {action} on a foreign key of several columns ({child_table})"
+                ),
+            });
+        }
+        actions.push(Action {
+            child_table: child_table.clone(),
+            child_column: cols[0].clone(),
+            parent_table,
+            parent_column: ref_cols[0].clone(),
+            action,
+        });
+    }
+    if out.is_empty() {
+        return Ok(None);
+    }
+    out.push_str(rest);
+    Ok(Some((out, actions)))
+}
+
+/// A `DELETE FROM "t" [WHERE ...]`: the table and the condition (`None`:
+/// every row). `None` for any other statement.
+pub(crate) fn parsed_delete(sql: &str) -> Option<(String, Option<&str>)> {
+    let rest = keyword(sql, "DELETE FROM ")?;
+    let (table, after) = ident(rest)?;
+    let after = after.trim();
+    if after.is_empty() {
+        return Some((table, None));
+    }
+    let condition = keyword(after, "WHERE ")?;
+    // One statement only: a batch is left to DuckDB as it is.
+    (!condition.contains(';')).then_some((table, Some(condition)))
+}
+
+/// One noted action on a parent's rows.
+pub(crate) struct Noted {
+    pub(crate) child_table: String,
+    pub(crate) child_column: String,
+    pub(crate) parent_column: String,
+    pub(crate) action: String,
+}
+
+/// Writes `ident` double-quoted.
+fn quoted(ident: &str, out: &mut String) {
+    out.push('"');
+    out.push_str(&ident.replace('"', "\"\""));
+    out.push('"');
+}
+
+/// The statements that apply the actions on the rows of `table` that
+/// `condition` selects (every row when `None`), deepest first; `actions`
+/// answers a table's noted actions. Each statement holds `condition` once,
+/// so each takes the delete's own parameters.
+///
+/// # Failure
+/// [`Error::Unsupported`] for a cascade through a cycle of tables (a table
+/// that cascades to itself), which is not emulated.
+pub(crate) fn plan(
+    table: &str,
+    condition: Option<&str>,
+    actions: &mut dyn FnMut(&str) -> Result<Vec<Noted>>,
+    path: &mut Vec<String>,
+    out: &mut Vec<String>,
+) -> Result<()> {
+    for noted in actions(table)? {
+        let mut selected = String::new();
+        quoted(&noted.child_column, &mut selected);
+        selected.push_str(" IN (SELECT ");
+        quoted(&noted.parent_column, &mut selected);
+        selected.push_str(" FROM ");
+        quoted(table, &mut selected);
+        if let Some(c) = condition {
+            selected.push_str(" WHERE ");
+            selected.push_str(c);
+        }
+        selected.push(')');
+        let mut sql = String::new();
+        if noted.action == "SET NULL" {
+            sql.push_str("UPDATE ");
+            quoted(&noted.child_table, &mut sql);
+            sql.push_str(" SET ");
+            quoted(&noted.child_column, &mut sql);
+            sql.push_str(" = NULL WHERE ");
+            sql.push_str(&selected);
+            out.push(sql);
+            continue;
+        }
+        if noted.child_table == table || path.contains(&noted.child_table) {
+            return Err(Error::Unsupported {
+                backend: "duckdb",
+                capability: format!(
+                    "ON DELETE CASCADE through a cycle of tables ({} to {})",
+                    table, noted.child_table
+                ),
+            });
+        }
+        path.push(table.to_owned());
+        plan(&noted.child_table, Some(&selected), actions, path, out)?;
+        path.pop();
+        sql.push_str("DELETE FROM ");
+        quoted(&noted.child_table, &mut sql);
+        sql.push_str(" WHERE ");
+        sql.push_str(&selected);
+        out.push(sql);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_taken_out_of_create_table() {
+        let sql = "CREATE TABLE IF NOT EXISTS \"albums\" (\"id\" BIGINT, \"artist_id\" BIGINT, \
+             CONSTRAINT \"fk\" FOREIGN KEY (\"artist_id\") REFERENCES \"artists\" (\"id\") ON DELETE CASCADE, \
+             CONSTRAINT \"fk2\" FOREIGN KEY (\"x\") REFERENCES \"labels\" (\"id\") ON DELETE RESTRICT)";
+        let (ddl, actions) = take_actions(sql).unwrap().unwrap();
+        assert!(!ddl.contains("ON DELETE"), "{ddl}");
+        assert!(ddl.ends_with("REFERENCES \"labels\" (\"id\"))"), "{ddl}");
+        assert_eq!(
+            actions,
+            [Action {
+                child_table: "albums".into(),
+                child_column: "artist_id".into(),
+                parent_table: "artists".into(),
+                parent_column: "id".into(),
+                action: "CASCADE",
+            }]
+        );
+        assert_eq!(take_actions("CREATE TABLE t (a INT)").unwrap(), None);
+    }
+
+    #[test]
+    fn deletes_are_read() {
+        assert_eq!(
+            parsed_delete("DELETE FROM \"a\" WHERE \"id\" = ?"),
+            Some(("a".into(), Some("\"id\" = ?")))
+        );
+        assert_eq!(parsed_delete("DELETE FROM t"), Some(("t".into(), None)));
+        assert_eq!(parsed_delete("SELECT 1"), None);
+    }
+
+    #[test]
+    fn a_cascade_deletes_grandchildren_first() {
+        let mut actions = |t: &str| {
+            Ok(match t {
+                "a" => vec![Noted {
+                    child_table: "b".into(),
+                    child_column: "a_id".into(),
+                    parent_column: "id".into(),
+                    action: "CASCADE".into(),
+                }],
+                "b" => vec![Noted {
+                    child_table: "c".into(),
+                    child_column: "b_id".into(),
+                    parent_column: "id".into(),
+                    action: "SET NULL".into(),
+                }],
+                _ => vec![],
+            })
+        };
+        let mut out = Vec::new();
+        plan(
+            "a",
+            Some("\"id\" = ?"),
+            &mut actions,
+            &mut Vec::new(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            [
+                "UPDATE \"c\" SET \"b_id\" = NULL WHERE \"b_id\" IN (SELECT \"id\" FROM \"b\" \
+                 WHERE \"a_id\" IN (SELECT \"id\" FROM \"a\" WHERE \"id\" = ?))",
+                "DELETE FROM \"b\" WHERE \"a_id\" IN (SELECT \"id\" FROM \"a\" WHERE \"id\" = ?)",
+            ]
+        );
+    }
+}
