@@ -123,6 +123,14 @@ impl DuckDbConnection {
         Ok((stmt, n))
     }
 
+    /// Runs `sql` without parameters, keeping its result to read.
+    pub(crate) fn prepare_run_shared(
+        &self,
+        sql: &str,
+    ) -> Result<(duckdb::CachedStatement<'_>, usize)> {
+        self.prepare_run(sql, &[])
+    }
+
     /// Runs one statement as it is.
     pub(crate) fn run(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<usize> {
         let done = self.prepare_run(sql, params).map(|(_, n)| n);
@@ -242,6 +250,32 @@ impl Connection for DuckDbConnection {
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
         self.start();
+        let keys = match crate::fk_actions::written_table(sql) {
+            Some(table) if self.actions_exist_pub()? => {
+                Some((table.clone(), self.keys_of(&table)?))
+            }
+            _ => None,
+        };
+        if let Some((table, keys)) = keys.filter(|(_, k)| !k.is_empty()) {
+            // Rows written through RETURNING: checked for orphans before
+            // they are read, in a transaction of its own when none is open.
+            let own = !self.in_tx;
+            if own {
+                self.run_batch("BEGIN TRANSACTION")?;
+            }
+            let done = (|| {
+                let (stmt, _) = self.prepare_run(sql, params)?;
+                self.check_orphans(&table, &keys)?;
+                read_rows(&stmt, sql, each)
+            })();
+            let timed_out = self.finish();
+            if own {
+                let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
+                let ended = self.run_batch(end);
+                done.as_ref().ok().map(|_| ended).transpose()?;
+            }
+            return done.map_err(|e| self.retag(e, timed_out));
+        }
         let ran = self.prepare_run(sql, params);
         let timed_out = self.finish();
         match ran {

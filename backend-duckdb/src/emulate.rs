@@ -70,7 +70,71 @@ impl DuckDbConnection {
                 })
                 .map(Some);
         }
+        if let Some(table) = fk_actions::written_table(sql) {
+            if !self.actions_exist()? {
+                return Ok(None);
+            }
+            let keys = self.keys_of(&table)?;
+            if keys.is_empty() {
+                return Ok(None);
+            }
+            return self
+                .atomically(|c| {
+                    let n = c.run(sql, params)?;
+                    c.check_orphans(&table, &keys)?;
+                    Ok(n)
+                })
+                .map(Some);
+        }
         Ok(None)
+    }
+
+    /// The keys with actions of the child table `table`: column, parent
+    /// table, parent key.
+    pub(crate) fn keys_of(&mut self, table: &str) -> Result<Vec<(String, String, String)>> {
+        let mut keys = Vec::new();
+        self.query_plain(fk_actions::OF_CHILD, &[ValueRef::Text(table)], &mut |row| {
+            if let (ValueRef::Text(c), ValueRef::Text(p), ValueRef::Text(k)) =
+                (row.get(0)?, row.get(1)?, row.get(2)?)
+            {
+                keys.push((c.to_owned(), p.to_owned(), k.to_owned()));
+            }
+            Ok(())
+        })?;
+        Ok(keys)
+    }
+
+    /// Fails with the foreign-key violation DuckDB would report when a row
+    /// of `table` references no parent row through one of `keys`.
+    pub(crate) fn check_orphans(
+        &self,
+        table: &str,
+        keys: &[(String, String, String)],
+    ) -> Result<()> {
+        for (column, parent, key) in keys {
+            let sql = fk_actions::orphans_sql(table, column, parent, key);
+            let (stmt, _) = self.prepare_run_shared(&sql)?;
+            let mut rows = stmt.raw_query();
+            let orphan = rows
+                .next()
+                .map_err(|e| crate::error::map_error(e, &sql))?
+                .is_some();
+            if orphan {
+                return Err(athanor_core::Error::Constraint(
+                    athanor_core::ConstraintViolation {
+                        kind: athanor_core::ConstraintKind::ForeignKey,
+                        table: Some(table.to_owned()),
+                        constraint: None,
+                        column: Some(column.clone()),
+                        message: format!(
+                            "Violates foreign key constraint because a value of {table}.{column} \
+                         does not exist in the referenced table {parent}"
+                        ),
+                    },
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Runs `sql` as one statement with `params`, or as a batch of
@@ -81,6 +145,11 @@ impl DuckDbConnection {
         } else {
             self.run(sql, params)
         }
+    }
+
+    /// [`actions_exist`](Self::actions_exist), for the connection's query path.
+    pub(crate) fn actions_exist_pub(&mut self) -> Result<bool> {
+        self.actions_exist()
     }
 
     /// Whether any foreign-key action was ever noted in this database.
