@@ -64,7 +64,12 @@ impl DuckDbConnection {
             return self
                 .atomically(|c| {
                     for step in &steps {
-                        c.run(step, params)?;
+                        match step.strip_prefix(fk_actions::CHECK) {
+                            Some(check) => c.refuse_if_referenced(&table, check, params)?,
+                            None => {
+                                c.run(step, params)?;
+                            }
+                        }
                     }
                     c.run(sql, params)
                 })
@@ -135,6 +140,36 @@ impl DuckDbConnection {
             }
         }
         Ok(())
+    }
+
+    /// Fails with a foreign-key violation when `check` finds a row still
+    /// referencing a row of `table` about to be deleted.
+    fn refuse_if_referenced(
+        &mut self,
+        table: &str,
+        check: &str,
+        params: &[ValueRef<'_>],
+    ) -> Result<()> {
+        let mut found = false;
+        self.query_plain(check, params, &mut |_| {
+            found = true;
+            Ok(())
+        })?;
+        if !found {
+            return Ok(());
+        }
+        Err(athanor_core::Error::Constraint(
+            athanor_core::ConstraintViolation {
+                kind: athanor_core::ConstraintKind::ForeignKey,
+                table: Some(table.to_owned()),
+                constraint: None,
+                column: None,
+                message: format!(
+                    "Violates foreign key constraint because a row of {table} is still referenced \
+                 by a foreign key in a different table"
+                ),
+            },
+        ))
     }
 
     /// Runs `sql` as one statement with `params`, or as a batch of

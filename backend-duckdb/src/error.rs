@@ -56,9 +56,15 @@ fn key_columns(message: &str) -> Option<String> {
     let start = message.find("key \"")? + 5;
     let inner = &message[start..];
     let inner = &inner[..inner.rfind('"')?];
+    // A case-insensitive column's unique index is on `lower(column)`.
     let columns: Vec<&str> = inner
         .split(", ")
         .filter_map(|part| part.split_once(": ").map(|(c, _)| c))
+        .map(|c| {
+            c.strip_prefix("lower(")
+                .and_then(|c| c.strip_suffix(')'))
+                .unwrap_or(c)
+        })
         .collect();
     (!columns.is_empty()).then(|| columns.join(", "))
 }

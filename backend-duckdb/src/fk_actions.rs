@@ -161,9 +161,9 @@ pub(crate) fn take_actions(sql: &str) -> Result<Option<(String, Vec<Action>)>> {
         } else if keyword(after, "SET NULL").is_some() {
             (Some("SET NULL"), "SET NULL".len())
         } else if keyword(after, "NO ACTION").is_some() {
-            (None, "NO ACTION".len())
+            (Some("RESTRICT"), "NO ACTION".len())
         } else if keyword(after, "RESTRICT").is_some() {
-            (None, "RESTRICT".len())
+            (Some("RESTRICT"), "RESTRICT".len())
         } else {
             out.push_str(before);
             out.push_str(" ON DELETE ");
@@ -181,11 +181,6 @@ pub(crate) fn take_actions(sql: &str) -> Result<Option<(String, Vec<Action>)>> {
         // before the transaction, so children deleted (or cleared) first in
         // the same transaction would still be seen. The backend checks
         // such keys itself (`ORPHANS`).
-        let start = before
-            .rfind(", CONSTRAINT ")
-            .filter(|&i| before[i..].contains("FOREIGN KEY"))
-            .unwrap_or(before.len());
-        out.push_str(&before[..start]);
         let key = before
             .rfind("FOREIGN KEY")
             .and_then(|i| ident_list(&before[i + "FOREIGN KEY".len()..]))
@@ -194,21 +189,26 @@ pub(crate) fn take_actions(sql: &str) -> Result<Option<(String, Vec<Action>)>> {
                 let (parent, after) = ident(after)?;
                 let (ref_cols, _) = ident_list(after)?;
                 Some((cols, parent, ref_cols))
-            });
+            })
+            .filter(|(cols, _, ref_cols)| cols.len() == 1 && ref_cols.len() == 1);
         let Some((cols, parent_table, ref_cols)) = key else {
-            return Err(Error::Unsupported {
-                backend: "duckdb",
-                capability: format!("ON DELETE {action} outside a FOREIGN KEY constraint"),
-            });
-        };
-        if cols.len() != 1 || ref_cols.len() != 1 {
+            if action == "RESTRICT" {
+                // Left to DuckDB (its keys restrict).
+                out.push_str(before);
+                continue;
+            }
             return Err(Error::Unsupported {
                 backend: "duckdb",
                 capability: format!(
                     "ON DELETE {action} on a foreign key of several columns ({child_table})"
                 ),
             });
-        }
+        };
+        let start = before
+            .rfind(", CONSTRAINT ")
+            .filter(|&i| before[i..].contains("FOREIGN KEY"))
+            .unwrap_or(before.len());
+        out.push_str(&before[..start]);
         actions.push(Action {
             child_table: child_table.clone(),
             child_column: cols[0].clone(),
@@ -237,6 +237,10 @@ pub(crate) fn parsed_delete(sql: &str) -> Option<(String, Option<&str>)> {
     // One statement only: a batch is left to DuckDB as it is.
     (!condition.contains(';')).then_some((table, Some(condition)))
 }
+
+/// The prefix of a planned step that is a check (a query whose row refuses
+/// the delete) rather than a statement.
+pub(crate) const CHECK: &str = "CHECK:";
 
 /// One noted action on a parent's rows.
 pub(crate) struct Noted {
@@ -281,6 +285,17 @@ pub(crate) fn plan(
         }
         selected.push(')');
         let mut sql = String::new();
+        if noted.action == "RESTRICT" {
+            // A check, run before the delete: a row found refuses it.
+            sql.push_str(CHECK);
+            sql.push_str("SELECT 1 FROM ");
+            quoted(&noted.child_table, &mut sql);
+            sql.push_str(" WHERE ");
+            sql.push_str(&selected);
+            sql.push_str(" LIMIT 1");
+            out.push(sql);
+            continue;
+        }
         if noted.action == "SET NULL" {
             sql.push_str("UPDATE ");
             quoted(&noted.child_table, &mut sql);
@@ -324,16 +339,25 @@ mod tests {
         let (ddl, actions) = take_actions(sql).unwrap().unwrap();
         assert!(!ddl.contains("ON DELETE"), "{ddl}");
         assert!(!ddl.contains("\"fk\""), "{ddl}");
-        assert!(ddl.ends_with("REFERENCES \"labels\" (\"id\"))"), "{ddl}");
+        assert!(ddl.ends_with("\"artist_id\" BIGINT)"), "{ddl}");
         assert_eq!(
             actions,
-            [Action {
-                child_table: "albums".into(),
-                child_column: "artist_id".into(),
-                parent_table: "artists".into(),
-                parent_column: "id".into(),
-                action: "CASCADE",
-            }]
+            [
+                Action {
+                    child_table: "albums".into(),
+                    child_column: "artist_id".into(),
+                    parent_table: "artists".into(),
+                    parent_column: "id".into(),
+                    action: "CASCADE",
+                },
+                Action {
+                    child_table: "albums".into(),
+                    child_column: "x".into(),
+                    parent_table: "labels".into(),
+                    parent_column: "id".into(),
+                    action: "RESTRICT",
+                }
+            ]
         );
         assert_eq!(take_actions("CREATE TABLE t (a INT)").unwrap(), None);
     }

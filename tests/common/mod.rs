@@ -169,7 +169,7 @@ impl Harness for DuckDb {
             .check_constraint_names(false)
             // No catalog introspection, so no migrations (docs/backends.md).
             .migrations(false)
-            // DuckDB's parser stops at 1000 levels; athanor's sum counts a few more.
-            .max_expression_depth(900)
+            // DuckDB's parser stops at 1000 levels of its own counting.
+            .max_expression_depth(400)
     }
 }
