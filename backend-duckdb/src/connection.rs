@@ -15,6 +15,10 @@ use crate::instance::{instance, Instance};
 use crate::values::{from_duck, Param};
 use crate::watchdog::Watchdog;
 
+/// How many times a statement outside a transaction is run again after a
+/// write-write conflict.
+const AUTOCOMMIT_RETRIES: u32 = 200;
+
 /// How many prepared statements each connection keeps.
 const STATEMENT_CACHE: usize = 256;
 
@@ -119,8 +123,25 @@ impl DuckDbConnection {
             stmt.raw_bind_parameter(i + 1, Param(*p))
                 .map_err(|e| map_error(e, sql))?;
         }
-        let n = stmt.raw_execute().map_err(|e| map_error(e, sql))?;
-        Ok((stmt, n))
+        // A statement outside a transaction that collides with another
+        // transaction's write is run again: it is a transaction of its own,
+        // so nothing else is repeated, and it then answers as a statement
+        // that waited for a row lock does elsewhere (an UPDATE of a changed
+        // version matches no row). Bounded: the error is returned after it.
+        let mut tries = 0u32;
+        loop {
+            match stmt.raw_execute().map_err(|e| map_error(e, sql)) {
+                Ok(n) => return Ok((stmt, n)),
+                Err(Error::Transient {
+                    kind: TransientKind::SerializationFailure,
+                    ..
+                }) if !self.in_tx && tries < AUTOCOMMIT_RETRIES => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(u64::from(tries.min(20))));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Runs `sql` without parameters, keeping its result to read.
