@@ -277,10 +277,18 @@ pub fn run<H: Harness + ?Sized>(
 /// [`TESTS`]), each running on a fresh database from the harness
 /// expression `$harness` (evaluated in each test; it must implement
 /// [`Harness`]); the crate documentation shows a whole harness.
+///
+/// The tests go into a module `conformance` of the calling module (which
+/// sees everything the caller sees), so their names never clash with the
+/// caller's own functions; they run as `conformance::<test name>`.
 #[macro_export]
 macro_rules! suite {
     ($harness:expr) => {
-        $crate::__suite_tests!($harness);
+        mod conformance {
+            #[allow(unused_imports)]
+            use super::*;
+            $crate::__suite_tests!($harness);
+        }
     };
 }
 
