@@ -261,6 +261,13 @@ pub trait Dialect: Send + Sync + 'static {
         true
     }
 
+    /// Whether `CREATE TABLE IF NOT EXISTS` is understood. Without it,
+    /// `create_all` creates only the tables `table_columns_sql` finds
+    /// missing (a dialect answering `false` must have that query).
+    fn supports_create_table_if_not_exists(&self) -> bool {
+        true
+    }
+
     /// SQL that moves the sequence behind an auto-generated key past the
     /// largest key in the table, run after rows were inserted with explicit
     /// keys. `None` when the database does this by itself.

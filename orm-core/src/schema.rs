@@ -5,6 +5,7 @@ use crate::error::{ConstraintKind, ConstraintViolation, Error, Result};
 use crate::migrate::TableSchema;
 use crate::model::{Model, TableDef};
 use crate::render::SqlWriter;
+use crate::schema_check::LiveTable;
 
 /// A set of models whose tables are created and dropped together
 /// (SQLAlchemy's `MetaData`).
@@ -104,14 +105,17 @@ impl Schema {
         let conn = ex.conn()?;
         let order = self.creation_order()?;
         let mut differences = Vec::new();
+        let mut present = Vec::with_capacity(order.len());
         for table in &order {
-            if let Some(found) = crate::schema_check::table_differences(conn, table)? {
+            let live = crate::schema_check::live_table(conn, table)?;
+            if let LiveTable::Present(found) = &live {
                 differences.extend(
                     found
-                        .into_iter()
+                        .iter()
                         .map(|d| format!("{} ({}): {d}", table.model, table.name)),
                 );
             }
+            present.push(live);
         }
         if !differences.is_empty() {
             return Err(Error::SchemaMismatch { differences });
@@ -119,14 +123,23 @@ impl Schema {
         // Every table rendered first: a column type the backend refuses
         // stops create_all before anything is sent (MySQL would keep the
         // tables created before it).
+        let dialect = conn.dialect();
         let mut statements = Vec::new();
-        for table in order {
-            let create = create_table_sql(conn.dialect(), table)?;
-            let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
-            statements.extend(
-                conn.dialect()
-                    .before_create_table(table.name, auto_key.map(|c| c.name)),
-            );
+        for (table, live) in order.into_iter().zip(present) {
+            let mut create = create_table_sql(dialect, table)?.into_iter();
+            let create_table = create.next();
+            match live {
+                // A table that is there already keeps its DDL: only its
+                // indexes are asked for again (`IF NOT EXISTS`, where the
+                // dialect has it), as on a database that cannot tell.
+                LiveTable::Present(_) => {}
+                LiveTable::Missing | LiveTable::Unknown => {
+                    let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
+                    statements
+                        .extend(dialect.before_create_table(table.name, auto_key.map(|c| c.name)));
+                    statements.extend(create_table);
+                }
+            }
             statements.extend(create);
         }
         for sql in &statements {
@@ -185,7 +198,10 @@ pub fn create_table_sql(
     table: &TableDef,
 ) -> Result<Vec<String>> {
     let described = TableSchema::from_def(table);
-    crate::migrate::ddl::create_table(dialect, &described, &described, true)
+    // `IF NOT EXISTS` where the dialect has it: a table another process
+    // created since create_all looked is then not an error.
+    let if_not_exists = dialect.supports_create_table_if_not_exists();
+    crate::migrate::ddl::create_table(dialect, &described, &described, if_not_exists)
 }
 
 /// Completes a violation on `table` from athanor's constraint naming: the

@@ -56,7 +56,12 @@ fn version_table() -> TableSchema {
 /// Creates the version table when it does not exist.
 pub(crate) fn ensure(conn: &mut Conn) -> Result<()> {
     let table = version_table();
-    for sql in create_table(conn.dialect(), &table, &table, true)? {
+    let dialect = conn.dialect();
+    let if_not_exists = dialect.supports_create_table_if_not_exists();
+    if !if_not_exists && crate::schema_check::table_exists(conn, &table.name)? {
+        return Ok(());
+    }
+    for sql in create_table(dialect, &table, &table, if_not_exists)? {
         conn.run_batch(&sql)?;
     }
     Ok(())
