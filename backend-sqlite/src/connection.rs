@@ -99,6 +99,7 @@ impl SqliteConnection {
     }
 
     fn setup(mut conn: rusqlite::Connection) -> Result<Self> {
+        enlarge_lookaside(&conn);
         conn.execute_batch(SESSION_SETUP).map_err(map_error)?;
         conn.busy_handler(Some(wait_while_busy))
             .map_err(map_error)?;
@@ -123,6 +124,40 @@ impl SqliteConnection {
     pub fn raw(&mut self) -> &mut rusqlite::Connection {
         &mut self.conn
     }
+}
+
+/// Slots of SQLite's per-connection lookaside allocator, and their size.
+/// SQLite copies each bound text into memory of its own and frees it when
+/// the statement goes back to rusqlite's cache (which clears bindings), so
+/// a 1 000-row insert allocated and freed 2 000 small blocks per call
+/// through `malloc`, 8 % of its instructions; 4 096 slots of 128 bytes
+/// (512 KiB per connection, a quarter of SQLite's default page cache) serve
+/// them instead, and SQLite's own small allocations besides. Measured with
+/// callgrind against rusqlite's defaults (40 slots of 1 200 bytes): the
+/// 1 000-row insert went from 1.14× to 0.98× the raw driver's instructions,
+/// loading 10 000 rows from 1.048× to 1.039×.
+const LOOKASIDE_SLOTS: i32 = 4096;
+const LOOKASIDE_SLOT_BYTES: i32 = 128;
+
+/// Gives `conn` the larger lookaside allocator ([`LOOKASIDE_SLOTS`]). A
+/// speed setting only: should SQLite refuse it, the connection keeps its
+/// default allocator and works the same.
+fn enlarge_lookaside(conn: &rusqlite::Connection) {
+    // SAFETY: the handle is the open connection's own, used on this thread
+    // before any statement ran (SQLite refuses the change while lookaside
+    // memory is in use, with SQLITE_BUSY, which is then ignored). A null
+    // buffer asks SQLite to allocate the slots itself; the variadic
+    // arguments are the (void*, int, int) that SQLITE_DBCONFIG_LOOKASIDE
+    // takes.
+    let _ = unsafe {
+        rusqlite::ffi::sqlite3_db_config(
+            conn.handle(),
+            rusqlite::ffi::SQLITE_DBCONFIG_LOOKASIDE,
+            std::ptr::null_mut::<std::ffi::c_void>(),
+            LOOKASIDE_SLOT_BYTES,
+            LOOKASIDE_SLOTS,
+        )
+    };
 }
 
 /// How long a connection waits for another one's write lock before failing
@@ -249,6 +284,32 @@ impl Row for SqliteRow<'_, '_> {
     fn get_text(&self, index: usize) -> Option<&str> {
         match self.0.get_ref(index) {
             Ok(SqliteRef::Text(t)) => std::str::from_utf8(t).ok(),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn is_null(&self, index: usize) -> Result<bool> {
+        match self.0.get_ref(index) {
+            Ok(v) => Ok(matches!(v, SqliteRef::Null)),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    #[inline]
+    fn get_int_or_null(&self, index: usize) -> Option<Option<i64>> {
+        match self.0.get_ref(index) {
+            Ok(SqliteRef::Integer(i)) => Some(Some(i)),
+            Ok(SqliteRef::Null) => Some(None),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_text_or_null(&self, index: usize) -> Option<Option<&str>> {
+        match self.0.get_ref(index) {
+            Ok(SqliteRef::Text(t)) => std::str::from_utf8(t).ok().map(Some),
+            Ok(SqliteRef::Null) => Some(None),
             _ => None,
         }
     }
@@ -414,5 +475,44 @@ impl athanor_core::CancelQuery for SqliteCancel {
         self.cancelled.store(true, Ordering::Relaxed);
         self.interrupt.interrupt();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The most lookaside slots the connection has had in use at once.
+    fn lookaside_high_water(conn: &rusqlite::Connection) -> i32 {
+        let (mut current, mut high) = (0, 0);
+        // SAFETY: the open connection's own handle and two out-parameters.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_db_status(
+                conn.handle(),
+                rusqlite::ffi::SQLITE_DBSTATUS_LOOKASIDE_USED,
+                &mut current,
+                &mut high,
+                0,
+            )
+        };
+        assert_eq!(rc, 0);
+        high
+    }
+
+    #[test]
+    fn bound_text_is_served_by_the_enlarged_lookaside() {
+        let mut conn = SqliteConnection::open_in_memory().unwrap();
+        let raw = conn.raw();
+        raw.execute_batch("CREATE TABLE t (a TEXT, b TEXT)")
+            .unwrap();
+        let sql = format!("INSERT INTO t VALUES {}", vec!["(?, ?)"; 500].join(", "));
+        let values: Vec<String> = (0..1000).map(|i| format!("value {i}")).collect();
+        raw.execute(&sql, rusqlite::params_from_iter(&values))
+            .unwrap();
+        // rusqlite's default allocator has 40 slots: a thousand bound texts
+        // held at once take far more of ours.
+        let high = lookaside_high_water(raw);
+        assert!(high > 1000, "{high} slots used at most");
+        assert!(high <= LOOKASIDE_SLOTS, "{high}");
     }
 }
