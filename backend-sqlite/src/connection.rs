@@ -12,19 +12,31 @@ use rusqlite::{Statement, ToSql};
 
 use crate::dialect::SQLITE;
 use crate::error::map_error;
+use crate::statements::Statements;
 
 /// How many prepared statements each connection keeps.
 const STATEMENT_CACHE: usize = 256;
 
 /// A connection to a SQLite database.
 pub struct SqliteConnection {
-    conn: rusqlite::Connection,
+    /// Prepared statements, borrowing `conn`: declared first, so that they
+    /// are finalized before the connection closes.
+    statements: Statements,
+    /// Boxed, so that its address stays put for `statements`.
+    conn: Box<rusqlite::Connection>,
     /// When the running statement started, for the statement timeout.
     clock: Option<Arc<StatementClock>>,
     /// Set by a [`CancelHandle`](athanor_core::CancelHandle) as it
     /// interrupts the running statement; cleared as a statement starts.
     cancelled: Arc<AtomicBool>,
 }
+
+// SAFETY: rusqlite's Connection is Send; a Statement is not only because
+// it borrows its connection. The statements here borrow only the connection
+// this value owns, move with it, and are reachable through `&mut self`
+// alone, so connection and statements are always used by one thread at a
+// time (which SQLite, built thread-safe, allows on any thread).
+unsafe impl Send for SqliteConnection {}
 
 /// The start of the running statement, read by the progress handler.
 struct StatementClock {
@@ -98,11 +110,10 @@ impl SqliteConnection {
         Ok(conn)
     }
 
-    fn setup(mut conn: rusqlite::Connection) -> Result<Self> {
+    fn setup(conn: rusqlite::Connection) -> Result<Self> {
         enlarge_lookaside(&conn);
         conn.execute_batch(SESSION_SETUP).map_err(map_error)?;
-        conn.busy_handler(Some(wait_while_busy))
-            .map_err(map_error)?;
+        install_busy_handler(&conn)?;
         // Without the query-planner stability guarantee, SQLite re-prepares a
         // cached statement whenever a new parameter value might change its
         // plan (rusqlite clears bindings on every return to the cache), which
@@ -112,9 +123,12 @@ impl SqliteConnection {
             true,
         )
         .map_err(map_error)?;
+        // athanor keeps its statements itself (`Statements`); rusqlite's
+        // cache serves only what the raw connection prepares.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteConnection {
-            conn,
+            statements: Statements::default(),
+            conn: Box::new(conn),
             clock: None,
             cancelled: Arc::new(AtomicBool::new(false)),
         })
@@ -122,6 +136,9 @@ impl SqliteConnection {
 
     /// The rusqlite connection underneath, for what athanor does not cover.
     pub fn raw(&mut self) -> &mut rusqlite::Connection {
+        // No kept statement may borrow the connection while the caller
+        // holds it mutably (it could even replace it).
+        self.statements.clear();
         &mut self.conn
     }
 }
@@ -175,6 +192,36 @@ fn wait_while_busy(tries: i32) -> bool {
     }
     std::thread::sleep(STEP);
     true
+}
+
+/// [`wait_while_busy`] as SQLite's C callback.
+extern "C" fn wait_while_busy_c(
+    _: *mut std::ffi::c_void,
+    tries: std::ffi::c_int,
+) -> std::ffi::c_int {
+    std::ffi::c_int::from(wait_while_busy(tries))
+}
+
+/// Installs [`wait_while_busy`] as the connection's busy handler. Through
+/// SQLite's C interface, because rusqlite's wants the connection mutably,
+/// which its kept statements forbid (they borrow it).
+fn install_busy_handler(conn: &rusqlite::Connection) -> Result<()> {
+    // SAFETY: the open connection's own handle, and a callback that needs
+    // no argument, never unwinds and does not use the connection.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_busy_handler(
+            conn.handle(),
+            Some(wait_while_busy_c),
+            std::ptr::null_mut(),
+        )
+    };
+    if rc == rusqlite::ffi::SQLITE_OK {
+        return Ok(());
+    }
+    Err(map_error(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rc),
+        Some("the busy handler was refused".into()),
+    )))
 }
 
 fn connect_error(e: rusqlite::Error) -> Error {
@@ -334,6 +381,9 @@ impl SqliteConnection {
     /// # Failure
     /// [`Error::Database`] when SQLite refuses the handler.
     pub fn set_statement_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        // rusqlite installs the handler through the connection lent
+        // mutably, which no kept statement may borrow meanwhile.
+        self.statements.clear();
         let Some(limit) = timeout else {
             self.conn
                 .progress_handler(0, None::<fn() -> bool>)
@@ -373,21 +423,28 @@ impl SqliteConnection {
     /// The error for `e`: a statement the progress handler interrupted
     /// timed out.
     fn error(&self, e: rusqlite::Error) -> Error {
-        let interrupted = e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted);
-        if interrupted && self.cancelled.swap(false, Ordering::Relaxed) {
-            return Error::Cancelled {
-                message: e.to_string(),
-            };
-        }
-        if interrupted && self.clock.is_some() {
-            return Error::Transient {
-                kind: TransientKind::StatementTimeout,
-                code: Some("SQLITE_INTERRUPT".into()),
-                message: format!("the statement ran past the statement timeout ({e})"),
-            };
-        }
-        map_error(e)
+        statement_error(&self.cancelled, self.clock.is_some(), e)
     }
+}
+
+/// The error for `e` from a statement: one interrupted by a cancel handle
+/// (`cancelled` set) was cancelled; one the progress handler interrupted
+/// (`timed`: a statement timeout is set) timed out.
+fn statement_error(cancelled: &AtomicBool, timed: bool, e: rusqlite::Error) -> Error {
+    let interrupted = e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted);
+    if interrupted && cancelled.swap(false, Ordering::Relaxed) {
+        return Error::Cancelled {
+            message: e.to_string(),
+        };
+    }
+    if interrupted && timed {
+        return Error::Transient {
+            kind: TransientKind::StatementTimeout,
+            code: Some("SQLITE_INTERRUPT".into()),
+            message: format!("the statement ran past the statement timeout ({e})"),
+        };
+    }
+    map_error(e)
 }
 
 impl Connection for SqliteConnection {
@@ -397,10 +454,15 @@ impl Connection for SqliteConnection {
 
     fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
         self.start_clock();
-        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        bind(&mut stmt, params)?;
-        let n = stmt.raw_execute().map_err(|e| self.error(e))?;
-        Ok(n as u64)
+        // SAFETY: `conn` is boxed, owned beside `statements`, dropped after
+        // it, and never lent mutably while statements are kept (`raw`).
+        let stmt = unsafe { self.statements.get(&self.conn, sql) }.map_err(map_error)?;
+        let done = bind(stmt, params).and_then(|()| {
+            stmt.raw_execute()
+                .map_err(|e| statement_error(&self.cancelled, self.clock.is_some(), e))
+        });
+        stmt.clear_bindings();
+        Ok(done? as u64)
     }
 
     fn query(
@@ -410,13 +472,20 @@ impl Connection for SqliteConnection {
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
         self.start_clock();
-        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        bind(&mut stmt, params)?;
-        let mut rows = stmt.raw_query();
-        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
-            each(&SqliteRow(row))?;
-        }
-        Ok(())
+        // SAFETY: as in `execute`.
+        let stmt = unsafe { self.statements.get(&self.conn, sql) }.map_err(map_error)?;
+        let done = bind(stmt, params).and_then(|()| {
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows
+                .next()
+                .map_err(|e| statement_error(&self.cancelled, self.clock.is_some(), e))?
+            {
+                each(&SqliteRow(row))?;
+            }
+            Ok(())
+        });
+        stmt.clear_bindings();
+        done
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
@@ -440,8 +509,8 @@ impl Connection for SqliteConnection {
         self.conn
             .execute_batch(SESSION_SETUP)
             .and_then(|()| self.conn.execute_batch("PRAGMA query_only = OFF;"))
-            .and_then(|()| self.conn.busy_handler(Some(wait_while_busy)))
             .map_err(map_error)?;
+        install_busy_handler(&self.conn)?;
         let mut sql = String::new();
         for (what, name) in self.pairs(
             "SELECT 'DETACH DATABASE ', name FROM pragma_database_list WHERE seq > 1 \
