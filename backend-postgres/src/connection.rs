@@ -876,10 +876,31 @@ impl Row for PgRow<'_> {
 
     #[inline]
     fn is_null(&self, index: usize) -> Result<bool> {
-        match self.0.try_get::<_, Nullness>(index) {
-            Ok(Nullness(null)) => Ok(null),
-            Err(_) => self.get(index).map(|_| false),
+        // Only types `get` reads in every build: for the others (a type
+        // behind a feature, or none), `get` answers, error included.
+        let plain = self.0.columns().get(index).is_some_and(|c| {
+            matches!(
+                *c.type_(),
+                Type::BOOL
+                    | Type::INT2
+                    | Type::INT4
+                    | Type::INT8
+                    | Type::FLOAT4
+                    | Type::FLOAT8
+                    | Type::TEXT
+                    | Type::VARCHAR
+                    | Type::BPCHAR
+                    | Type::NAME
+                    | Type::UNKNOWN
+                    | Type::BYTEA
+            )
+        });
+        if plain {
+            if let Ok(Nullness(null)) = self.0.try_get::<_, Nullness>(index) {
+                return Ok(null);
+            }
         }
+        self.get(index).map(|v| matches!(v, ValueRef::Null))
     }
 
     #[inline]

@@ -12,31 +12,23 @@ use rusqlite::{Statement, ToSql};
 
 use crate::dialect::SQLITE;
 use crate::error::map_error;
-use crate::statements::Statements;
+use crate::statements::KeptConnection;
 
-/// How many prepared statements each connection keeps.
-const STATEMENT_CACHE: usize = 256;
+/// How many statements rusqlite's own cache keeps, for what is prepared
+/// through [`SqliteConnection::raw`] (athanor keeps its own, see
+/// `statements.rs`).
+const STATEMENT_CACHE: usize = 16;
 
 /// A connection to a SQLite database.
 pub struct SqliteConnection {
-    /// Prepared statements, borrowing `conn`: declared first, so that they
-    /// are finalized before the connection closes.
-    statements: Statements,
-    /// Boxed, so that its address stays put for `statements`.
-    conn: Box<rusqlite::Connection>,
+    /// The connection, with the statements athanor keeps prepared on it.
+    kept: KeptConnection,
     /// When the running statement started, for the statement timeout.
     clock: Option<Arc<StatementClock>>,
     /// Set by a [`CancelHandle`](athanor_core::CancelHandle) as it
     /// interrupts the running statement; cleared as a statement starts.
     cancelled: Arc<AtomicBool>,
 }
-
-// SAFETY: rusqlite's Connection is Send; a Statement is not only because
-// it borrows its connection. The statements here borrow only the connection
-// this value owns, move with it, and are reachable through `&mut self`
-// alone, so connection and statements are always used by one thread at a
-// time (which SQLite, built thread-safe, allows on any thread).
-unsafe impl Send for SqliteConnection {}
 
 /// The start of the running statement, read by the progress handler.
 struct StatementClock {
@@ -62,7 +54,7 @@ const SESSION_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_lik
 impl std::fmt::Debug for SqliteConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteConnection")
-            .field("path", &self.conn.path())
+            .field("path", &self.kept.conn().path())
             .finish()
     }
 }
@@ -95,7 +87,8 @@ impl SqliteConnection {
             });
         }
         let set: String = conn
-            .conn
+            .kept
+            .conn()
             .query_row(&format!("PRAGMA journal_mode = {journal_mode}"), [], |r| {
                 r.get(0)
             })
@@ -116,19 +109,16 @@ impl SqliteConnection {
         install_busy_handler(&conn)?;
         // Without the query-planner stability guarantee, SQLite re-prepares a
         // cached statement whenever a new parameter value might change its
-        // plan (rusqlite clears bindings on every return to the cache), which
+        // plan (athanor clears bindings after every call), which
         // made a cached one-row query five times slower than a held statement.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
         )
         .map_err(map_error)?;
-        // athanor keeps its statements itself (`Statements`); rusqlite's
-        // cache serves only what the raw connection prepares.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteConnection {
-            statements: Statements::default(),
-            conn: Box::new(conn),
+            kept: KeptConnection::new(conn),
             clock: None,
             cancelled: Arc::new(AtomicBool::new(false)),
         })
@@ -136,16 +126,16 @@ impl SqliteConnection {
 
     /// The rusqlite connection underneath, for what athanor does not cover.
     pub fn raw(&mut self) -> &mut rusqlite::Connection {
-        // No kept statement may borrow the connection while the caller
-        // holds it mutably (it could even replace it).
-        self.statements.clear();
-        &mut self.conn
+        // Finalizes the kept statements: none may borrow the connection
+        // while the caller holds it mutably (it could even replace it).
+        self.kept.conn_mut()
     }
 }
 
 /// Slots of SQLite's per-connection lookaside allocator, and their size.
 /// SQLite copies each bound text into memory of its own and frees it when
-/// the statement goes back to rusqlite's cache (which clears bindings), so
+/// the bindings are cleared at the end of the call (athanor clears them so
+/// that no value outlives a call; rusqlite's cache does the same), so
 /// a 1 000-row insert allocated and freed 2 000 small blocks per call
 /// through `malloc`, 8 % of its instructions; 4 096 slots of 128 bytes
 /// (512 KiB per connection, a quarter of SQLite's default page cache) serve
@@ -281,6 +271,17 @@ impl ToSql for Param<'_> {
     }
 }
 
+/// A kept statement in use: its bindings are cleared when the call ends,
+/// however it ends (an error, a panic in a row callback), so that no bound
+/// value outlives the call.
+struct Bound<'s>(&'s mut Statement<'static>);
+
+impl Drop for Bound<'_> {
+    fn drop(&mut self) {
+        self.0.clear_bindings();
+    }
+}
+
 fn bind(stmt: &mut Statement<'_>, params: &[ValueRef<'_>]) -> Result<()> {
     let expected = stmt.parameter_count();
     if expected != params.len() {
@@ -365,7 +366,7 @@ impl Row for SqliteRow<'_, '_> {
 impl SqliteConnection {
     /// The two text columns of each row `sql` returns.
     fn pairs(&self, sql: &str) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn.prepare(sql).map_err(map_error)?;
+        let mut stmt = self.kept.conn().prepare(sql).map_err(map_error)?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(map_error)?;
@@ -381,11 +382,11 @@ impl SqliteConnection {
     /// # Failure
     /// [`Error::Database`] when SQLite refuses the handler.
     pub fn set_statement_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        // rusqlite installs the handler through the connection lent
-        // mutably, which no kept statement may borrow meanwhile.
-        self.statements.clear();
         let Some(limit) = timeout else {
-            self.conn
+            // rusqlite wants the connection mutably (which finalizes the
+            // kept statements); a timeout is set when a connection opens.
+            self.kept
+                .conn_mut()
                 .progress_handler(0, None::<fn() -> bool>)
                 .map_err(map_error)?;
             self.clock = None;
@@ -397,7 +398,8 @@ impl SqliteConnection {
             started: AtomicU64::new(0),
         });
         let seen = Arc::clone(&clock);
-        self.conn
+        self.kept
+            .conn_mut()
             .progress_handler(
                 PROGRESS_STEPS,
                 Some(move || {
@@ -454,15 +456,13 @@ impl Connection for SqliteConnection {
 
     fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
         self.start_clock();
-        // SAFETY: `conn` is boxed, owned beside `statements`, dropped after
-        // it, and never lent mutably while statements are kept (`raw`).
-        let stmt = unsafe { self.statements.get(&self.conn, sql) }.map_err(map_error)?;
-        let done = bind(stmt, params).and_then(|()| {
-            stmt.raw_execute()
-                .map_err(|e| statement_error(&self.cancelled, self.clock.is_some(), e))
-        });
-        stmt.clear_bindings();
-        Ok(done? as u64)
+        let stmt = Bound(self.kept.statement(sql).map_err(map_error)?);
+        bind(stmt.0, params)?;
+        let n = stmt
+            .0
+            .raw_execute()
+            .map_err(|e| statement_error(&self.cancelled, self.clock.is_some(), e))?;
+        Ok(n as u64)
     }
 
     fn query(
@@ -472,33 +472,32 @@ impl Connection for SqliteConnection {
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
         self.start_clock();
-        // SAFETY: as in `execute`.
-        let stmt = unsafe { self.statements.get(&self.conn, sql) }.map_err(map_error)?;
-        let done = bind(stmt, params).and_then(|()| {
-            let mut rows = stmt.raw_query();
-            while let Some(row) = rows
-                .next()
-                .map_err(|e| statement_error(&self.cancelled, self.clock.is_some(), e))?
-            {
-                each(&SqliteRow(row))?;
-            }
-            Ok(())
-        });
-        stmt.clear_bindings();
-        done
+        let stmt = Bound(self.kept.statement(sql).map_err(map_error)?);
+        bind(stmt.0, params)?;
+        let mut rows = stmt.0.raw_query();
+        while let Some(row) = rows
+            .next()
+            .map_err(|e| statement_error(&self.cancelled, self.clock.is_some(), e))?
+        {
+            each(&SqliteRow(row))?;
+        }
+        Ok(())
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
         self.start_clock();
-        self.conn.execute_batch(sql).map_err(|e| self.error(e))
+        self.kept
+            .conn()
+            .execute_batch(sql)
+            .map_err(|e| self.error(e))
     }
 
     fn last_insert_id(&mut self) -> Result<i64> {
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.kept.conn().last_insert_rowid())
     }
 
     fn in_transaction(&mut self) -> Option<bool> {
-        Some(!self.conn.is_autocommit())
+        Some(!self.kept.conn().is_autocommit())
     }
 
     /// athanor's pragmas and busy handler again (a raw `PRAGMA
@@ -506,11 +505,12 @@ impl Connection for SqliteConnection {
     /// query_only`), attached databases detached and temporary tables
     /// dropped, so nothing a borrower set up outlives it.
     fn reset_session(&mut self) -> Result<()> {
-        self.conn
+        self.kept
+            .conn()
             .execute_batch(SESSION_SETUP)
-            .and_then(|()| self.conn.execute_batch("PRAGMA query_only = OFF;"))
+            .and_then(|()| self.kept.conn().execute_batch("PRAGMA query_only = OFF;"))
             .map_err(map_error)?;
-        install_busy_handler(&self.conn)?;
+        install_busy_handler(self.kept.conn())?;
         let mut sql = String::new();
         for (what, name) in self.pairs(
             "SELECT 'DETACH DATABASE ', name FROM pragma_database_list WHERE seq > 1 \
@@ -521,13 +521,13 @@ impl Connection for SqliteConnection {
             athanor_core::write_quoted(&crate::dialect::SQLITE, &name, &mut sql);
             sql.push(';');
         }
-        self.conn.execute_batch(&sql).map_err(map_error)
+        self.kept.conn().execute_batch(&sql).map_err(map_error)
     }
 
     /// `sqlite3_interrupt` through rusqlite's interrupt handle.
     fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
         Some(athanor_core::CancelHandle::new(Arc::new(SqliteCancel {
-            interrupt: self.conn.get_interrupt_handle(),
+            interrupt: self.kept.conn().get_interrupt_handle(),
             cancelled: Arc::clone(&self.cancelled),
         })))
     }

@@ -130,9 +130,14 @@ impl Schema {
             let create_table = create.next();
             match live {
                 // A table that is there already keeps its DDL: only its
-                // indexes are asked for again (`IF NOT EXISTS`, where the
-                // dialect has it), as on a database that cannot tell.
-                LiveTable::Present(_) => {}
+                // indexes are asked for again, with `IF NOT EXISTS` (a
+                // dialect without it keeps the table's indexes as they
+                // are: migrations add new ones).
+                LiveTable::Present(_) => {
+                    if !dialect.supports_create_index_if_not_exists() {
+                        continue;
+                    }
+                }
                 LiveTable::Missing | LiveTable::Unknown => {
                     let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
                     statements
@@ -200,8 +205,7 @@ pub fn create_table_sql(
     let described = TableSchema::from_def(table);
     // `IF NOT EXISTS` where the dialect has it: a table another process
     // created since create_all looked is then not an error.
-    let if_not_exists = dialect.supports_create_table_if_not_exists();
-    crate::migrate::ddl::create_table(dialect, &described, &described, if_not_exists)
+    crate::migrate::ddl::create_table(dialect, &described, &described, true)
 }
 
 /// Completes a violation on `table` from athanor's constraint naming: the

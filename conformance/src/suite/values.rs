@@ -229,9 +229,10 @@ pub fn raw_values_bind_as_parameters(db: &Database) {
     assert_eq!(Artist::query().count(&mut conn).unwrap(), 1);
 }
 
-/// Nullable fields read NULL as `None` and a value as `Some`, through each
-/// backend's fast paths for nullable integers and text, and a value too
-/// wide for the field is still a typed error, never a wrapped number.
+/// Nullable values read NULL as `None` and a value as `Some`, as model
+/// fields (each backend's fast paths for nullable integers and text) and
+/// as tuple elements (`Row::is_null`), and a value too wide for the field
+/// is still a typed error, never a wrapped number.
 pub fn nullable_reads_tell_null_from_values_and_refuse_overflow(db: &Database) {
     let mut conn = setup(db);
     let mut rows = vec![
@@ -247,6 +248,11 @@ pub fn nullable_reads_tell_null_from_values_and_refuse_overflow(db: &Database) {
         Everything::zero(),
     ];
     Everything::insert_many(&mut conn, &mut rows).unwrap();
+    let back = Everything::query()
+        .order_by(Everything::ID.asc())
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(back, rows);
     let sql = "SELECT oi, ot, ol FROM everything WHERE id <> ? ORDER BY id";
     let read = athanor::raw::Raw::new(sql)
         .bind(rows[0].id)

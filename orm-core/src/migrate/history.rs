@@ -57,11 +57,12 @@ fn version_table() -> TableSchema {
 pub(crate) fn ensure(conn: &mut Conn) -> Result<()> {
     let table = version_table();
     let dialect = conn.dialect();
-    let if_not_exists = dialect.supports_create_table_if_not_exists();
-    if !if_not_exists && crate::schema_check::table_exists(conn, &table.name)? {
+    if !dialect.supports_create_table_if_not_exists()
+        && crate::schema_check::table_exists(conn, &table.name)?
+    {
         return Ok(());
     }
-    for sql in create_table(dialect, &table, &table, if_not_exists)? {
+    for sql in create_table(dialect, &table, &table, true)? {
         conn.run_batch(&sql)?;
     }
     Ok(())
