@@ -11,6 +11,8 @@ pub mod joins;
 pub mod migrations;
 pub mod migrations_apply;
 pub mod migrations_property;
+pub mod migrations_recovery;
+pub mod migrations_revert;
 pub mod models;
 pub mod query;
 pub mod registry;

@@ -46,6 +46,9 @@ mod parse;
 mod quoting;
 mod rebuild;
 mod render;
+mod revert_loss;
+mod run;
+mod split;
 mod steps;
 #[cfg(test)]
 mod tests;
@@ -56,12 +59,13 @@ pub use description::{
     ColumnSchema, DatabaseSchema, DefaultSpec, ForeignKeySchema, IndexSchema, TableSchema,
 };
 pub use diff::{diff, DiffOptions, Rename};
-pub use history::{MigrationState, Status, StatusEntry, VERSION_TABLE};
+pub use history::{MigrationState, Status, StatusEntry, StepProgress, VERSION_TABLE};
 pub use introspect::{introspect, Introspection};
 pub use migration::{Migration, Step};
 pub use operation::Operation;
 pub use parse::parse;
 pub use render::render_operation;
+pub use revert_loss::RevertOptions;
 
 use crate::conn::Executor;
 use crate::error::Result;
