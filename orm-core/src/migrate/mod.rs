@@ -14,8 +14,12 @@
 //!   recording them in the table [`VERSION_TABLE`]; [`cli`] is the
 //!   command-line front end. On PostgreSQL and SQLite a migration runs in one
 //!   transaction; MySQL commits schema changes at once, so progress is
-//!   recorded after every step, and a migration that stopped part-way is
-//!   finished by `apply` or undone by `revert`.
+//!   recorded after every step (and every statement of a hand-written SQL
+//!   step), with a "started" marker before each: a migration that stopped
+//!   part-way is finished by `apply` or undone by `revert`, and one whose
+//!   process died between a change and its record is
+//!   [`MigrationState::Interrupted`] until [`Migrator::resolve`] is told.
+//!   `revert` refuses to lose data without [`RevertOptions`] allowing it.
 //! - SQLite cannot alter columns or constraints: such changes rebuild the
 //!   table (new table, rows copied, old dropped, new renamed, indexes made
 //!   again), keeping every row, index and foreign key.
