@@ -5,7 +5,7 @@ use crate::conn::{Conn, Executor};
 use crate::dialect::Catalog;
 use crate::error::{Error, Result};
 use crate::model::{FromRow, ReferentialAction};
-use crate::schema::{foreign_key_name, unique_constraint_name};
+use crate::schema::{fit_generated_name, foreign_key_name, unique_constraint_name};
 use crate::value::{ColumnType, ValueRef};
 
 use super::description::{
@@ -156,10 +156,12 @@ fn read_indexes(conn: &mut Conn, table: &mut TableSchema) -> Result<()> {
         // athanor's single-column unique constraint (on PostgreSQL, for a
         // case-insensitive column, a unique index on LOWER(column)).
         let constrained = ix.unique.then(|| {
-            table
-                .columns
-                .iter()
-                .position(|c| unique_constraint_name(&table.name, &c.name) == ix.name)
+            table.columns.iter().position(|c| {
+                // A database that keeps no constraint names (SQLite) is
+                // read as naming it `uq_<table>_<column>` in full.
+                let name = unique_constraint_name(&table.name, &c.name);
+                name == ix.name || name == fit_generated_name(&ix.name)
+            })
         });
         if let Some(Some(i)) = constrained {
             table.columns[i].unique = true;
