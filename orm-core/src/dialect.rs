@@ -61,7 +61,10 @@ pub struct ForeignKeySuspension {
     pub off: &'static str,
     /// Run after the transaction: enforcement on.
     pub on: &'static str,
-    /// A query returning one row per violation; run before commit.
+    /// A query returning one row per violation of the foreign keys of the
+    /// table bound as its one parameter (`?1`): the referencing table and
+    /// the referenced table. Run, before commit, on the tables a migration
+    /// may have broken; violations that were there before it are let be.
     pub check: &'static str,
 }
 

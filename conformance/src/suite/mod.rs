@@ -10,6 +10,7 @@ pub mod filters;
 pub mod joins;
 pub mod migrations;
 pub mod migrations_apply;
+pub mod migrations_keys;
 pub mod migrations_names;
 pub mod migrations_property;
 pub mod migrations_recovery;

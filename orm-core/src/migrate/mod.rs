@@ -43,6 +43,7 @@ mod diff;
 pub(crate) mod file;
 mod history;
 pub(crate) mod introspect;
+mod key_check;
 mod migration;
 mod operation;
 mod options;

@@ -2,7 +2,7 @@
 //! steps before it left it, in one transaction where DDL is transactional.
 
 use crate::conn::{Conn, Executor};
-use crate::dialect::{Dialect, ForeignKeySuspension};
+use crate::dialect::Dialect;
 use crate::error::{ConversionError, Error, Result};
 use crate::model::FromRow;
 use crate::render::SqlWriter;
@@ -11,6 +11,7 @@ use crate::value::{ColumnType, ValueRef};
 use super::description::DatabaseSchema;
 use super::history::{self, Record};
 use super::introspect::introspect;
+use super::key_check::{refuse_new, violations};
 use super::migration::Step;
 use super::operation::Operation;
 use super::quoting::requote;
@@ -315,31 +316,6 @@ fn check_rebuildable(conn: &mut Conn, op: &Operation) -> Result<()> {
     })
 }
 
-/// Fails when the foreign keys no longer hold (after a rebuild).
-fn check_foreign_keys(conn: &mut Conn, suspension: Option<ForeignKeySuspension>) -> Result<()> {
-    let Some(s) = suspension else {
-        return Ok(());
-    };
-    let mut broken = Vec::new();
-    conn.query(s.check, &[], &mut |row| {
-        broken.push(format!(
-            "{} has rows referencing missing rows of {}",
-            String::from_row(row, 0)?,
-            String::from_row(row, 1)?
-        ));
-        Ok(())
-    })?;
-    if broken.is_empty() {
-        Ok(())
-    } else {
-        broken.dedup();
-        Err(Error::Migration {
-            version: None,
-            message: format!("foreign keys broken: {}", broken.join("; ")),
-        })
-    }
-}
-
 /// Runs `steps` in one transaction (with foreign keys suspended around it
 /// where rebuilds need that), then `finish` before commit. `false` when
 /// `skip` says, inside the transaction, that another process did the work.
@@ -363,14 +339,21 @@ pub(crate) fn in_transaction(
             tx.commit()?;
             return Ok(false);
         }
+        let before = match suspension {
+            Some(s) => Some(violations(c, s, steps)?),
+            None => None,
+        };
         run_steps(c, version, steps, total, &mut 0, declared, &mut |_, _| {
             Ok(())
         })?;
         finish(c)?;
-        check_foreign_keys(c, suspension).map_err(|e| Error::Migration {
-            version: Some(version),
-            message: format!("{e}; nothing was applied"),
-        })?;
+        if let (Some(s), Some(before)) = (suspension, before) {
+            let after = violations(c, s, steps)?;
+            refuse_new(&before, &after).map_err(|e| Error::Migration {
+                version: Some(version),
+                message: format!("{}; nothing was applied", message_of(&e)),
+            })?;
+        }
         tx.commit()?;
         Ok(true)
     })();
