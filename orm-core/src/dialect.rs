@@ -373,6 +373,20 @@ pub trait Dialect: Send + Sync + 'static {
         None
     }
 
+    /// A column's default as the [`Catalog::Columns`] query reports it,
+    /// `raw`, for a column of the database type `sql_type`, read into a
+    /// literal; `None` when there is none. The default reads SQL literals
+    /// (`'text'`, `'text'::type`, `42`, `(42)`, `TRUE`, `NULL`); a database
+    /// that spells them otherwise (MySQL 8: strings unquoted) answers here.
+    fn introspected_default(
+        &self,
+        raw: &str,
+        sql_type: &str,
+    ) -> Option<crate::migrate::DefaultSpec> {
+        let _ = sql_type;
+        crate::migrate::parse_default(raw)
+    }
+
     /// The collation name the catalog reports for a text column athanor
     /// created (case-insensitive when `case_insensitive`); `None` when such a
     /// column reports none (the database's default).

@@ -65,7 +65,7 @@ pub use description::{
 };
 pub use diff::{diff, DiffOptions, Rename};
 pub use history::{MigrationState, Status, StatusEntry, StepProgress, VERSION_TABLE};
-pub use introspect::{introspect, Introspection};
+pub use introspect::{introspect, parse_default, Introspection};
 pub use migration::{Migration, Step};
 pub use operation::Operation;
 pub use parse::parse;
