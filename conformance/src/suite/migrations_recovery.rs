@@ -286,3 +286,40 @@ pub fn an_interrupted_step_is_reported_until_resolved(db: &Database) {
     assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+pub fn an_older_version_table_gains_the_progress_columns(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    // The version table as athanor made it before progress was recorded
+    // statement by statement, holding migration 1.
+    Raw::new(
+        "CREATE TABLE athanor_migrations (version BIGINT NOT NULL PRIMARY KEY, \
+         name VARCHAR(255) NOT NULL, steps_done BIGINT NOT NULL, \
+         steps_total BIGINT NOT NULL, error TEXT, checksum VARCHAR(32) NOT NULL)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let first = Migration::new(1, "first").operation(keyed_table("r_old"));
+    let second = Migration::new(2, "second").operation(keyed_table("r_new"));
+    Raw::new(format!(
+        "INSERT INTO athanor_migrations (version, name, steps_done, steps_total, error, checksum) \
+         VALUES (1, 'first', 1, 1, NULL, '{}')",
+        first.checksum()
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let migrator = Migrator::new(vec![first, second]).unwrap();
+    // Read as it is, before anything changes it.
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(status.entries[0].state, MigrationState::Applied, "{status}");
+    assert!(!status.entries[0].edited, "{status}");
+    assert_eq!(status.entries[1].state, MigrationState::Pending, "{status}");
+    // Applying gives it the new columns, and records in them.
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![2]);
+    let progress: Vec<(i64, Option<i64>, Option<i64>)> =
+        Raw::new("SELECT version, units_done, in_flight FROM athanor_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .unwrap();
+    assert_eq!(progress, vec![(1, None, None), (2, Some(0), Some(0))]);
+    assert!(migrator.status(&mut conn).unwrap().is_current());
+    assert!(has_table(&mut conn, "r_new"));
+}
