@@ -1,12 +1,10 @@
-//! Applying and reverting migrations: one transaction per migration where
-//! the database's DDL is transactional, progress recorded after every step
-//! where it is not (MySQL), and a lock so that two processes never migrate
-//! at once.
+//! The migrations a program knows, against a database: where it stands
+//! (status), applying, reverting (refused when it would lose data, unless
+//! allowed), resolving an interrupted step, and generating the next
+//! migration. Running one migration is `run`'s job; the lock is `lock`'s.
 
-use crate::conn::{Conn, Executor};
+use crate::conn::Executor;
 use crate::error::{Error, Result};
-use crate::model::FromRow;
-use crate::value::ValueRef;
 
 use super::description::DatabaseSchema;
 use super::diff::{diff, DiffOptions};
@@ -15,6 +13,7 @@ use super::history::{
 };
 use super::introspect::introspect;
 use super::introspect::introspect_table;
+use super::lock::{outside_transaction, with_lock};
 use super::migration::{Migration, Step};
 use super::operation::Operation;
 use super::revert_loss::{losses, RevertOptions};
@@ -22,9 +21,6 @@ use super::run::{resolved, run_backward, run_forward, undo_steps};
 use super::steps::{sql_units, step_error};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
-
-/// The name of the lock migrations take.
-const LOCK_NAME: &str = "athanor_migrations";
 
 /// The migrations a program knows, applied to and reverted from a database.
 ///
@@ -472,42 +468,6 @@ fn refuse_edited(m: &Migration, record: &Record) -> Result<()> {
             m.name
         ),
     })
-}
-
-fn outside_transaction<E: Executor + ?Sized>(ex: &mut E) -> Result<&mut Conn> {
-    let conn = ex.conn()?;
-    if conn.transaction_depth() > 0 {
-        return Err(Error::Migration {
-            version: None,
-            message: "migrations run in transactions of their own: apply or revert them \
-                      outside a transaction"
-                .into(),
-        });
-    }
-    Ok(conn)
-}
-
-fn with_lock<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
-    let Some((lock, unlock)) = conn.dialect().advisory_lock_sql() else {
-        return f(conn);
-    };
-    let mut taken = None;
-    conn.query(lock, &[ValueRef::Text(LOCK_NAME)], &mut |row| {
-        taken = Option::<i64>::from_row(row, 0)?;
-        Ok(())
-    })?;
-    if taken != Some(1) {
-        return Err(Error::Migration {
-            version: None,
-            message: "another process holds the migration lock and did not release it in time"
-                .into(),
-        });
-    }
-    let result = f(conn);
-    let released = conn.query(unlock, &[ValueRef::Text(LOCK_NAME)], &mut |_| Ok(()));
-    let value = result?;
-    released?;
-    Ok(value)
 }
 
 /// The description of the database after applying `migrations` to `start`,

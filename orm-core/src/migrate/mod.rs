@@ -44,6 +44,7 @@ pub(crate) mod file;
 mod history;
 pub(crate) mod introspect;
 mod key_check;
+mod lock;
 mod migration;
 mod operation;
 mod options;
