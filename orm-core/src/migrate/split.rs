@@ -1,6 +1,11 @@
 //! A hand-written SQL step cut into its statements, so that where schema
 //! changes commit at once (MySQL) each statement's progress is recorded and
 //! a step stopped part-way is finished or undone from where it stopped.
+//!
+//! Not the splitter that reads transaction control in raw SQL
+//! (`statement_kind`): there a bare `BEGIN;` is a statement of its own;
+//! here `BEGIN … END` is a trigger's or procedure's body, kept whole as
+//! MySQL needs it (a step's transaction control is refused anyway).
 
 /// The statements of `sql`, each without its `;` and surrounding blanks;
 /// empty ones (and ones of comments only) are left out. A `;` inside a
