@@ -17,7 +17,7 @@ use super::lock::{outside_transaction, with_lock};
 use super::migration::{Migration, Step};
 use super::operation::Operation;
 use super::revert_loss::{losses, RevertOptions};
-use super::run::{resolved, run_backward, run_forward, undo_steps};
+use super::run::{resolved, run_backward, run_forward, undo_steps, undone_by_statement};
 use super::steps::{sql_units, step_error};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
@@ -103,7 +103,7 @@ impl Migrator {
                         steps_total: r.steps_total,
                         step: r.steps_done + 1,
                         undoing: r.in_flight < 0,
-                        in_step: step_progress(m, r, dialect),
+                        in_step: interrupted_progress(m, r, dialect),
                     },
                     Some(r)
                         if r.steps_done >= r.steps_total
@@ -427,6 +427,17 @@ fn step_progress(m: &Migration, r: &Record, dialect: &dyn Dialect) -> Option<Ste
     })
 }
 
+/// Of a step interrupted, the statements in the database before the one
+/// under way; `None` when it was a schema step, or a SQL step undone whole
+/// (its `down` part does not match its statements one for one).
+fn interrupted_progress(m: &Migration, r: &Record, dialect: &dyn Dialect) -> Option<StepProgress> {
+    let step = m.steps.get(usize::try_from(r.steps_done).ok()?)?;
+    if r.in_flight < 0 && !undone_by_statement(step, dialect) {
+        return None;
+    }
+    step_progress(m, r, dialect)
+}
+
 /// Refuses to go on while a unit's end is unknown.
 fn refuse_interrupted(
     records: &[Record],
@@ -439,7 +450,7 @@ fn refuse_interrupted(
     let sql_step = migrations
         .iter()
         .find(|m| m.version == r.version)
-        .and_then(|m| step_progress(m, r, dialect));
+        .and_then(|m| interrupted_progress(m, r, dialect));
     Err(Error::MigrationInterrupted {
         version: r.version,
         step: r.steps_done + 1,
