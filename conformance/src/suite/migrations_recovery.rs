@@ -323,3 +323,56 @@ pub fn an_older_version_table_gains_the_progress_columns(db: &Database) {
     assert!(migrator.status(&mut conn).unwrap().is_current());
     assert!(has_table(&mut conn, "r_new"));
 }
+
+pub fn a_half_run_step_with_an_unmatched_down_is_finished_first(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    Raw::new("CREATE TABLE r_guard (id INTEGER PRIMARY KEY)")
+        .execute(&mut conn)
+        .unwrap();
+    Raw::new("INSERT INTO r_guard (id) VALUES (5)")
+        .execute(&mut conn)
+        .unwrap();
+    // Two statements up, one down: the down cannot undo just the first.
+    let m = Migration::new(1, "unmatched")
+        .operation(keyed_table("r_rows"))
+        .sql(
+            "INSERT INTO \"r_rows\" (\"id\") VALUES (1); INSERT INTO \"r_guard\" (\"id\") VALUES (5)",
+            Some("DELETE FROM \"r_guard\" WHERE \"id\" = 5"),
+        )
+        .sql(
+            "INSERT INTO \"r_rows\" (\"id\") VALUES (2)",
+            Some("DELETE FROM \"r_rows\" WHERE \"id\" = 2"),
+        );
+    let migrator = Migrator::new(vec![m]).unwrap();
+    migrator.apply(&mut conn).unwrap_err();
+    if !conn.dialect().transactional_ddl() {
+        assert_eq!(ids(&mut conn, "r_rows"), vec![1]);
+        // Undoing needs the statements one for one: refused, nothing undone.
+        let consent = RevertOptions::new().allow_data_loss(true);
+        let err = migrator
+            .revert_with(&mut conn, &consent)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("step 2 stopped after 1 of its 2 statements")
+                && err.contains("apply finishes the step"),
+            "{err}"
+        );
+        assert_eq!(ids(&mut conn, "r_rows"), vec![1]);
+    } else {
+        assert!(!has_table(&mut conn, "r_rows"));
+    }
+    // Finished (from its second statement where the first stayed), then
+    // reverted whole: the down part runs as one.
+    Raw::new("DELETE FROM r_guard").execute(&mut conn).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+    assert_eq!(ids(&mut conn, "r_rows"), vec![1, 2]);
+    assert_eq!(ids(&mut conn, "r_guard"), vec![5]);
+    // Step 3's down runs, then step 2's in one piece, then step 1's.
+    let consent = RevertOptions::new().allow_data_loss(true);
+    assert_eq!(migrator.revert_with(&mut conn, &consent).unwrap(), Some(1));
+    assert!(!has_table(&mut conn, "r_rows"));
+    assert!(ids(&mut conn, "r_guard").is_empty());
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
+}
