@@ -217,7 +217,7 @@ impl Dialect for SqliteDialect {
         Some(ForeignKeySuspension {
             off: "PRAGMA foreign_keys = OFF",
             on: "PRAGMA foreign_keys = ON",
-            check: "SELECT \"table\", \"parent\" FROM pragma_foreign_key_check",
+            check: "SELECT \"table\", \"parent\" FROM pragma_foreign_key_check(?1)",
         })
     }
 }

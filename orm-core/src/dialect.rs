@@ -61,7 +61,10 @@ pub struct ForeignKeySuspension {
     pub off: &'static str,
     /// Run after the transaction: enforcement on.
     pub on: &'static str,
-    /// A query returning one row per violation; run before commit.
+    /// A query returning one row per violation of the foreign keys of the
+    /// table bound as its one parameter (`?1`): the referencing table and
+    /// the referenced table. Run, before commit, on the tables a migration
+    /// may have broken; violations that were there before it are let be.
     pub check: &'static str,
 }
 
@@ -375,6 +378,20 @@ pub trait Dialect: Send + Sync + 'static {
     fn introspected_type(&self, sql_type: &str) -> Option<ColumnType> {
         let _ = sql_type;
         None
+    }
+
+    /// A column's default as the [`Catalog::Columns`] query reports it,
+    /// `raw`, for a column of the database type `sql_type`, read into a
+    /// literal; `None` when there is none. The default reads SQL literals
+    /// (`'text'`, `'text'::type`, `42`, `(42)`, `TRUE`, `NULL`); a database
+    /// that spells them otherwise (MySQL 8: strings unquoted) answers here.
+    fn introspected_default(
+        &self,
+        raw: &str,
+        sql_type: &str,
+    ) -> Option<crate::migrate::DefaultSpec> {
+        let _ = sql_type;
+        crate::migrate::parse_default(raw)
     }
 
     /// The collation name the catalog reports for a text column athanor

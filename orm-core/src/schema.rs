@@ -178,14 +178,51 @@ fn same_table(a: &TableDef, b: &TableDef) -> bool {
     a.name == b.name
 }
 
+/// The longest name athanor gives a constraint or index, in bytes: the
+/// smallest backend limit (PostgreSQL's 63; MySQL allows 64), so that a
+/// name is the same on every backend and reads back as it was made.
+pub const MAX_GENERATED_NAME_BYTES: usize = 63;
+
+/// `name` made to fit [`MAX_GENERATED_NAME_BYTES`]: unchanged when it
+/// fits, otherwise cut (at a character boundary) and ended with `_` and
+/// eight hex digits of a hash of the whole name, so that two long names
+/// that share their start stay distinct. PostgreSQL would otherwise cut a
+/// long name silently, and the name read back would differ from the
+/// models' (a migration generated again would never be empty).
+///
+/// ```
+/// # use athanor_core::{fit_generated_name, MAX_GENERATED_NAME_BYTES};
+/// assert_eq!(fit_generated_name("uq_t_c"), "uq_t_c");
+/// let long = format!("uq_{}_{}", "t".repeat(40), "c".repeat(40));
+/// let fitted = fit_generated_name(&long);
+/// assert_eq!(fitted.len(), MAX_GENERATED_NAME_BYTES);
+/// assert_eq!(fitted, fit_generated_name(&long));
+/// assert_ne!(fitted, fit_generated_name(&format!("{long}x")));
+/// ```
+pub fn fit_generated_name(name: &str) -> String {
+    use std::hash::Hasher;
+    if name.len() <= MAX_GENERATED_NAME_BYTES {
+        return name.to_owned();
+    }
+    let mut h = crate::fast_hash::FastHasher::default();
+    h.write(name.as_bytes());
+    let digest = h.finish();
+    let suffix = format!("_{:08x}", (digest >> 32) as u32 ^ digest as u32);
+    let mut cut = MAX_GENERATED_NAME_BYTES - suffix.len();
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}", &name[..cut])
+}
+
 /// The name athanor gives a single-column unique constraint.
 pub fn unique_constraint_name(table: &str, column: &str) -> String {
-    format!("uq_{table}_{column}")
+    fit_generated_name(&format!("uq_{table}_{column}"))
 }
 
 /// The name athanor gives a foreign key.
 pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
-    format!("fk_{table}_{}", columns.join("_"))
+    fit_generated_name(&format!("fk_{table}_{}", columns.join("_")))
 }
 
 /// The constraint name a backend reports for a violation of a table's
@@ -240,7 +277,7 @@ pub(crate) fn complete_constraint(table: &TableDef, c: &mut ConstraintViolation)
                             table
                                 .indexes
                                 .iter()
-                                .find(|ix| ix.name == name)
+                                .find(|ix| fit_generated_name(ix.name) == *name)
                                 .map(|ix| ix.columns.join(", "))
                         });
                 }

@@ -1,0 +1,378 @@
+//! Migrations stopped part-way: a hand-written SQL step of several
+//! statements that fails after some of them ran, and a step whose end was
+//! never recorded (the process stopped between the change and its record).
+//! Where schema changes commit at once (MySQL) both leave a state that
+//! `status` names exactly; elsewhere the migration is one transaction and
+//! nothing partial remains. The crash is simulated by writing the
+//! "started" marker into the version table, so it runs on every backend.
+
+use athanor::migrate::{
+    self, ColumnSchema, Migration, MigrationState, Migrator, Operation, RevertOptions,
+    StepProgress, TableSchema,
+};
+use athanor::prelude::*;
+use athanor::raw::Raw;
+use athanor::{ColumnType, Error};
+
+use super::migrations::cli;
+
+/// A table of one BIGINT key, `id`.
+fn keyed_table(name: &str) -> Operation {
+    let mut t = TableSchema::new(name);
+    t.columns = vec![ColumnSchema::new("id", ColumnType::BigInt).not_null()];
+    t.primary_key = vec!["id".into()];
+    Operation::CreateTable(t)
+}
+
+fn ids(conn: &mut athanor::DbConn<'_>, table: &str) -> Vec<i64> {
+    Raw::new(format!("SELECT id FROM {table} ORDER BY id"))
+        .fetch_all(conn)
+        .unwrap()
+}
+
+fn has_table(conn: &mut athanor::DbConn<'_>, table: &str) -> bool {
+    migrate::introspect(conn)
+        .unwrap()
+        .schema
+        .table(table)
+        .is_some()
+}
+
+pub fn a_half_run_sql_step_is_reported_statement_by_statement(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    Raw::new("CREATE TABLE r_blocker (id INTEGER PRIMARY KEY)")
+        .execute(&mut conn)
+        .unwrap();
+    Raw::new("INSERT INTO r_blocker (id) VALUES (2)")
+        .execute(&mut conn)
+        .unwrap();
+    // The third statement meets the blocker's row and fails.
+    let m = Migration::new(1, "split")
+        .operation(keyed_table("r_items"))
+        .sql(
+            "INSERT INTO \"r_items\" (\"id\") VALUES (1); -- the first row\n\
+             CREATE TABLE \"r_extra\" (\"id\" INTEGER PRIMARY KEY);\n\
+             INSERT INTO \"r_blocker\" (\"id\") VALUES (2)",
+            Some(
+                "DELETE FROM \"r_blocker\" WHERE \"id\" = 2;\n\
+                 DROP TABLE \"r_extra\";\n\
+                 DELETE FROM \"r_items\" WHERE \"id\" = 1",
+            ),
+        );
+    let migrator = Migrator::new(vec![m]).unwrap();
+    let err = migrator.apply(&mut conn).unwrap_err().to_string();
+    assert!(err.contains("migration 1: step 2 of 2"), "{err}");
+    let status = migrator.status(&mut conn).unwrap();
+    if conn.dialect().transactional_ddl() {
+        // One transaction: nothing of either step remains.
+        assert!(err.contains("nothing was applied"), "{err}");
+        assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
+        assert!(!has_table(&mut conn, "r_items"));
+        assert!(!has_table(&mut conn, "r_extra"));
+    } else {
+        // The first two statements of step 2 committed, and status names them.
+        assert!(err.contains("first 2 statements of step 2"), "{err}");
+        let MigrationState::Partial {
+            steps_done: 1,
+            steps_total: 2,
+            in_step: Some(progress),
+            ..
+        } = &status.entries[0].state
+        else {
+            panic!("expected step 1 and part of step 2: {status}");
+        };
+        let StepProgress {
+            step,
+            statements_done,
+            statements_total,
+            ran,
+        } = progress;
+        assert_eq!((*step, *statements_done, *statements_total), (2, 2, 3));
+        assert!(
+            ran[0].contains("VALUES (1)") && ran[1].contains("CREATE TABLE"),
+            "{ran:?}"
+        );
+        let said = status.to_string();
+        assert!(
+            said.contains("step 2 has 2 of its 3 statements in the database"),
+            "{said}"
+        );
+        assert_eq!(ids(&mut conn, "r_items"), vec![1]);
+        assert!(has_table(&mut conn, "r_extra"));
+        // Revert undoes just those two (the down part's last two
+        // statements), then step 1; r_items holds a row, so consent is asked.
+        let refused = migrator.revert(&mut conn).unwrap_err().to_string();
+        assert!(
+            refused.contains("would lose data") && refused.contains("r_items"),
+            "{refused}"
+        );
+        let consent = RevertOptions::new().allow_data_loss(true);
+        assert_eq!(migrator.revert_with(&mut conn, &consent).unwrap(), Some(1));
+        assert!(!has_table(&mut conn, "r_items"));
+        assert!(!has_table(&mut conn, "r_extra"));
+        // The blocker's row was not touched by the undo.
+        assert_eq!(ids(&mut conn, "r_blocker"), vec![2]);
+        let status = migrator.status(&mut conn).unwrap();
+        assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
+        // Applied again it stops at the same statement.
+        migrator.apply(&mut conn).unwrap_err();
+        assert!(has_table(&mut conn, "r_extra"));
+    }
+    // With the blocker's row gone, apply finishes the migration: where the
+    // first two statements stayed, they do not run again (they would fail:
+    // a duplicate key, an existing table).
+    Raw::new("DELETE FROM r_blocker")
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+    assert!(migrator.status(&mut conn).unwrap().is_current());
+    assert_eq!(ids(&mut conn, "r_items"), vec![1]);
+    assert_eq!(ids(&mut conn, "r_blocker"), vec![2]);
+    assert!(has_table(&mut conn, "r_extra"));
+}
+
+pub fn a_step_sees_its_started_marker_where_ddl_commits(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    let mut seen = TableSchema::new("r_seen");
+    seen.columns = vec![
+        ColumnSchema::new("in_flight", ColumnType::BigInt),
+        ColumnSchema::new("steps_done", ColumnType::BigInt),
+    ];
+    let m = Migration::new(7, "marker")
+        .operation(Operation::CreateTable(seen))
+        .sql(
+            "INSERT INTO \"r_seen\" (\"in_flight\", \"steps_done\") \
+             SELECT \"in_flight\", \"steps_done\" FROM \"athanor_migrations\" \
+             WHERE \"version\" = 7",
+            Some("DELETE FROM \"r_seen\""),
+        );
+    let migrator = Migrator::new(vec![m]).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![7]);
+    let rows: Vec<(Option<i64>, Option<i64>)> =
+        Raw::new("SELECT in_flight, steps_done FROM r_seen")
+            .fetch_all(&mut conn)
+            .unwrap();
+    if conn.dialect().transactional_ddl() {
+        // Nothing to mark: the migration is recorded when it commits.
+        assert!(rows.is_empty(), "{rows:?}");
+    } else {
+        // Step 2 runs after its marker: "started, step 1 done".
+        assert_eq!(rows, vec![(Some(1), Some(1))]);
+    }
+    let status = migrator.status(&mut conn).unwrap();
+    assert!(status.is_current(), "{status}");
+}
+
+/// Makes the version table say migration 1 stopped with a unit under way.
+fn mark(conn: &mut athanor::DbConn<'_>, steps_done: i64, units_done: i64, in_flight: i64) {
+    Raw::new(format!(
+        "UPDATE athanor_migrations SET steps_done = {steps_done}, units_done = {units_done}, \
+         in_flight = {in_flight}, error = NULL WHERE version = 1"
+    ))
+    .execute(conn)
+    .unwrap();
+}
+
+pub fn an_interrupted_step_is_reported_until_resolved(db: &Database) {
+    let dir = std::env::temp_dir().join(format!(
+        "athanor_interrupted_{}_{}",
+        db.backend(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut conn = db.connect().unwrap();
+    let m = Migration::new(1, "two steps")
+        .operation(keyed_table("r_steps"))
+        .sql(
+            "INSERT INTO \"r_steps\" (\"id\") VALUES (1)",
+            Some("DELETE FROM \"r_steps\" WHERE \"id\" = 1"),
+        );
+    std::fs::write(dir.join(m.file_name()), m.to_text()).unwrap();
+    let migrator = Migrator::new(vec![m]).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+
+    // Crashed after step 2's INSERT ran, before its end was recorded.
+    mark(&mut conn, 1, 0, 1);
+    let status = migrator.status(&mut conn).unwrap();
+    let state = &status.entries[0].state;
+    assert!(
+        matches!(
+            state,
+            MigrationState::Interrupted {
+                steps_done: 1,
+                steps_total: 2,
+                step: 2,
+                undoing: false,
+                in_step: None,
+            }
+        ),
+        "{status}"
+    );
+    assert!(!status.is_current());
+    let said = cli(&mut conn, &Schema::new(), &dir, &["status"]).unwrap();
+    assert!(
+        said.contains("INTERRUPTED") && said.contains("resolve 1 ran"),
+        "{said}"
+    );
+    for err in [
+        migrator.apply(&mut conn).unwrap_err(),
+        migrator.revert(&mut conn).unwrap_err(),
+        cli(&mut conn, &Schema::new(), &dir, &["apply"]).unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                err,
+                Error::MigrationInterrupted {
+                    version: 1,
+                    step: 2,
+                    statement: None,
+                    undoing: false,
+                }
+            ),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("resolve 1 not-run"), "{text}");
+    }
+    assert_eq!(ids(&mut conn, "r_steps"), vec![1]);
+    // Checked: the row is there, so the step ran.
+    let said = cli(&mut conn, &Schema::new(), &dir, &["resolve", "1", "ran"]).unwrap();
+    assert!(said.contains("applied"), "{said}");
+    assert!(migrator.status(&mut conn).unwrap().is_current());
+    assert_eq!(migrator.apply(&mut conn).unwrap(), Vec::<i64>::new());
+    let err = migrator
+        .resolve(&mut conn, 1, true)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nothing to resolve"), "{err}");
+
+    // Crashed before the INSERT ran: said so, apply runs step 2 again.
+    Raw::new("DELETE FROM r_steps").execute(&mut conn).unwrap();
+    mark(&mut conn, 1, 0, 1);
+    migrator.resolve(&mut conn, 1, false).unwrap();
+    let status = migrator.status(&mut conn).unwrap();
+    assert!(
+        matches!(
+            status.entries[0].state,
+            MigrationState::Partial { steps_done: 1, .. }
+        ),
+        "{status}"
+    );
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+    assert_eq!(ids(&mut conn, "r_steps"), vec![1]);
+
+    // Crashed while revert undid step 2, after its DELETE ran: once
+    // resolved, revert goes on with step 1 (the table is empty: no loss).
+    Raw::new("DELETE FROM r_steps").execute(&mut conn).unwrap();
+    mark(&mut conn, 1, 1, -1);
+    let err = migrator.revert(&mut conn).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MigrationInterrupted {
+                version: 1,
+                step: 2,
+                undoing: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    migrator.resolve(&mut conn, 1, true).unwrap();
+    assert_eq!(migrator.revert(&mut conn).unwrap(), Some(1));
+    assert!(!has_table(&mut conn, "r_steps"));
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+pub fn an_older_version_table_gains_the_progress_columns(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    // The version table as athanor made it before progress was recorded
+    // statement by statement, holding migration 1.
+    Raw::new(
+        "CREATE TABLE athanor_migrations (version BIGINT NOT NULL PRIMARY KEY, \
+         name VARCHAR(255) NOT NULL, steps_done BIGINT NOT NULL, \
+         steps_total BIGINT NOT NULL, error TEXT, checksum VARCHAR(32) NOT NULL)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let first = Migration::new(1, "first").operation(keyed_table("r_old"));
+    let second = Migration::new(2, "second").operation(keyed_table("r_new"));
+    Raw::new(format!(
+        "INSERT INTO athanor_migrations (version, name, steps_done, steps_total, error, checksum) \
+         VALUES (1, 'first', 1, 1, NULL, '{}')",
+        first.checksum()
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let migrator = Migrator::new(vec![first, second]).unwrap();
+    // Read as it is, before anything changes it.
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(status.entries[0].state, MigrationState::Applied, "{status}");
+    assert!(!status.entries[0].edited, "{status}");
+    assert_eq!(status.entries[1].state, MigrationState::Pending, "{status}");
+    // Applying gives it the new columns, and records in them.
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![2]);
+    let progress: Vec<(i64, Option<i64>, Option<i64>)> =
+        Raw::new("SELECT version, units_done, in_flight FROM athanor_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .unwrap();
+    assert_eq!(progress, vec![(1, None, None), (2, Some(0), Some(0))]);
+    assert!(migrator.status(&mut conn).unwrap().is_current());
+    assert!(has_table(&mut conn, "r_new"));
+}
+
+pub fn a_half_run_step_with_an_unmatched_down_is_finished_first(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    Raw::new("CREATE TABLE r_guard (id INTEGER PRIMARY KEY)")
+        .execute(&mut conn)
+        .unwrap();
+    Raw::new("INSERT INTO r_guard (id) VALUES (5)")
+        .execute(&mut conn)
+        .unwrap();
+    // Two statements up, one down: the down cannot undo just the first.
+    let m = Migration::new(1, "unmatched")
+        .operation(keyed_table("r_rows"))
+        .sql(
+            "INSERT INTO \"r_rows\" (\"id\") VALUES (1); INSERT INTO \"r_guard\" (\"id\") VALUES (5)",
+            Some("DELETE FROM \"r_guard\" WHERE \"id\" = 5"),
+        )
+        .sql(
+            "INSERT INTO \"r_rows\" (\"id\") VALUES (2)",
+            Some("DELETE FROM \"r_rows\" WHERE \"id\" = 2"),
+        );
+    let migrator = Migrator::new(vec![m]).unwrap();
+    migrator.apply(&mut conn).unwrap_err();
+    if !conn.dialect().transactional_ddl() {
+        assert_eq!(ids(&mut conn, "r_rows"), vec![1]);
+        // Undoing needs the statements one for one: refused, nothing undone.
+        let consent = RevertOptions::new().allow_data_loss(true);
+        let err = migrator
+            .revert_with(&mut conn, &consent)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("step 2 stopped after 1 of its 2 statements")
+                && err.contains("apply finishes the step"),
+            "{err}"
+        );
+        assert_eq!(ids(&mut conn, "r_rows"), vec![1]);
+    } else {
+        assert!(!has_table(&mut conn, "r_rows"));
+    }
+    // Finished (from its second statement where the first stayed), then
+    // reverted whole: the down part runs as one.
+    Raw::new("DELETE FROM r_guard").execute(&mut conn).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+    assert_eq!(ids(&mut conn, "r_rows"), vec![1, 2]);
+    assert_eq!(ids(&mut conn, "r_guard"), vec![5]);
+    // Step 3's down runs, then step 2's in one piece, then step 1's.
+    let consent = RevertOptions::new().allow_data_loss(true);
+    assert_eq!(migrator.revert_with(&mut conn, &consent).unwrap(), Some(1));
+    assert!(!has_table(&mut conn, "r_rows"));
+    assert!(ids(&mut conn, "r_guard").is_empty());
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
+}
