@@ -540,3 +540,44 @@ pub fn a_migration_step_undone_whole_stopped_midway_is_interrupted(db: &Database
     let status = migrator.status(&mut conn).unwrap();
     assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
 }
+
+pub fn resolving_an_edited_migration_is_refused(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    let applied = Migration::new(1, "edited")
+        .operation(keyed_table("r_ed"))
+        .sql(
+            "INSERT INTO \"r_ed\" (\"id\") VALUES (1)",
+            Some("DELETE FROM \"r_ed\" WHERE \"id\" = 1"),
+        );
+    assert_eq!(
+        Migrator::new(vec![applied])
+            .unwrap()
+            .apply(&mut conn)
+            .unwrap(),
+        vec![1]
+    );
+    // Step 2 under way; meanwhile its file was edited.
+    mark(&mut conn, 1, 0, 1);
+    let edited = Migration::new(1, "edited")
+        .operation(keyed_table("r_ed"))
+        .sql(
+            "INSERT INTO \"r_ed\" (\"id\") VALUES (2)",
+            Some("DELETE FROM \"r_ed\" WHERE \"id\" = 2"),
+        );
+    let migrator = Migrator::new(vec![edited]).unwrap();
+    let err = migrator
+        .resolve(&mut conn, 1, true)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("was edited after it was applied"), "{err}");
+    // The record is untouched: still under way, and still seen as edited.
+    let status = migrator.status(&mut conn).unwrap();
+    assert!(status.entries[0].edited, "{status}");
+    assert!(
+        matches!(
+            status.entries[0].state,
+            MigrationState::Interrupted { step: 2, .. }
+        ),
+        "{status}"
+    );
+}

@@ -284,7 +284,9 @@ impl Migrator {
     ///
     /// # Failure
     /// [`Error::Migration`] when `version` is not a migration this program
-    /// knows, or has nothing under way; database errors.
+    /// knows, has nothing under way, or was edited since it was applied
+    /// (its steps are not the ones the database got; the record is left
+    /// as it is); database errors.
     pub fn resolve<E: Executor + ?Sized>(&self, ex: &mut E, version: i64, ran: bool) -> Result<()> {
         let conn = outside_transaction(ex)?;
         with_lock(conn, |conn| {
@@ -310,6 +312,9 @@ impl Migrator {
                     ),
                 });
             }
+            // Resolved against an edited file, the record would take the
+            // file's checksum and the edit would go unnoticed.
+            refuse_edited(m, record)?;
             let next = resolved(m, record, ran, conn.dialect());
             if next.steps_done == 0 && next.units_done == 0 {
                 // Nothing of it is in the database: it is pending again.
