@@ -225,6 +225,14 @@ impl Migrator {
     /// (NULL, its default, or no rows); undoing a widening narrows the
     /// column again. Judged before anything runs, on the database as it is.
     ///
+    /// Only schema steps are judged: the `down` part of a hand-written SQL
+    /// step (a `DROP TABLE`, a `DELETE`) runs as written, without consent.
+    /// Narrowing integers or text lengths again asks none either, as it
+    /// fails rather than change a value: integers are checked by athanor;
+    /// text lengths by the database, which on MySQL refuses them only in
+    /// strict mode (athanor's connections set `STRICT_ALL_TABLES`; a SQL
+    /// step that changes `sql_mode` gives that up).
+    ///
     /// # Failure
     /// As [`apply`](Migrator::apply); also when the migration has SQL steps
     /// without a `down` part, and when the revert would lose data and
