@@ -53,6 +53,35 @@ fn is_textual(sql_type: &str) -> bool {
     })
 }
 
+/// Words that may follow a string literal in an expression.
+const AFTER_LITERAL: &[&str] = &[
+    "AND", "OR", "XOR", "IS", "NOT", "LIKE", "IN", "BETWEEN", "COLLATE", "DIV", "MOD", "REGEXP",
+    "RLIKE", "SOUNDS", "ESCAPE", "THEN", "ELSE", "END", "WHEN", "AS",
+];
+
+/// Whether a `\'` inside a literal, followed by `rest`, closes it: the
+/// end, `)`, `,` or an operator follows it, or blanks and a word an
+/// expression continues with (`AND`, `COLLATE`, ...). A word right after it
+/// (`it\'s`) or after a blank (`rock \'n\' roll`) is the text's. MySQL 8
+/// writes a quote inside the text as `\'` too, so this is a guess; not
+/// checked against a MySQL 8 server.
+fn closes_literal(mut rest: std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    let mut blank = false;
+    while rest.next_if(|c| c.is_whitespace()).is_some() {
+        blank = true;
+    }
+    match rest.peek() {
+        None => true,
+        Some(c) if c.is_alphanumeric() || *c == '_' => {
+            let word: String = rest
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            blank && AFTER_LITERAL.iter().any(|k| word.eq_ignore_ascii_case(k))
+        }
+        Some(_) => true,
+    }
+}
+
 /// An expression default as MySQL 8 reports it, with its string literals
 /// in plain SQL: the charset introducer (`_utf8mb4`) dropped and the
 /// backslash escapes undone (`\'` is a quote: a quote inside the text
@@ -80,9 +109,8 @@ fn unescape_expression(expression: &str) -> String {
                 }
             }
             '\\' => match chars.next() {
-                Some('\'') if in_literal && chars.peek().is_some_and(|n| n.is_alphanumeric()) => {
-                    // A quote inside the text (the closing one is followed
-                    // by the end, a space, `)` or `,`).
+                Some('\'') if in_literal && !closes_literal(chars.clone()) => {
+                    // A quote inside the text.
                     out.push_str("''");
                 }
                 Some('\'') => {
@@ -188,6 +216,14 @@ mod tests {
         assert_eq!(
             read_default("_utf8mb4\\'it\\'s\\'", "longtext", true, false),
             text("it's")
+        );
+        assert_eq!(
+            read_default("_utf8mb4\\'rock \\'n\\' roll\\'", "text", true, false),
+            text("rock 'n' roll")
+        );
+        assert_eq!(
+            super::unescape_expression("concat(_utf8mb4\\'a\\' COLLATE utf8mb4_bin, \\'b \\')"),
+            "concat('a' COLLATE utf8mb4_bin, 'b ')"
         );
         // Not a text type: `varbinary` is bytes, not text.
         assert!(!super::is_textual("varbinary(255)"));
