@@ -30,7 +30,9 @@ pub enum Catalog {
     /// A table's columns in order: name (text), type name (text), nullable
     /// (1/0), default expression (text or NULL), generated key (1/0),
     /// collation (text or NULL), position in the primary key (1-based; 0
-    /// when not part of it).
+    /// when not part of it), and 1 when the default is an expression the
+    /// catalog spells unlike a literal (MySQL 8's `DEFAULT_GENERATED`), else
+    /// 0.
     Columns,
     /// A table's indexes but the primary key's, one row per indexed column
     /// in index order, grouped by index: index name (text), unique (1/0),
@@ -382,15 +384,18 @@ pub trait Dialect: Send + Sync + 'static {
 
     /// A column's default as the [`Catalog::Columns`] query reports it,
     /// `raw`, for a column of the database type `sql_type`, read into a
-    /// literal; `None` when there is none. The default reads SQL literals
-    /// (`'text'`, `'text'::type`, `42`, `(42)`, `TRUE`, `NULL`); a database
-    /// that spells them otherwise (MySQL 8: strings unquoted) answers here.
+    /// literal; `None` when there is none. `expression`: the query's last
+    /// column, whether the catalog marks the default an expression. The
+    /// default reads SQL literals (`'text'`, `'text'::type`, `42`, `(42)`,
+    /// `TRUE`, `NULL`); a database that spells them otherwise (MySQL 8:
+    /// strings unquoted, expressions marked apart) answers here.
     fn introspected_default(
         &self,
         raw: &str,
         sql_type: &str,
+        expression: bool,
     ) -> Option<crate::migrate::DefaultSpec> {
-        let _ = sql_type;
+        let _ = (sql_type, expression);
         crate::migrate::parse_default(raw)
     }
 

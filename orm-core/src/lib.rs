@@ -37,6 +37,7 @@ mod schema;
 mod schema_check;
 mod session;
 mod sql_cache;
+mod stable_hash;
 mod statement_kind;
 mod tls;
 mod typed;

@@ -185,7 +185,8 @@ pub const MAX_GENERATED_NAME_BYTES: usize = 63;
 
 /// `name` made to fit [`MAX_GENERATED_NAME_BYTES`]: unchanged when it
 /// fits, otherwise cut (at a character boundary) and ended with `_` and
-/// eight hex digits of a hash of the whole name, so that two long names
+/// eight hex digits of a hash of the whole name (FNV-1a 64, its halves
+/// xored: fixed for good, as names in databases depend on it), so that two long names
 /// that share their start stay distinct. PostgreSQL would otherwise cut a
 /// long name silently, and the name read back would differ from the
 /// models' (a migration generated again would never be empty).
@@ -200,13 +201,11 @@ pub const MAX_GENERATED_NAME_BYTES: usize = 63;
 /// assert_ne!(fitted, fit_generated_name(&format!("{long}x")));
 /// ```
 pub fn fit_generated_name(name: &str) -> String {
-    use std::hash::Hasher;
     if name.len() <= MAX_GENERATED_NAME_BYTES {
         return name.to_owned();
     }
-    let mut h = crate::fast_hash::FastHasher::default();
-    h.write(name.as_bytes());
-    let digest = h.finish();
+    // Persisted: a stable hash (FNV-1a 64), never the in-memory one.
+    let digest = crate::stable_hash::fnv1a_64(name.as_bytes());
     let suffix = format!("_{:08x}", (digest >> 32) as u32 ^ digest as u32);
     let mut cut = MAX_GENERATED_NAME_BYTES - suffix.len();
     while !name.is_char_boundary(cut) {
@@ -323,4 +322,27 @@ pub fn dependency_depth(table: &'static TableDef) -> usize {
         d
     }
     depth(table, &mut Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names in databases depend on these: they never change.
+    #[test]
+    fn fitted_names_are_pinned() {
+        let long = format!("uq_{}_{}", "t".repeat(40), "c".repeat(40));
+        assert_eq!(
+            fit_generated_name(&long),
+            "uq_tttttttttttttttttttttttttttttttttttttttt_cccccccccc_15f96f82"
+        );
+        assert_eq!(
+            foreign_key_name(
+                "order_line_items_archive_2024",
+                &["customer_shipping_address_id", "region_code"]
+            ),
+            "fk_order_line_items_archive_2024_customer_shipping_add_dd29e905"
+        );
+        assert_eq!(unique_constraint_name("t", "c"), "uq_t_c");
+    }
 }

@@ -376,3 +376,208 @@ pub fn a_half_run_step_with_an_unmatched_down_is_finished_first(db: &Database) {
     let status = migrator.status(&mut conn).unwrap();
     assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
 }
+
+/// Applies migration 2 (two inserts) with a trigger refusing to record
+/// that its first statement ran (`block` 1), and also the record of the
+/// error (`block` 2); returns the error of `apply`. Only where schema
+/// changes commit at once (elsewhere a migration is one transaction).
+fn apply_with_unrecordable_progress(
+    conn: &mut athanor::DbConn<'_>,
+    block: &[i64],
+) -> (Migrator, String) {
+    for sql in [
+        "CREATE TABLE r_once (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE r_block (id INTEGER PRIMARY KEY)",
+    ] {
+        Raw::new(sql).execute(&mut *conn).unwrap();
+    }
+    for id in block {
+        Raw::new(format!("INSERT INTO r_block (id) VALUES ({id})"))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    // A trigger without BEGIN: its statement is kept whole.
+    let guard = Migration::new(1, "guard").sql(
+        "CREATE TRIGGER r_no_record BEFORE INSERT ON athanor_migrations FOR EACH ROW \
+         IF NEW.version = 2 AND NEW.units_done = 1 AND NEW.in_flight = 0 \
+            AND EXISTS (SELECT 1 FROM r_block WHERE id = 1) THEN \
+           SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'progress refused'; \
+         ELSEIF NEW.version = 2 AND NEW.error IS NOT NULL \
+            AND EXISTS (SELECT 1 FROM r_block WHERE id = 2) THEN \
+           SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'error record refused'; \
+         END IF",
+        Some("DROP TRIGGER r_no_record"),
+    );
+    let twice = Migration::new(2, "twice").sql(
+        "INSERT INTO \"r_once\" (\"id\") VALUES (1); INSERT INTO \"r_once\" (\"id\") VALUES (2)",
+        Some("DELETE FROM \"r_once\" WHERE \"id\" = 2; DELETE FROM \"r_once\" WHERE \"id\" = 1"),
+    );
+    let migrator = Migrator::new(vec![guard, twice]).unwrap();
+    let err = migrator.apply(&mut *conn).unwrap_err().to_string();
+    (migrator, err)
+}
+
+pub fn a_migration_statement_run_but_unrecorded_stays_interrupted(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    if conn.dialect().transactional_ddl() {
+        return;
+    }
+    let (migrator, err) = apply_with_unrecordable_progress(&mut conn, &[1]);
+    assert!(
+        err.contains("progress refused") && err.contains("interrupted"),
+        "{err}"
+    );
+    // The first insert ran: the step is not taken as not run.
+    assert_eq!(ids(&mut conn, "r_once"), vec![1]);
+    let status = migrator.status(&mut conn).unwrap();
+    assert!(
+        matches!(
+            status.entries[1].state,
+            MigrationState::Interrupted {
+                steps_done: 0,
+                step: 1,
+                undoing: false,
+                ..
+            }
+        ),
+        "{status}"
+    );
+    // Apply waits for resolve, then finishes without running it twice.
+    assert!(matches!(
+        migrator.apply(&mut conn).unwrap_err(),
+        Error::MigrationInterrupted { version: 2, .. }
+    ));
+    Raw::new("DELETE FROM r_block").execute(&mut conn).unwrap();
+    migrator.resolve(&mut conn, 2, true).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![2]);
+    assert_eq!(ids(&mut conn, "r_once"), vec![1, 2]);
+    assert!(migrator.status(&mut conn).unwrap().is_current());
+}
+
+pub fn a_migration_error_is_kept_when_recording_it_fails(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    if conn.dialect().transactional_ddl() {
+        return;
+    }
+    let (migrator, err) = apply_with_unrecordable_progress(&mut conn, &[1, 2]);
+    // Both failures are told: the original first.
+    let original = err.find("progress refused");
+    let recording = err.find("error record refused");
+    assert!(
+        original.is_some() && recording.is_some() && original < recording,
+        "{err}"
+    );
+    // The record kept is the marker: interrupted.
+    let status = migrator.status(&mut conn).unwrap();
+    assert!(
+        matches!(
+            status.entries[1].state,
+            MigrationState::Interrupted { undoing: false, .. }
+        ),
+        "{status}"
+    );
+}
+
+pub fn a_migration_step_undone_whole_stopped_midway_is_interrupted(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    Raw::new("CREATE TABLE r_stop (id INTEGER PRIMARY KEY)")
+        .execute(&mut conn)
+        .unwrap();
+    Raw::new("INSERT INTO r_stop (id) VALUES (5)")
+        .execute(&mut conn)
+        .unwrap();
+    // One statement up, three down: undone whole; the second down
+    // statement meets r_stop's row.
+    let m = Migration::new(1, "whole")
+        .operation(keyed_table("r_whole"))
+        .sql(
+            "INSERT INTO \"r_whole\" (\"id\") VALUES (1)",
+            Some(
+                "DELETE FROM \"r_whole\" WHERE \"id\" = 1;\n\
+                 INSERT INTO \"r_stop\" (\"id\") VALUES (5);\n\
+                 DELETE FROM \"r_stop\" WHERE \"id\" = 5",
+            ),
+        );
+    let migrator = Migrator::new(vec![m]).unwrap();
+    assert_eq!(migrator.apply(&mut conn).unwrap(), vec![1]);
+    let consent = RevertOptions::new().allow_data_loss(true);
+    let err = migrator
+        .revert_with(&mut conn, &consent)
+        .unwrap_err()
+        .to_string();
+    let status = migrator.status(&mut conn).unwrap();
+    if conn.dialect().transactional_ddl() {
+        // One transaction: nothing was undone.
+        assert!(status.is_current(), "{status}");
+        assert_eq!(ids(&mut conn, "r_whole"), vec![1]);
+    } else {
+        // The first down statement ran: step 2 is neither applied nor undone.
+        assert!(err.contains("interrupted"), "{err}");
+        assert!(ids(&mut conn, "r_whole").is_empty());
+        assert!(
+            matches!(
+                status.entries[0].state,
+                MigrationState::Interrupted {
+                    steps_done: 1,
+                    step: 2,
+                    undoing: true,
+                    in_step: None,
+                    ..
+                }
+            ),
+            "{status}"
+        );
+        // Brought back to "step 2 applied" by hand, then resolved so.
+        Raw::new("INSERT INTO r_whole (id) VALUES (1)")
+            .execute(&mut conn)
+            .unwrap();
+        migrator.resolve(&mut conn, 1, false).unwrap();
+        assert!(migrator.status(&mut conn).unwrap().is_current());
+    }
+    Raw::new("DELETE FROM r_stop").execute(&mut conn).unwrap();
+    assert_eq!(migrator.revert_with(&mut conn, &consent).unwrap(), Some(1));
+    assert!(!has_table(&mut conn, "r_whole"));
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
+}
+
+pub fn resolving_an_edited_migration_is_refused(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    let applied = Migration::new(1, "edited")
+        .operation(keyed_table("r_ed"))
+        .sql(
+            "INSERT INTO \"r_ed\" (\"id\") VALUES (1)",
+            Some("DELETE FROM \"r_ed\" WHERE \"id\" = 1"),
+        );
+    assert_eq!(
+        Migrator::new(vec![applied])
+            .unwrap()
+            .apply(&mut conn)
+            .unwrap(),
+        vec![1]
+    );
+    // Step 2 under way; meanwhile its file was edited.
+    mark(&mut conn, 1, 0, 1);
+    let edited = Migration::new(1, "edited")
+        .operation(keyed_table("r_ed"))
+        .sql(
+            "INSERT INTO \"r_ed\" (\"id\") VALUES (2)",
+            Some("DELETE FROM \"r_ed\" WHERE \"id\" = 2"),
+        );
+    let migrator = Migrator::new(vec![edited]).unwrap();
+    let err = migrator
+        .resolve(&mut conn, 1, true)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("was edited after it was applied"), "{err}");
+    // The record is untouched: still under way, and still seen as edited.
+    let status = migrator.status(&mut conn).unwrap();
+    assert!(status.entries[0].edited, "{status}");
+    assert!(
+        matches!(
+            status.entries[0].state,
+            MigrationState::Interrupted { step: 2, .. }
+        ),
+        "{status}"
+    );
+}

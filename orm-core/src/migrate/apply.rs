@@ -225,6 +225,14 @@ impl Migrator {
     /// (NULL, its default, or no rows); undoing a widening narrows the
     /// column again. Judged before anything runs, on the database as it is.
     ///
+    /// Only schema steps are judged: the `down` part of a hand-written SQL
+    /// step (a `DROP TABLE`, a `DELETE`) runs as written, without consent.
+    /// Narrowing integers or text lengths again asks none either, as it
+    /// fails rather than change a value: integers are checked by athanor;
+    /// text lengths by the database, which on MySQL refuses them only in
+    /// strict mode (athanor's connections set `STRICT_ALL_TABLES`; a SQL
+    /// step that changes `sql_mode` gives that up).
+    ///
     /// # Failure
     /// As [`apply`](Migrator::apply); also when the migration has SQL steps
     /// without a `down` part, and when the revert would lose data and
@@ -284,7 +292,9 @@ impl Migrator {
     ///
     /// # Failure
     /// [`Error::Migration`] when `version` is not a migration this program
-    /// knows, or has nothing under way; database errors.
+    /// knows, has nothing under way, or was edited since it was applied
+    /// (its steps are not the ones the database got; the record is left
+    /// as it is); database errors.
     pub fn resolve<E: Executor + ?Sized>(&self, ex: &mut E, version: i64, ran: bool) -> Result<()> {
         let conn = outside_transaction(ex)?;
         with_lock(conn, |conn| {
@@ -310,6 +320,9 @@ impl Migrator {
                     ),
                 });
             }
+            // Resolved against an edited file, the record would take the
+            // file's checksum and the edit would go unnoticed.
+            refuse_edited(m, record)?;
             let next = resolved(m, record, ran, conn.dialect());
             if next.steps_done == 0 && next.units_done == 0 {
                 // Nothing of it is in the database: it is pending again.

@@ -97,8 +97,9 @@ fn read_table(conn: &mut Conn, name: &str, deviations: &mut Vec<String>) -> Resu
                 ColumnType::Text
             }
         };
+        let expression = i64::from_row(row, 7)? != 0;
         let default = Option::<String>::from_row(row, 3)?
-            .and_then(|d| dialect.introspected_default(&d, &sql_type));
+            .and_then(|d| dialect.introspected_default(&d, &sql_type, expression));
         let collation = Option::<String>::from_row(row, 5)?;
         let mut column = ColumnSchema {
             name: col_name,

@@ -36,28 +36,54 @@ impl Track {
     }
 }
 
-/// The record after `event` of a step tracked by `track`, from `current`.
-fn advance(current: &Record, track: Track, event: Event) -> Option<Record> {
-    let at = |steps: usize, units: usize, in_flight: i64| Record {
-        steps_done: steps as i64,
-        units_done: units as i64,
-        in_flight,
-        error: None,
-        ..current.clone()
+/// The record after `event` of a step tracked by `track`, from `current`;
+/// `None` when the event moves nothing.
+///
+/// # Failure
+/// [`Error::Migration`] when the event does not fit the track (a unit
+/// number past the units the step had): the record would go below zero.
+fn advance(current: &Record, track: Track, event: Event) -> Result<Option<Record>> {
+    let at = |steps: Option<usize>, units: Option<usize>, in_flight: i64| {
+        let (Some(steps), Some(units)) = (steps, units) else {
+            return Err(Error::Migration {
+                version: Some(current.version),
+                message: format!(
+                    "progress {event:?} does not fit step {} ({track:?}): nothing recorded",
+                    track.step()
+                ),
+            });
+        };
+        Ok(Some(Record {
+            steps_done: i64::try_from(steps).unwrap_or(i64::MAX),
+            units_done: i64::try_from(units).unwrap_or(i64::MAX),
+            in_flight,
+            error: None,
+            ..current.clone()
+        }))
     };
     match (track, event) {
         (Track::Forward { n, offset, .. }, Event::Start { k, .. }) => {
-            Some(at(n - 1, offset + k, 1))
+            at(n.checked_sub(1), offset.checked_add(k), 1)
         }
-        (Track::Forward { n, .. }, Event::Ran { last: true, .. }) => Some(at(n, 0, 0)),
-        (Track::Forward { n, offset, .. }, Event::Ran { k, .. }) => {
-            Some(at(n - 1, offset + k + 1, 0))
+        (Track::Forward { n, .. }, Event::Ran { last: true, .. }) => at(Some(n), Some(0), 0),
+        (Track::Forward { n, offset, .. }, Event::Ran { k, .. }) => at(
+            n.checked_sub(1),
+            offset.checked_add(k).and_then(|u| u.checked_add(1)),
+            0,
+        ),
+        (Track::Backward { n, before }, Event::Start { k, .. }) => {
+            at(n.checked_sub(1), before.checked_sub(k), -1)
         }
-        (Track::Backward { n, before }, Event::Start { k, .. }) => Some(at(n - 1, before - k, -1)),
-        (Track::Backward { n, before }, Event::Ran { k, .. }) => Some(at(n - 1, before - k - 1, 0)),
-        (Track::Whole { n, units }, Event::Start { k: 0, .. }) => Some(at(n - 1, units, -1)),
-        (Track::Whole { n, .. }, Event::Ran { last: true, .. }) => Some(at(n - 1, 0, 0)),
-        (Track::Whole { .. }, _) => None,
+        (Track::Backward { n, before }, Event::Ran { k, .. }) => at(
+            n.checked_sub(1),
+            before.checked_sub(k).and_then(|u| u.checked_sub(1)),
+            0,
+        ),
+        (Track::Whole { n, units }, Event::Start { k: 0, .. }) => {
+            at(n.checked_sub(1), Some(units), -1)
+        }
+        (Track::Whole { n, .. }, Event::Ran { last: true, .. }) => at(n.checked_sub(1), Some(0), 0),
+        (Track::Whole { .. }, _) => Ok(None),
     }
 }
 
@@ -74,6 +100,70 @@ pub(crate) fn normalized(m: &Migration, mut record: Record, dialect: &dyn Dialec
     }
     record.checksum = m.checksum_of(record.steps_touched());
     record
+}
+
+/// What the progress callback of [`run_steps`] saw: the last event, and
+/// whether recording it failed. A run that stops after a unit's statements
+/// ran but before its end was recorded keeps the unit's marker: the unit
+/// is not taken as not run (apply would run it twice).
+#[derive(Debug, Default)]
+struct Seen {
+    last: Option<Event>,
+    unrecorded: bool,
+}
+
+impl Seen {
+    /// Records `event` of the step tracked by `tracks[i]` from `current`.
+    fn record(
+        &mut self,
+        conn: &mut Conn,
+        m: &Migration,
+        current: &mut Record,
+        tracks: &[Track],
+        event: Event,
+    ) -> Result<()> {
+        let (Event::Start { i, .. } | Event::Ran { i, .. }) = event;
+        self.last = Some(event);
+        let result = tracks
+            .get(i)
+            .ok_or_else(|| Error::Migration {
+                version: Some(m.version),
+                message: format!("progress {event:?} names no step under way"),
+            })
+            .and_then(|track| advance(current, *track, event))
+            .and_then(|next| match next {
+                Some(next) => save(conn, m, current, next),
+                None => Ok(()),
+            });
+        self.unrecorded = result.is_err();
+        result
+    }
+
+    /// Whether the unit under way when the run stopped ran, wholly or in
+    /// part: its end could not be recorded, or it is a step undone whole
+    /// whose down part stopped after its first statement.
+    fn keep_marker(&self, tracks: &[Track]) -> bool {
+        match self.last {
+            Some(Event::Ran { .. }) => self.unrecorded,
+            Some(Event::Start { i, k }) => {
+                !self.unrecorded && k > 0 && matches!(tracks.get(i), Some(Track::Whole { .. }))
+            }
+            None => false,
+        }
+    }
+}
+
+/// The error of a run that stopped with `e`, when recording where it
+/// stopped failed too (`r`): both are told.
+fn unrecorded(m: &Migration, e: &str, r: &Error) -> Error {
+    Error::Migration {
+        version: Some(m.version),
+        message: format!(
+            "{e}; recording where it stopped failed too ({}): status may show a step under \
+             way; check the database, then resolve it",
+            message_of(r)
+        ),
+    }
 }
 
 /// Saves `record` and makes it the current one.
@@ -170,6 +260,7 @@ pub(crate) fn run_forward(
     }
     let mut current = normalized(m, fresh, dialect);
     let mut ran = 0;
+    let mut seen = Seen::default();
     let result = run_steps(
         conn,
         m.version,
@@ -177,32 +268,43 @@ pub(crate) fn run_forward(
         total,
         &mut ran,
         declared,
-        &mut |c, event| {
-            let (Event::Start { i, .. } | Event::Ran { i, .. }) = event;
-            match advance(&current, tracks[i], event) {
-                Some(next) => save(c, m, &mut current, next),
-                None => Ok(()),
-            }
-        },
+        &mut |c, event| seen.record(c, m, &mut current, &tracks, event),
     );
     if let Err(e) = result {
         let e = message_of(&e);
         if record.is_none() && ran == 0 {
             // Nothing of it reached the database.
-            history::remove(conn, m.version)?;
+            if let Err(r) = history::remove(conn, m.version) {
+                return Err(unrecorded(m, &e, &r));
+            }
             return Err(Error::Migration {
                 version: Some(m.version),
                 message: format!("{e}; nothing was applied"),
             });
         }
-        // The unit that failed did not run: its marker goes.
+        // The unit that failed did not run, and its marker goes; unless
+        // it ran and its end could not be recorded.
+        let keep = seen.keep_marker(&tracks);
         let stopped = Record {
-            in_flight: 0,
+            in_flight: if keep { current.in_flight } else { 0 },
             error: Some(e.clone()),
             ..current.clone()
         };
-        save(conn, m, &mut current, stopped)?;
+        if let Err(r) = save(conn, m, &mut current, stopped) {
+            return Err(unrecorded(m, &e, &r));
+        }
         let done = current.steps_done;
+        if keep {
+            return Err(Error::Migration {
+                version: Some(m.version),
+                message: format!(
+                    "{e}; step {} ran (this database commits schema changes at once) but its \
+                     end could not be recorded: status shows it interrupted; check the \
+                     database, then resolve it (ran or not)",
+                    done + 1
+                ),
+            });
+        }
         let in_step = match current.units_done {
             0 => String::new(),
             k => format!(
@@ -348,6 +450,7 @@ pub(crate) fn run_backward(
         return Ok(());
     }
     let mut current = normalized(m, record.clone(), dialect);
+    let mut seen = Seen::default();
     let result = run_steps(
         conn,
         m.version,
@@ -355,23 +458,34 @@ pub(crate) fn run_backward(
         total,
         &mut 0,
         declared,
-        &mut |c, event| {
-            let (Event::Start { i, .. } | Event::Ran { i, .. }) = event;
-            match advance(&current, tracks[i], event) {
-                Some(next) => save(c, m, &mut current, next),
-                None => Ok(()),
-            }
-        },
+        &mut |c, event| seen.record(c, m, &mut current, &tracks, event),
     );
     if let Err(e) = result {
         let e = message_of(&e);
+        // As in `run_forward`; a step undone whole also keeps its marker
+        // once some statements of its down part ran.
+        let keep = seen.keep_marker(&tracks);
         let stopped = Record {
-            in_flight: 0,
+            in_flight: if keep { current.in_flight } else { 0 },
             error: Some(format!("revert: {e}")),
             ..current.clone()
         };
-        save(conn, m, &mut current, stopped)?;
+        if let Err(r) = save(conn, m, &mut current, stopped) {
+            return Err(unrecorded(m, &format!("revert stopped: {e}"), &r));
+        }
         let left = current.steps_done;
+        if keep {
+            return Err(Error::Migration {
+                version: Some(m.version),
+                message: format!(
+                    "revert stopped: {e}; the undoing of step {} ran, at least in part (this \
+                     database commits schema changes at once), and its end was not recorded: \
+                     status shows it interrupted; bring the database to the step done or \
+                     undone, then resolve it (ran or not)",
+                    left + 1
+                ),
+            });
+        }
         let in_step = match current.units_done {
             0 => String::new(),
             k => format!(" and the first {k} statements of step {}", left + 1),
@@ -406,4 +520,58 @@ pub(crate) fn resolved(m: &Migration, record: &Record, ran: bool, dialect: &dyn 
     out.in_flight = 0;
     out.error = None;
     normalized(m, out, dialect)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            version: 3,
+            name: "m".into(),
+            steps_done: 0,
+            steps_total: 1,
+            error: None,
+            checksum: String::new(),
+            units_done: 2,
+            in_flight: 0,
+        }
+    }
+
+    #[test]
+    fn progress_past_a_steps_units_is_an_error_not_an_underflow() {
+        let undo = Track::Backward { n: 1, before: 2 };
+        let start = Event::Start { i: 0, k: 1 };
+        let next = advance(&record(), undo, start).unwrap().unwrap();
+        assert_eq!((next.units_done, next.in_flight), (1, -1));
+        for (track, event) in [
+            (undo, Event::Start { i: 0, k: 3 }),
+            (
+                undo,
+                Event::Ran {
+                    i: 0,
+                    k: 2,
+                    last: true,
+                },
+            ),
+            (
+                Track::Forward { n: 0, offset: 0 },
+                Event::Start { i: 0, k: 0 },
+            ),
+            (Track::Whole { n: 0, units: 1 }, Event::Start { i: 0, k: 0 }),
+        ] {
+            let err = advance(&record(), track, event).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Migration {
+                        version: Some(3),
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+    }
 }

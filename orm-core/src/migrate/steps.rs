@@ -138,9 +138,8 @@ pub(crate) fn run_steps(
                 *ran += 1;
                 k += 1;
             }
-            if let (Step::Schema(op), true) = (step, u + 1 == units.len()) {
-                op.apply_to(&mut state)?;
-            }
+            // Recorded first: what follows cannot fail after the unit ran
+            // and before the record says so.
             progress(
                 conn,
                 Event::Ran {
@@ -149,6 +148,9 @@ pub(crate) fn run_steps(
                     last: u + 1 == units.len(),
                 },
             )?;
+            if let (Step::Schema(op), true) = (step, u + 1 == units.len()) {
+                op.apply_to(&mut state)?;
+            }
         }
     }
     Ok(())
