@@ -377,6 +377,65 @@ pub fn a_half_run_step_with_an_unmatched_down_is_finished_first(db: &Database) {
     assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
 }
 
+/// Where a migration is one transaction (PostgreSQL, SQLite), a record of
+/// it that the database refuses takes its statements back with it: nothing
+/// ran, nothing is interrupted, and it applies once the record is allowed.
+fn a_refused_record_takes_its_statements_back(conn: &mut athanor::DbConn<'_>) {
+    Raw::new("CREATE TABLE r_once (id INTEGER PRIMARY KEY)")
+        .execute(&mut *conn)
+        .unwrap();
+    let migrator = Migrator::new(vec![Migration::new(1, "twice").sql(
+        "INSERT INTO \"r_once\" (\"id\") VALUES (1); INSERT INTO \"r_once\" (\"id\") VALUES (2)",
+        Some("DELETE FROM \"r_once\""),
+    )])
+    .unwrap();
+    // The version table, then a trigger refusing every record in it: in
+    // SQLite's trigger syntax, or else PostgreSQL's.
+    assert!(migrator.status(&mut *conn).unwrap().entries[0].state == MigrationState::Pending);
+    migrator.apply(&mut *conn).unwrap();
+    migrator
+        .revert_with(&mut *conn, &RevertOptions::new().allow_data_loss(true))
+        .unwrap();
+    let sqlite = "CREATE TRIGGER r_no_record BEFORE INSERT ON athanor_migrations \
+                  BEGIN SELECT RAISE(ABORT, 'record refused'); END";
+    if Raw::new(sqlite).execute(&mut *conn).is_ok() {
+        Raw::new(
+            "CREATE TRIGGER r_no_update BEFORE UPDATE ON athanor_migrations \
+             BEGIN SELECT RAISE(ABORT, 'record refused'); END",
+        )
+        .execute(&mut *conn)
+        .unwrap();
+    } else {
+        Raw::new(
+            "CREATE FUNCTION r_refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $body$ BEGIN RAISE EXCEPTION 'record refused'; END $body$",
+        )
+        .execute(&mut *conn)
+        .unwrap();
+        Raw::new(
+            "CREATE TRIGGER r_no_record BEFORE INSERT OR UPDATE ON athanor_migrations \
+             FOR EACH ROW EXECUTE FUNCTION r_refuse()",
+        )
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    let err = migrator.apply(&mut *conn).unwrap_err().to_string();
+    assert!(err.contains("record refused"), "{err}");
+    assert!(ids(conn, "r_once").is_empty());
+    let status = migrator.status(&mut *conn).unwrap();
+    assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
+    if Raw::new("DROP TRIGGER r_no_record ON athanor_migrations")
+        .execute(&mut *conn)
+        .is_err()
+    {
+        for sql in ["DROP TRIGGER r_no_record", "DROP TRIGGER r_no_update"] {
+            Raw::new(sql).execute(&mut *conn).unwrap();
+        }
+    }
+    assert_eq!(migrator.apply(&mut *conn).unwrap(), vec![1]);
+    assert_eq!(ids(conn, "r_once"), vec![1, 2]);
+}
+
 /// Applies migration 2 (two inserts) with a trigger refusing to record
 /// that its first statement ran (`block` 1), and also the record of the
 /// error (`block` 2); returns the error of `apply`. Only where schema
@@ -420,7 +479,7 @@ fn apply_with_unrecordable_progress(
 pub fn a_migration_statement_run_but_unrecorded_stays_interrupted(db: &Database) {
     let mut conn = db.connect().unwrap();
     if conn.dialect().transactional_ddl() {
-        return;
+        return a_refused_record_takes_its_statements_back(&mut conn);
     }
     let (migrator, err) = apply_with_unrecordable_progress(&mut conn, &[1]);
     assert!(
@@ -457,7 +516,7 @@ pub fn a_migration_statement_run_but_unrecorded_stays_interrupted(db: &Database)
 pub fn a_migration_error_is_kept_when_recording_it_fails(db: &Database) {
     let mut conn = db.connect().unwrap();
     if conn.dialect().transactional_ddl() {
-        return;
+        return a_refused_record_takes_its_statements_back(&mut conn);
     }
     let (migrator, err) = apply_with_unrecordable_progress(&mut conn, &[1, 2]);
     // Both failures are told: the original first.
