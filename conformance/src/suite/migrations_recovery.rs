@@ -30,6 +30,16 @@ fn ids(conn: &mut athanor::DbConn<'_>, table: &str) -> Vec<i64> {
         .unwrap()
 }
 
+/// Creates `table` (an integer key) holding the one row `id`.
+fn table_holding(conn: &mut athanor::DbConn<'_>, table: &str, id: i64) {
+    Raw::new(format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY)"))
+        .execute(&mut *conn)
+        .unwrap();
+    Raw::new(format!("INSERT INTO {table} (id) VALUES ({id})"))
+        .execute(conn)
+        .unwrap();
+}
+
 fn has_table(conn: &mut athanor::DbConn<'_>, table: &str) -> bool {
     migrate::introspect(conn)
         .unwrap()
@@ -40,12 +50,7 @@ fn has_table(conn: &mut athanor::DbConn<'_>, table: &str) -> bool {
 
 pub fn a_half_run_sql_step_is_reported_statement_by_statement(db: &Database) {
     let mut conn = db.connect().unwrap();
-    Raw::new("CREATE TABLE r_blocker (id INTEGER PRIMARY KEY)")
-        .execute(&mut conn)
-        .unwrap();
-    Raw::new("INSERT INTO r_blocker (id) VALUES (2)")
-        .execute(&mut conn)
-        .unwrap();
+    table_holding(&mut conn, "r_blocker", 2);
     // The third statement meets the blocker's row and fails.
     let m = Migration::new(1, "split")
         .operation(keyed_table("r_items"))
@@ -326,12 +331,7 @@ pub fn an_older_version_table_gains_the_progress_columns(db: &Database) {
 
 pub fn a_half_run_step_with_an_unmatched_down_is_finished_first(db: &Database) {
     let mut conn = db.connect().unwrap();
-    Raw::new("CREATE TABLE r_guard (id INTEGER PRIMARY KEY)")
-        .execute(&mut conn)
-        .unwrap();
-    Raw::new("INSERT INTO r_guard (id) VALUES (5)")
-        .execute(&mut conn)
-        .unwrap();
+    table_holding(&mut conn, "r_guard", 5);
     // Two statements up, one down: the down cannot undo just the first.
     let m = Migration::new(1, "unmatched")
         .operation(keyed_table("r_rows"))
@@ -539,12 +539,7 @@ pub fn a_migration_error_is_kept_when_recording_it_fails(db: &Database) {
 
 pub fn a_migration_step_undone_whole_stopped_midway_is_interrupted(db: &Database) {
     let mut conn = db.connect().unwrap();
-    Raw::new("CREATE TABLE r_stop (id INTEGER PRIMARY KEY)")
-        .execute(&mut conn)
-        .unwrap();
-    Raw::new("INSERT INTO r_stop (id) VALUES (5)")
-        .execute(&mut conn)
-        .unwrap();
+    table_holding(&mut conn, "r_stop", 5);
     // One statement up, three down: undone whole; the second down
     // statement meets r_stop's row.
     let m = Migration::new(1, "whole")
