@@ -216,8 +216,12 @@ fn main() -> athanor::Result<()> {
     }
     print!("{}", migrator.status(&mut conn)?);
 
-    // Reverting the last migration gives v2's schema back, with its rows.
-    migrator.revert(&mut conn)?;
+    // Reverting the last migration gives v2's schema back, with its rows;
+    // it drops RATING and its values, so it needs consent.
+    let refused = migrator.revert(&mut conn);
+    println!("revert without consent: {}", refused.unwrap_err());
+    let consent = migrate::RevertOptions::new().allow_data_loss(true);
+    migrator.revert_with(&mut conn, &consent)?;
     print!("{}", migrator.status(&mut conn)?);
     let names: Vec<String> = v2::Album::query().select(v2::Album::NAME).all(&mut conn)?;
     println!("after revert: {names:?}");

@@ -107,15 +107,16 @@ pub use athanor_core::serde_json;
 pub use athanor_core::uuid;
 pub use athanor_core::{
     avg, capture_statements, coalesce, concat, count, count_all, count_distinct, create_table_sql,
-    escape_like, lower, max, min, raw, retry_transaction, sum, upper, Assignment, BelongsTo, BinOp,
-    CancelHandle, Column, ColumnDef, ColumnType, Conn, ConstraintKind, ConstraintViolation,
-    ConversionError, DefaultValue, Deletable, EagerSelect, Error, Executor, Expr, Fetched,
-    ForeignKeyDef, FromRow, Func, Handle, HasMany, IndexDef, IntoOperand, IntoTyped, Isolation,
-    Join, JoinKind, JoinPath, KeyValue, Load, LockMode, LockWait, ManyToMany, Model, Nested,
-    Numeric, Order, Orphans, ReferentialAction, Related, Relation, Result, RetryPolicy, RowLock,
-    Schema, Select, SelectStmt, Selection, Session, SessionModel, SqlType, Summable, TableDef,
-    TableRef, Then, ToMany, Transaction, TransientKind, TypedExpr, Value, LONG_IN_LIST,
-    MAX_EXPR_DEPTH,
+    escape_like, fit_generated_name, foreign_key_name, lower, max, min, raw, retry_transaction,
+    sum, unique_constraint_name, upper, Assignment, BelongsTo, BinOp, CancelHandle, Column,
+    ColumnDef, ColumnType, Conn, ConstraintKind, ConstraintViolation, ConversionError,
+    DefaultValue, Deletable, EagerSelect, Error, Executor, Expr, Fetched, ForeignKeyDef, FromRow,
+    Func, Handle, HasMany, IndexDef, IntoOperand, IntoTyped, Isolation, Join, JoinKind, JoinPath,
+    KeyValue, Load, LockMode, LockWait, ManyToMany, Model, Nested, Numeric, Order, Orphans,
+    ReferentialAction, Related, Relation, Result, RetryPolicy, RowLock, Schema, Select, SelectStmt,
+    Selection, Session, SessionModel, SqlType, Summable, TableDef, TableRef, Then, ToMany,
+    Transaction, TransientKind, TypedExpr, Value, LONG_IN_LIST, MAX_EXPR_DEPTH,
+    MAX_GENERATED_NAME_BYTES,
 };
 pub use athanor_derive::{FromRow, Model};
 

@@ -68,6 +68,10 @@ impl Dialect for Fourth {
         false
     }
 
+    fn supports_create_table_if_not_exists(&self) -> bool {
+        false
+    }
+
     fn write_limit_offset(&self, limit: Option<u64>, offset: Option<u64>, out: &mut String) {
         if let Some(o) = offset {
             out.push_str(&format!(" OFFSET {o} ROWS"));
@@ -139,6 +143,7 @@ impl Backend for FourthBackend {
 struct Item {
     #[orm(primary_key)]
     id: i64,
+    #[orm(index)]
     name: String,
 }
 
@@ -164,6 +169,19 @@ fn a_sequence_is_created_before_its_table_and_dropped_after_it() {
     done.unwrap();
     let create = sql.iter().position(|s| s.starts_with("CREATE TABLE"));
     let sequence = sql.iter().position(|s| s.starts_with("CREATE SEQUENCE"));
+    // Without `CREATE TABLE IF NOT EXISTS` in the dialect, the table is
+    // created plainly (this dialect cannot list columns to check first).
+    assert!(
+        sql[create.unwrap()].starts_with("CREATE TABLE \"item\" ("),
+        "{sql:?}"
+    );
+    // Its index still asks `IF NOT EXISTS`, which the dialect has for
+    // indexes: a second create_all must not fail on it.
+    let index = sql.iter().find(|s| s.starts_with("CREATE INDEX"));
+    assert!(
+        index.is_some_and(|s| s.starts_with("CREATE INDEX IF NOT EXISTS ")),
+        "{sql:?}"
+    );
     assert!(sequence.is_some() && sequence < create, "{sql:?}");
     assert!(
         sql[sequence.unwrap()].contains("\"item_id_seq\""),

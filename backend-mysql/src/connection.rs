@@ -461,6 +461,31 @@ impl Row for MyRow<'_> {
     }
 
     #[inline]
+    fn is_null(&self, index: usize) -> Result<bool> {
+        match self.0.as_ref(index) {
+            Some(value) => Ok(matches!(value, MyValue::NULL)),
+            None => self.get(index).map(|_| false),
+        }
+    }
+
+    #[inline]
+    fn get_int_or_null(&self, index: usize) -> Option<Option<i64>> {
+        match self.0.as_ref(index)? {
+            MyValue::Int(i) => Some(Some(*i)),
+            MyValue::NULL => Some(None),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_text_or_null(&self, index: usize) -> Option<Option<&str>> {
+        match self.0.as_ref(index)? {
+            MyValue::NULL => Some(None),
+            _ => self.get_text(index).map(Some),
+        }
+    }
+
+    #[inline]
     fn get_text(&self, index: usize) -> Option<&str> {
         use MyType::*;
         let (MyValue::Bytes(b), Some(column)) =

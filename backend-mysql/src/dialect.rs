@@ -5,6 +5,7 @@
 //! dialect type serves both, in variants: [`MARIADB`] and [`MYSQL`], and
 //! for older servers [`MARIADB_10_5`], [`MARIADB_LEGACY`] and [`MYSQL_LEGACY`].
 
+use athanor_core::migrate::DefaultSpec;
 use athanor_core::{
     AlterColumnStyle, CastTarget, Catalog, ColumnType, Dialect, Isolation, KeyStrategy, LockMode,
     RowLock, UpsertStyle,
@@ -329,11 +330,13 @@ impl Dialect for MysqlDialect {
                 };
                 format!(
                     "SELECT c.COLUMN_NAME, {ty}, CASE WHEN c.IS_NULLABLE = 'YES' THEN 1 ELSE 0 END, \
-                     c.COLUMN_DEFAULT, CASE WHEN c.EXTRA LIKE '%auto_increment%' THEN 1 ELSE 0 END, \
+                     c.COLUMN_DEFAULT, \
+                     CASE WHEN c.EXTRA LIKE '%auto_increment%' THEN 1 ELSE 0 END, \
                      c.COLLATION_NAME, COALESCE((SELECT k.ORDINAL_POSITION \
                        FROM information_schema.KEY_COLUMN_USAGE k \
                        WHERE k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME \
-                       AND k.CONSTRAINT_NAME = 'PRIMARY' AND k.COLUMN_NAME = c.COLUMN_NAME), 0) \
+                       AND k.CONSTRAINT_NAME = 'PRIMARY' AND k.COLUMN_NAME = c.COLUMN_NAME), 0), \
+                     CASE WHEN c.EXTRA LIKE '%DEFAULT_GENERATED%' THEN 1 ELSE 0 END \
                      FROM information_schema.COLUMNS c \
                      WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION"
                 )
@@ -359,6 +362,16 @@ impl Dialect for MysqlDialect {
 
     // COLUMN_TYPE as the servers report what column_type() writes (MariaDB
     // keeps display widths such as `int(11)`; MySQL 8 drops them).
+    fn introspected_default(
+        &self,
+        raw: &str,
+        sql_type: &str,
+        expression: bool,
+    ) -> Option<DefaultSpec> {
+        // MySQL 8 and MariaDB spell defaults differently (see `defaults`).
+        crate::defaults::read_default(raw, sql_type, expression, self.mariadb)
+    }
+
     fn introspected_type(&self, sql_type: &str) -> Option<ColumnType> {
         let t = sql_type.to_ascii_lowercase();
         let (base, args) = match t.split_once('(') {

@@ -11,6 +11,7 @@
 
 mod backend;
 mod connection;
+mod defaults;
 mod dialect;
 mod error;
 mod tls;

@@ -839,6 +839,26 @@ fn read_raw<'a>(
     }
 }
 
+/// Whether a column's value is NULL, read from any type without decoding it.
+struct Nullness(bool);
+
+impl<'a> FromSql<'a> for Nullness {
+    fn from_sql(
+        _: &Type,
+        _: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn StdError + Sync + Send>> {
+        Ok(Nullness(false))
+    }
+
+    fn from_sql_null(_: &Type) -> std::result::Result<Self, Box<dyn StdError + Sync + Send>> {
+        Ok(Nullness(true))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
 impl Row for PgRow<'_> {
     fn len(&self) -> usize {
         self.0.len()
@@ -846,29 +866,66 @@ impl Row for PgRow<'_> {
 
     #[inline]
     fn get_int(&self, index: usize) -> Option<i64> {
+        self.get_int_or_null(index).flatten()
+    }
+
+    #[inline]
+    fn get_text(&self, index: usize) -> Option<&str> {
+        self.get_text_or_null(index).flatten()
+    }
+
+    #[inline]
+    fn is_null(&self, index: usize) -> Result<bool> {
+        // Only types `get` reads in every build: for the others (a type
+        // behind a feature, or none), `get` answers, error included.
+        let plain = self.0.columns().get(index).is_some_and(|c| {
+            matches!(
+                *c.type_(),
+                Type::BOOL
+                    | Type::INT2
+                    | Type::INT4
+                    | Type::INT8
+                    | Type::FLOAT4
+                    | Type::FLOAT8
+                    | Type::TEXT
+                    | Type::VARCHAR
+                    | Type::BPCHAR
+                    | Type::NAME
+                    | Type::UNKNOWN
+                    | Type::BYTEA
+            )
+        });
+        if plain {
+            if let Ok(Nullness(null)) = self.0.try_get::<_, Nullness>(index) {
+                return Ok(null);
+            }
+        }
+        self.get(index).map(|v| matches!(v, ValueRef::Null))
+    }
+
+    #[inline]
+    fn get_int_or_null(&self, index: usize) -> Option<Option<i64>> {
         let row = self.0;
         match *row.columns().get(index)?.type_() {
-            Type::INT8 => row.try_get::<_, Option<i64>>(index).ok().flatten(),
+            Type::INT8 => row.try_get::<_, Option<i64>>(index).ok(),
             Type::INT4 => row
                 .try_get::<_, Option<i32>>(index)
                 .ok()
-                .flatten()
-                .map(i64::from),
+                .map(|n| n.map(i64::from)),
             Type::INT2 => row
                 .try_get::<_, Option<i16>>(index)
                 .ok()
-                .flatten()
-                .map(i64::from),
+                .map(|n| n.map(i64::from)),
             _ => None,
         }
     }
 
     #[inline]
-    fn get_text(&self, index: usize) -> Option<&str> {
+    fn get_text_or_null(&self, index: usize) -> Option<Option<&str>> {
         let row = self.0;
         match *row.columns().get(index)?.type_() {
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
-                row.try_get::<_, Option<&str>>(index).ok().flatten()
+                row.try_get::<_, Option<&str>>(index).ok()
             }
             _ => None,
         }

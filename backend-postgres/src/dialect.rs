@@ -195,7 +195,7 @@ impl Dialect for PgDialect {
             Catalog::Columns => "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), \
                  CASE WHEN a.attnotnull THEN 0 ELSE 1 END, pg_get_expr(d.adbin, d.adrelid), \
                  CASE WHEN a.attidentity <> '' THEN 1 ELSE 0 END, co.collname::text, \
-                 COALESCE(array_position(pk.conkey, a.attnum), 0) \
+                 COALESCE(array_position(pk.conkey, a.attnum), 0), 0 \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \

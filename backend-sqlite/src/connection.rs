@@ -12,13 +12,17 @@ use rusqlite::{Statement, ToSql};
 
 use crate::dialect::SQLITE;
 use crate::error::map_error;
+use crate::statements::KeptConnection;
 
-/// How many prepared statements each connection keeps.
-const STATEMENT_CACHE: usize = 256;
+/// How many statements rusqlite's own cache keeps, for what is prepared
+/// through [`SqliteConnection::raw`] (athanor keeps its own, see
+/// `statements.rs`).
+const STATEMENT_CACHE: usize = 16;
 
 /// A connection to a SQLite database.
 pub struct SqliteConnection {
-    conn: rusqlite::Connection,
+    /// The connection, with the statements athanor keeps prepared on it.
+    kept: KeptConnection,
     /// When the running statement started, for the statement timeout.
     clock: Option<Arc<StatementClock>>,
     /// Set by a [`CancelHandle`](athanor_core::CancelHandle) as it
@@ -50,7 +54,7 @@ const SESSION_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_lik
 impl std::fmt::Debug for SqliteConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteConnection")
-            .field("path", &self.conn.path())
+            .field("path", &self.kept.conn().path())
             .finish()
     }
 }
@@ -83,7 +87,8 @@ impl SqliteConnection {
             });
         }
         let set: String = conn
-            .conn
+            .kept
+            .conn()
             .query_row(&format!("PRAGMA journal_mode = {journal_mode}"), [], |r| {
                 r.get(0)
             })
@@ -98,13 +103,13 @@ impl SqliteConnection {
         Ok(conn)
     }
 
-    fn setup(mut conn: rusqlite::Connection) -> Result<Self> {
+    fn setup(conn: rusqlite::Connection) -> Result<Self> {
+        enlarge_lookaside(&conn);
         conn.execute_batch(SESSION_SETUP).map_err(map_error)?;
-        conn.busy_handler(Some(wait_while_busy))
-            .map_err(map_error)?;
+        install_busy_handler(&conn)?;
         // Without the query-planner stability guarantee, SQLite re-prepares a
         // cached statement whenever a new parameter value might change its
-        // plan (rusqlite clears bindings on every return to the cache), which
+        // plan (athanor clears bindings after every call), which
         // made a cached one-row query five times slower than a held statement.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
@@ -113,7 +118,7 @@ impl SqliteConnection {
         .map_err(map_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteConnection {
-            conn,
+            kept: KeptConnection::new(conn),
             clock: None,
             cancelled: Arc::new(AtomicBool::new(false)),
         })
@@ -121,8 +126,45 @@ impl SqliteConnection {
 
     /// The rusqlite connection underneath, for what athanor does not cover.
     pub fn raw(&mut self) -> &mut rusqlite::Connection {
-        &mut self.conn
+        // Finalizes the kept statements: none may borrow the connection
+        // while the caller holds it mutably (it could even replace it).
+        self.kept.conn_mut()
     }
+}
+
+/// Slots of SQLite's per-connection lookaside allocator, and their size.
+/// SQLite copies each bound text into memory of its own and frees it when
+/// the bindings are cleared at the end of the call (athanor clears them so
+/// that no value outlives a call; rusqlite's cache does the same), so
+/// a 1 000-row insert allocated and freed 2 000 small blocks per call
+/// through `malloc`, 8 % of its instructions; 4 096 slots of 128 bytes
+/// (512 KiB per connection, a quarter of SQLite's default page cache) serve
+/// them instead, and SQLite's own small allocations besides. Measured with
+/// callgrind against rusqlite's defaults (40 slots of 1 200 bytes): the
+/// 1 000-row insert went from 1.14× to 0.98× the raw driver's instructions,
+/// loading 10 000 rows from 1.048× to 1.039×.
+const LOOKASIDE_SLOTS: i32 = 4096;
+const LOOKASIDE_SLOT_BYTES: i32 = 128;
+
+/// Gives `conn` the larger lookaside allocator ([`LOOKASIDE_SLOTS`]). A
+/// speed setting only: should SQLite refuse it, the connection keeps its
+/// default allocator and works the same.
+fn enlarge_lookaside(conn: &rusqlite::Connection) {
+    // SAFETY: the handle is the open connection's own, used on this thread
+    // before any statement ran (SQLite refuses the change while lookaside
+    // memory is in use, with SQLITE_BUSY, which is then ignored). A null
+    // buffer asks SQLite to allocate the slots itself; the variadic
+    // arguments are the (void*, int, int) that SQLITE_DBCONFIG_LOOKASIDE
+    // takes.
+    let _ = unsafe {
+        rusqlite::ffi::sqlite3_db_config(
+            conn.handle(),
+            rusqlite::ffi::SQLITE_DBCONFIG_LOOKASIDE,
+            std::ptr::null_mut::<std::ffi::c_void>(),
+            LOOKASIDE_SLOT_BYTES,
+            LOOKASIDE_SLOTS,
+        )
+    };
 }
 
 /// How long a connection waits for another one's write lock before failing
@@ -140,6 +182,36 @@ fn wait_while_busy(tries: i32) -> bool {
     }
     std::thread::sleep(STEP);
     true
+}
+
+/// [`wait_while_busy`] as SQLite's C callback.
+extern "C" fn wait_while_busy_c(
+    _: *mut std::ffi::c_void,
+    tries: std::ffi::c_int,
+) -> std::ffi::c_int {
+    std::ffi::c_int::from(wait_while_busy(tries))
+}
+
+/// Installs [`wait_while_busy`] as the connection's busy handler. Through
+/// SQLite's C interface, because rusqlite's wants the connection mutably,
+/// which its kept statements forbid (they borrow it).
+fn install_busy_handler(conn: &rusqlite::Connection) -> Result<()> {
+    // SAFETY: the open connection's own handle, and a callback that needs
+    // no argument, never unwinds and does not use the connection.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_busy_handler(
+            conn.handle(),
+            Some(wait_while_busy_c),
+            std::ptr::null_mut(),
+        )
+    };
+    if rc == rusqlite::ffi::SQLITE_OK {
+        return Ok(());
+    }
+    Err(map_error(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rc),
+        Some("the busy handler was refused".into()),
+    )))
 }
 
 fn connect_error(e: rusqlite::Error) -> Error {
@@ -199,6 +271,17 @@ impl ToSql for Param<'_> {
     }
 }
 
+/// A kept statement in use: its bindings are cleared when the call ends,
+/// however it ends (an error, a panic in a row callback), so that no bound
+/// value outlives the call.
+struct Bound<'s>(&'s mut Statement<'static>);
+
+impl Drop for Bound<'_> {
+    fn drop(&mut self) {
+        self.0.clear_bindings();
+    }
+}
+
 fn bind(stmt: &mut Statement<'_>, params: &[ValueRef<'_>]) -> Result<()> {
     let expected = stmt.parameter_count();
     if expected != params.len() {
@@ -252,12 +335,38 @@ impl Row for SqliteRow<'_, '_> {
             _ => None,
         }
     }
+
+    #[inline]
+    fn is_null(&self, index: usize) -> Result<bool> {
+        match self.0.get_ref(index) {
+            Ok(v) => Ok(matches!(v, SqliteRef::Null)),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    #[inline]
+    fn get_int_or_null(&self, index: usize) -> Option<Option<i64>> {
+        match self.0.get_ref(index) {
+            Ok(SqliteRef::Integer(i)) => Some(Some(i)),
+            Ok(SqliteRef::Null) => Some(None),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_text_or_null(&self, index: usize) -> Option<Option<&str>> {
+        match self.0.get_ref(index) {
+            Ok(SqliteRef::Text(t)) => std::str::from_utf8(t).ok().map(Some),
+            Ok(SqliteRef::Null) => Some(None),
+            _ => None,
+        }
+    }
 }
 
 impl SqliteConnection {
     /// The two text columns of each row `sql` returns.
     fn pairs(&self, sql: &str) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn.prepare(sql).map_err(map_error)?;
+        let mut stmt = self.kept.conn().prepare(sql).map_err(map_error)?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(map_error)?;
@@ -274,7 +383,10 @@ impl SqliteConnection {
     /// [`Error::Database`] when SQLite refuses the handler.
     pub fn set_statement_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
         let Some(limit) = timeout else {
-            self.conn
+            // rusqlite wants the connection mutably (which finalizes the
+            // kept statements); a timeout is set when a connection opens.
+            self.kept
+                .conn_mut()
                 .progress_handler(0, None::<fn() -> bool>)
                 .map_err(map_error)?;
             self.clock = None;
@@ -286,7 +398,8 @@ impl SqliteConnection {
             started: AtomicU64::new(0),
         });
         let seen = Arc::clone(&clock);
-        self.conn
+        self.kept
+            .conn_mut()
             .progress_handler(
                 PROGRESS_STEPS,
                 Some(move || {
@@ -312,21 +425,28 @@ impl SqliteConnection {
     /// The error for `e`: a statement the progress handler interrupted
     /// timed out.
     fn error(&self, e: rusqlite::Error) -> Error {
-        let interrupted = e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted);
-        if interrupted && self.cancelled.swap(false, Ordering::Relaxed) {
-            return Error::Cancelled {
-                message: e.to_string(),
-            };
-        }
-        if interrupted && self.clock.is_some() {
-            return Error::Transient {
-                kind: TransientKind::StatementTimeout,
-                code: Some("SQLITE_INTERRUPT".into()),
-                message: format!("the statement ran past the statement timeout ({e})"),
-            };
-        }
-        map_error(e)
+        statement_error(&self.cancelled, self.clock.is_some(), e)
     }
+}
+
+/// The error for `e` from a statement: one interrupted by a cancel handle
+/// (`cancelled` set) was cancelled; one the progress handler interrupted
+/// (`timed`: a statement timeout is set) timed out.
+fn statement_error(cancelled: &AtomicBool, timed: bool, e: rusqlite::Error) -> Error {
+    let interrupted = e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted);
+    if interrupted && cancelled.swap(false, Ordering::Relaxed) {
+        return Error::Cancelled {
+            message: e.to_string(),
+        };
+    }
+    if interrupted && timed {
+        return Error::Transient {
+            kind: TransientKind::StatementTimeout,
+            code: Some("SQLITE_INTERRUPT".into()),
+            message: format!("the statement ran past the statement timeout ({e})"),
+        };
+    }
+    map_error(e)
 }
 
 impl Connection for SqliteConnection {
@@ -336,9 +456,12 @@ impl Connection for SqliteConnection {
 
     fn execute(&mut self, sql: &str, params: &[ValueRef<'_>]) -> Result<u64> {
         self.start_clock();
-        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        bind(&mut stmt, params)?;
-        let n = stmt.raw_execute().map_err(|e| self.error(e))?;
+        let stmt = Bound(self.kept.statement(sql).map_err(map_error)?);
+        bind(stmt.0, params)?;
+        let n = stmt
+            .0
+            .raw_execute()
+            .map_err(|e| statement_error(&self.cancelled, self.clock.is_some(), e))?;
         Ok(n as u64)
     }
 
@@ -349,10 +472,13 @@ impl Connection for SqliteConnection {
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
         self.start_clock();
-        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        bind(&mut stmt, params)?;
-        let mut rows = stmt.raw_query();
-        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+        let stmt = Bound(self.kept.statement(sql).map_err(map_error)?);
+        bind(stmt.0, params)?;
+        let mut rows = stmt.0.raw_query();
+        while let Some(row) = rows
+            .next()
+            .map_err(|e| statement_error(&self.cancelled, self.clock.is_some(), e))?
+        {
             each(&SqliteRow(row))?;
         }
         Ok(())
@@ -360,15 +486,18 @@ impl Connection for SqliteConnection {
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
         self.start_clock();
-        self.conn.execute_batch(sql).map_err(|e| self.error(e))
+        self.kept
+            .conn()
+            .execute_batch(sql)
+            .map_err(|e| self.error(e))
     }
 
     fn last_insert_id(&mut self) -> Result<i64> {
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.kept.conn().last_insert_rowid())
     }
 
     fn in_transaction(&mut self) -> Option<bool> {
-        Some(!self.conn.is_autocommit())
+        Some(!self.kept.conn().is_autocommit())
     }
 
     /// athanor's pragmas and busy handler again (a raw `PRAGMA
@@ -376,11 +505,12 @@ impl Connection for SqliteConnection {
     /// query_only`), attached databases detached and temporary tables
     /// dropped, so nothing a borrower set up outlives it.
     fn reset_session(&mut self) -> Result<()> {
-        self.conn
+        self.kept
+            .conn()
             .execute_batch(SESSION_SETUP)
-            .and_then(|()| self.conn.execute_batch("PRAGMA query_only = OFF;"))
-            .and_then(|()| self.conn.busy_handler(Some(wait_while_busy)))
+            .and_then(|()| self.kept.conn().execute_batch("PRAGMA query_only = OFF;"))
             .map_err(map_error)?;
+        install_busy_handler(self.kept.conn())?;
         let mut sql = String::new();
         for (what, name) in self.pairs(
             "SELECT 'DETACH DATABASE ', name FROM pragma_database_list WHERE seq > 1 \
@@ -391,13 +521,13 @@ impl Connection for SqliteConnection {
             athanor_core::write_quoted(&crate::dialect::SQLITE, &name, &mut sql);
             sql.push(';');
         }
-        self.conn.execute_batch(&sql).map_err(map_error)
+        self.kept.conn().execute_batch(&sql).map_err(map_error)
     }
 
     /// `sqlite3_interrupt` through rusqlite's interrupt handle.
     fn cancel_handle(&mut self) -> Option<athanor_core::CancelHandle> {
         Some(athanor_core::CancelHandle::new(Arc::new(SqliteCancel {
-            interrupt: self.conn.get_interrupt_handle(),
+            interrupt: self.kept.conn().get_interrupt_handle(),
             cancelled: Arc::clone(&self.cancelled),
         })))
     }
@@ -414,5 +544,44 @@ impl athanor_core::CancelQuery for SqliteCancel {
         self.cancelled.store(true, Ordering::Relaxed);
         self.interrupt.interrupt();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The most lookaside slots the connection has had in use at once.
+    fn lookaside_high_water(conn: &rusqlite::Connection) -> i32 {
+        let (mut current, mut high) = (0, 0);
+        // SAFETY: the open connection's own handle and two out-parameters.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_db_status(
+                conn.handle(),
+                rusqlite::ffi::SQLITE_DBSTATUS_LOOKASIDE_USED,
+                &mut current,
+                &mut high,
+                0,
+            )
+        };
+        assert_eq!(rc, 0);
+        high
+    }
+
+    #[test]
+    fn bound_text_is_served_by_the_enlarged_lookaside() {
+        let mut conn = SqliteConnection::open_in_memory().unwrap();
+        let raw = conn.raw();
+        raw.execute_batch("CREATE TABLE t (a TEXT, b TEXT)")
+            .unwrap();
+        let sql = format!("INSERT INTO t VALUES {}", vec!["(?, ?)"; 500].join(", "));
+        let values: Vec<String> = (0..1000).map(|i| format!("value {i}")).collect();
+        raw.execute(&sql, rusqlite::params_from_iter(&values))
+            .unwrap();
+        // rusqlite's default allocator has 40 slots: a thousand bound texts
+        // held at once take far more of ours.
+        let high = lookaside_high_water(raw);
+        assert!(high > 1000, "{high} slots used at most");
+        assert!(high <= LOOKASIDE_SLOTS, "{high}");
     }
 }

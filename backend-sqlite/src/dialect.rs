@@ -131,7 +131,7 @@ impl Dialect for SqliteDialect {
                  CASE WHEN p.pk = 1 AND upper(p.type) = 'INTEGER' \
                    AND instr(upper(m.sql), 'AUTOINCREMENT') > 0 THEN 1 ELSE 0 END, \
                  CASE WHEN instr(m.sql, '\"' || replace(p.name, '\"', '\"\"') || '\" ' || p.type \
-                   || ' COLLATE NOCASE') > 0 THEN 'NOCASE' END, p.pk \
+                   || ' COLLATE NOCASE') > 0 THEN 'NOCASE' END, p.pk, 0 \
                  FROM sqlite_master m, pragma_table_info(m.name) p \
                  WHERE m.type = 'table' AND m.name = ? ORDER BY p.cid"
                 .into(),
@@ -217,7 +217,7 @@ impl Dialect for SqliteDialect {
         Some(ForeignKeySuspension {
             off: "PRAGMA foreign_keys = OFF",
             on: "PRAGMA foreign_keys = ON",
-            check: "SELECT \"table\", \"parent\" FROM pragma_foreign_key_check",
+            check: "SELECT \"table\", \"parent\" FROM pragma_foreign_key_check(?1)",
         })
     }
 }

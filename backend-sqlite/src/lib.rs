@@ -7,6 +7,7 @@ mod backend;
 mod connection;
 mod dialect;
 mod error;
+mod statements;
 #[cfg(feature = "chrono")]
 mod text_forms;
 

@@ -312,10 +312,19 @@ pub fn run<H: Harness + ?Sized>(
 /// [`TESTS`]), each running on a fresh database from the harness
 /// expression `$harness` (evaluated in each test; it must implement
 /// [`Harness`]); the crate documentation shows a whole harness.
+///
+/// Call it at module level (a test target's root): the tests go into a
+/// module `conformance_suite` of the calling module, which sees everything
+/// that module sees, so their names never clash with the caller's own
+/// functions; they run as `conformance_suite::<test name>`.
 #[macro_export]
 macro_rules! suite {
     ($harness:expr) => {
-        $crate::__suite_tests!($harness);
+        mod conformance_suite {
+            #[allow(unused_imports)]
+            use super::*;
+            $crate::__suite_tests!($harness);
+        }
     };
 }
 
@@ -324,7 +333,9 @@ macro_rules! suite {
 macro_rules! __expand_tests {
     ($harness:expr; $($module:ident :: $name:ident),* $(,)?) => {
         $(
-            #[test]
+            // The prelude's own `test`: a caller's `use tokio::test;` would
+            // otherwise make the name ambiguous through `use super::*`.
+            #[::core::prelude::v1::test]
             fn $name() -> ::std::result::Result<(), ::std::string::String> {
                 let harness = $harness;
                 $crate::run(&harness, stringify!($name), |db: &$crate::TestDb| {

@@ -44,6 +44,32 @@ pub trait Row {
         let _ = index;
         None
     }
+
+    /// Whether the value at `index` is NULL, without decoding it. The
+    /// default asks [`get`](Row::get); a backend answers it from the
+    /// driver's type tag where it can (an `Option` of a model read from a
+    /// LEFT JOIN asks it of every column of a row without a match).
+    ///
+    /// # Failure
+    /// As [`get`](Row::get): an index out of range.
+    fn is_null(&self, index: usize) -> Result<bool> {
+        Ok(matches!(self.get(index)?, ValueRef::Null))
+    }
+
+    /// [`get_int`](Row::get_int) for a nullable column: `Some(None)` for
+    /// NULL, `Some(Some(n))` for an integer, `None` for anything else. Lets
+    /// an `Option<i64>` field read a NULL without a second call through
+    /// [`get`](Row::get). The default answers only what `get_int` answers.
+    fn get_int_or_null(&self, index: usize) -> Option<Option<i64>> {
+        self.get_int(index).map(Some)
+    }
+
+    /// [`get_text`](Row::get_text) for a nullable column: `Some(None)` for
+    /// NULL, `Some(Some(text))` for text, `None` for anything else. The
+    /// default answers only what `get_text` answers.
+    fn get_text_or_null(&self, index: usize) -> Option<Option<&str>> {
+        self.get_text(index).map(Some)
+    }
 }
 
 /// What a backend implements to talk to its database: run statements with

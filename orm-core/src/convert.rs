@@ -37,6 +37,13 @@ pub trait SqlType: Sized {
         None
     }
 
+    /// [`read_fast`](SqlType::read_fast) for an `Option` of this type:
+    /// `Some(None)` for NULL. Answers only what `from_value_ref` would give
+    /// for the same value; the default answers only what `read_fast` does.
+    fn read_fast_or_null(row: &dyn Row, index: usize) -> Option<Option<Self>> {
+        Self::read_fast(row, index).map(Some)
+    }
+
     /// Reads the value at `index` of `row`: the fast path, else
     /// [`from_value_ref`](SqlType::from_value_ref) of [`Row::get`].
     ///
@@ -110,6 +117,13 @@ macro_rules! integer_sql_type {
                 // Out of range: `from_value_ref` reports it.
                 row.get_int(index).and_then(|n| <$t>::try_from(n).ok())
             }
+            #[inline]
+            fn read_fast_or_null(row: &dyn Row, index: usize) -> Option<Option<Self>> {
+                match row.get_int_or_null(index)? {
+                    None => Some(None),
+                    Some(n) => <$t>::try_from(n).ok().map(Some),
+                }
+            }
         }
     };
 }
@@ -180,6 +194,11 @@ impl SqlType for String {
     fn read_fast(row: &dyn Row, index: usize) -> Option<Self> {
         row.get_text(index).map(str::to_owned)
     }
+    #[inline]
+    fn read_fast_or_null(row: &dyn Row, index: usize) -> Option<Option<Self>> {
+        row.get_text_or_null(index)
+            .map(|text| text.map(str::to_owned))
+    }
 }
 
 impl SqlType for Vec<u8> {
@@ -215,7 +234,12 @@ impl<T: SqlType> SqlType for Option<T> {
     }
     #[inline]
     fn read_fast(row: &dyn Row, index: usize) -> Option<Self> {
-        T::read_fast(row, index).map(Some)
+        T::read_fast_or_null(row, index)
+    }
+    #[inline]
+    fn read_fast_or_null(row: &dyn Row, index: usize) -> Option<Option<Self>> {
+        // NULL is the outer `None`, as `from_value_ref` reads it.
+        T::read_fast_or_null(row, index).map(|v| v.map(Some))
     }
 }
 
@@ -305,3 +329,100 @@ impl<T> ForeignKeyType<T> for T {}
 /// Used by `#[derive(Model)]` to check a foreign key's type at compile time.
 #[doc(hidden)]
 pub fn assert_foreign_key_type<F: ForeignKeyType<K>, K>() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Result;
+
+    /// A row of given values whose fast paths answer as a backend's do.
+    struct Values(Vec<ValueRef<'static>>);
+
+    impl Row for Values {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn get(&self, index: usize) -> Result<ValueRef<'_>> {
+            Ok(self.0[index])
+        }
+        fn get_int(&self, index: usize) -> Option<i64> {
+            match self.0[index] {
+                ValueRef::I64(n) => Some(n),
+                _ => None,
+            }
+        }
+        fn get_text(&self, index: usize) -> Option<&str> {
+            match self.0[index] {
+                ValueRef::Text(t) => Some(t),
+                _ => None,
+            }
+        }
+        fn get_int_or_null(&self, index: usize) -> Option<Option<i64>> {
+            match self.0[index] {
+                ValueRef::Null => Some(None),
+                _ => self.get_int(index).map(Some),
+            }
+        }
+        fn get_text_or_null(&self, index: usize) -> Option<Option<&str>> {
+            match self.0[index] {
+                ValueRef::Null => Some(None),
+                _ => self.get_text(index).map(Some),
+            }
+        }
+    }
+
+    /// What the fast path reads, and what `from_value_ref` of `get` reads.
+    fn both<T: SqlType>(row: &Values, index: usize) -> (Option<T>, Result<T, ConversionError>) {
+        (
+            T::read_fast(row, index),
+            T::from_value_ref(row.get(index).unwrap()),
+        )
+    }
+
+    #[test]
+    fn fast_paths_read_what_the_slow_path_reads() {
+        let row = Values(vec![
+            ValueRef::Null,
+            ValueRef::I64(7),
+            ValueRef::I64(40_000),
+            ValueRef::Text("t"),
+        ]);
+        for i in 0..row.len() {
+            let (fast, slow) = both::<Option<i64>>(&row, i);
+            assert!(
+                fast.is_none() || fast == slow.clone().ok(),
+                "{i}: {fast:?} {slow:?}"
+            );
+            let (fast, slow) = both::<Option<i16>>(&row, i);
+            assert!(
+                fast.is_none() || fast == slow.clone().ok(),
+                "{i}: {fast:?} {slow:?}"
+            );
+            let (fast, slow) = both::<Option<String>>(&row, i);
+            assert!(
+                fast.is_none() || fast == slow.clone().ok(),
+                "{i}: {fast:?} {slow:?}"
+            );
+            let (fast, slow) = both::<Option<Option<i64>>>(&row, i);
+            assert!(
+                fast.is_none() || fast == slow.clone().ok(),
+                "{i}: {fast:?} {slow:?}"
+            );
+            let (fast, slow) = both::<Option<Option<String>>>(&row, i);
+            assert!(
+                fast.is_none() || fast == slow.clone().ok(),
+                "{i}: {fast:?} {slow:?}"
+            );
+        }
+        // The paths that must answer do: NULL and fitting values.
+        assert_eq!(<Option<Option<i64>>>::read_fast(&row, 0), Some(None));
+        assert_eq!(
+            <Option<Option<i64>>>::read_fast(&row, 1),
+            Some(Some(Some(7)))
+        );
+        assert_eq!(<Option<i16>>::read_fast(&row, 0), Some(None));
+        // Out of range: no fast answer, and the slow path's error.
+        assert_eq!(<Option<i16>>::read_fast(&row, 2), None);
+        assert!(<Option<i16>>::from_value_ref(ValueRef::I64(40_000)).is_err());
+    }
+}

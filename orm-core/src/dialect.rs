@@ -30,7 +30,9 @@ pub enum Catalog {
     /// A table's columns in order: name (text), type name (text), nullable
     /// (1/0), default expression (text or NULL), generated key (1/0),
     /// collation (text or NULL), position in the primary key (1-based; 0
-    /// when not part of it).
+    /// when not part of it), and 1 when the default is an expression the
+    /// catalog spells unlike a literal (MySQL 8's `DEFAULT_GENERATED`), else
+    /// 0.
     Columns,
     /// A table's indexes but the primary key's, one row per indexed column
     /// in index order, grouped by index: index name (text), unique (1/0),
@@ -61,7 +63,10 @@ pub struct ForeignKeySuspension {
     pub off: &'static str,
     /// Run after the transaction: enforcement on.
     pub on: &'static str,
-    /// A query returning one row per violation; run before commit.
+    /// A query returning one row per violation of the foreign keys of the
+    /// table bound as its one parameter (`?1`): the referencing table and
+    /// the referenced table. Run, before commit, on the tables a migration
+    /// may have broken; violations that were there before it are let be.
     pub check: &'static str,
 }
 
@@ -261,6 +266,13 @@ pub trait Dialect: Send + Sync + 'static {
         true
     }
 
+    /// Whether `CREATE TABLE IF NOT EXISTS` is understood. Without it,
+    /// `create_all` creates only the tables `table_columns_sql` finds
+    /// missing (a dialect answering `false` must have that query).
+    fn supports_create_table_if_not_exists(&self) -> bool {
+        true
+    }
+
     /// SQL that moves the sequence behind an auto-generated key past the
     /// largest key in the table, run after rows were inserted with explicit
     /// keys. `None` when the database does this by itself.
@@ -368,6 +380,23 @@ pub trait Dialect: Send + Sync + 'static {
     fn introspected_type(&self, sql_type: &str) -> Option<ColumnType> {
         let _ = sql_type;
         None
+    }
+
+    /// A column's default as the [`Catalog::Columns`] query reports it,
+    /// `raw`, for a column of the database type `sql_type`, read into a
+    /// literal; `None` when there is none. `expression`: the query's last
+    /// column, whether the catalog marks the default an expression. The
+    /// default reads SQL literals (`'text'`, `'text'::type`, `42`, `(42)`,
+    /// `TRUE`, `NULL`); a database that spells them otherwise (MySQL 8:
+    /// strings unquoted, expressions marked apart) answers here.
+    fn introspected_default(
+        &self,
+        raw: &str,
+        sql_type: &str,
+        expression: bool,
+    ) -> Option<crate::migrate::DefaultSpec> {
+        let _ = (sql_type, expression);
+        crate::migrate::parse_default(raw)
     }
 
     /// The collation name the catalog reports for a text column athanor

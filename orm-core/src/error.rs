@@ -238,6 +238,29 @@ pub enum Error {
         /// What is wrong, naming the table and column.
         message: String,
     },
+    /// A migration step was started and its end was never recorded (the
+    /// process stopped in between, on a database whose schema changes
+    /// commit at once: MySQL), so whether it ran is unknown. `apply` and
+    /// `revert` refuse until someone checks the database and says what
+    /// happened: [`Migrator::resolve`](crate::migrate::Migrator::resolve),
+    /// or the command line's `resolve <version> ran|not-run`.
+    #[error(
+        "migration {version}: {} step {step}{} was interrupted and it is unknown whether it \
+         ran; check the database, then run `resolve {version} ran` or `resolve {version} \
+         not-run` (Migrator::resolve) before applying or reverting",
+        if *undoing { "undoing" } else { "applying" },
+        statement.map(|k| format!(" (statement {k})")).unwrap_or_default()
+    )]
+    MigrationInterrupted {
+        /// The migration's version.
+        version: i64,
+        /// The step (1-based) that was under way.
+        step: i64,
+        /// Of a hand-written SQL step, the statement (1-based) under way.
+        statement: Option<i64>,
+        /// Whether the step was being undone (by `revert`) rather than applied.
+        undoing: bool,
+    },
     /// An earlier statement of the open transaction failed, so the
     /// transaction can only be rolled back (or rolled back to a savepoint
     /// taken before the failure). The same on every backend: SQLite and

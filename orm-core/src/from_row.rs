@@ -4,7 +4,6 @@ use crate::connection::Row;
 use crate::convert::SqlType;
 use crate::error::{Error, Result};
 use crate::model::FromRow;
-use crate::value::ValueRef;
 
 macro_rules! scalar_from_row {
     ($($t:ty),*) => {$(
@@ -37,7 +36,7 @@ impl<T: FromRow> FromRow for Option<T> {
     const WIDTH: usize = T::WIDTH;
     fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
         for i in offset..offset + T::WIDTH {
-            if !matches!(row.get(i)?, ValueRef::Null) {
+            if !row.is_null(i)? {
                 return T::from_row(row, offset).map(Some);
             }
         }

@@ -37,6 +37,7 @@ mod schema;
 mod schema_check;
 mod session;
 mod sql_cache;
+mod stable_hash;
 mod statement_kind;
 mod tls;
 mod typed;
@@ -80,8 +81,8 @@ pub use retry::{retry_transaction, RetryPolicy};
 #[cfg(feature = "decimal")]
 pub use rust_decimal;
 pub use schema::{
-    create_table_sql, dependency_depth, foreign_key_name, unique_constraint_name, Schema,
-    PRIMARY_KEY_CONSTRAINT,
+    create_table_sql, dependency_depth, fit_generated_name, foreign_key_name,
+    unique_constraint_name, Schema, MAX_GENERATED_NAME_BYTES, PRIMARY_KEY_CONSTRAINT,
 };
 #[cfg(feature = "json")]
 pub use serde_json;

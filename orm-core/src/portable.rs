@@ -13,7 +13,23 @@ use crate::value::ValueRef;
 
 /// Refuses a value that the backends would store, compare or sort
 /// differently (see the module documentation).
+#[inline]
 pub(crate) fn check_portable(value: &ValueRef<'_>) -> Result<(), ConversionError> {
+    // Inlined for the kinds that need no check (text, integers: most
+    // values written), so that they cost one comparison.
+    match value {
+        ValueRef::F32(_) | ValueRef::F64(_) => check_kind(value),
+        #[cfg(feature = "chrono")]
+        ValueRef::Date(_)
+        | ValueRef::Time(_)
+        | ValueRef::Timestamp(_)
+        | ValueRef::TimestampTz(_) => check_kind(value),
+        _ => Ok(()),
+    }
+}
+
+/// [`check_portable`] for the kinds with values to refuse.
+fn check_kind(value: &ValueRef<'_>) -> Result<(), ConversionError> {
     match *value {
         ValueRef::F32(v) if !v.is_finite() => Err(not_finite(v.into())),
         ValueRef::F64(v) if !v.is_finite() => Err(not_finite(v)),

@@ -5,6 +5,7 @@ use crate::error::{ConstraintKind, ConstraintViolation, Error, Result};
 use crate::migrate::TableSchema;
 use crate::model::{Model, TableDef};
 use crate::render::SqlWriter;
+use crate::schema_check::LiveTable;
 
 /// A set of models whose tables are created and dropped together
 /// (SQLAlchemy's `MetaData`).
@@ -104,14 +105,17 @@ impl Schema {
         let conn = ex.conn()?;
         let order = self.creation_order()?;
         let mut differences = Vec::new();
+        let mut present = Vec::with_capacity(order.len());
         for table in &order {
-            if let Some(found) = crate::schema_check::table_differences(conn, table)? {
+            let live = crate::schema_check::live_table(conn, table)?;
+            if let LiveTable::Present(found) = &live {
                 differences.extend(
                     found
-                        .into_iter()
+                        .iter()
                         .map(|d| format!("{} ({}): {d}", table.model, table.name)),
                 );
             }
+            present.push(live);
         }
         if !differences.is_empty() {
             return Err(Error::SchemaMismatch { differences });
@@ -119,14 +123,28 @@ impl Schema {
         // Every table rendered first: a column type the backend refuses
         // stops create_all before anything is sent (MySQL would keep the
         // tables created before it).
+        let dialect = conn.dialect();
         let mut statements = Vec::new();
-        for table in order {
-            let create = create_table_sql(conn.dialect(), table)?;
-            let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
-            statements.extend(
-                conn.dialect()
-                    .before_create_table(table.name, auto_key.map(|c| c.name)),
-            );
+        for (table, live) in order.into_iter().zip(present) {
+            let mut create = create_table_sql(dialect, table)?.into_iter();
+            let create_table = create.next();
+            match live {
+                // A table that is there already keeps its DDL: only its
+                // indexes are asked for again, with `IF NOT EXISTS` (a
+                // dialect without it keeps the table's indexes as they
+                // are: migrations add new ones).
+                LiveTable::Present(_) => {
+                    if !dialect.supports_create_index_if_not_exists() {
+                        continue;
+                    }
+                }
+                LiveTable::Missing | LiveTable::Unknown => {
+                    let auto_key = table.auto_key.and_then(|i| table.columns.get(i));
+                    statements
+                        .extend(dialect.before_create_table(table.name, auto_key.map(|c| c.name)));
+                    statements.extend(create_table);
+                }
+            }
             statements.extend(create);
         }
         for sql in &statements {
@@ -160,14 +178,50 @@ fn same_table(a: &TableDef, b: &TableDef) -> bool {
     a.name == b.name
 }
 
+/// The longest name athanor gives a constraint or index, in bytes: the
+/// smallest backend limit (PostgreSQL's 63; MySQL allows 64), so that a
+/// name is the same on every backend and reads back as it was made.
+pub const MAX_GENERATED_NAME_BYTES: usize = 63;
+
+/// `name` made to fit [`MAX_GENERATED_NAME_BYTES`]: unchanged when it
+/// fits, otherwise cut (at a character boundary) and ended with `_` and
+/// eight hex digits of a hash of the whole name (FNV-1a 64, its halves
+/// xored: fixed for good, as names in databases depend on it), so that two long names
+/// that share their start stay distinct. PostgreSQL would otherwise cut a
+/// long name silently, and the name read back would differ from the
+/// models' (a migration generated again would never be empty).
+///
+/// ```
+/// # use athanor_core::{fit_generated_name, MAX_GENERATED_NAME_BYTES};
+/// assert_eq!(fit_generated_name("uq_t_c"), "uq_t_c");
+/// let long = format!("uq_{}_{}", "t".repeat(40), "c".repeat(40));
+/// let fitted = fit_generated_name(&long);
+/// assert_eq!(fitted.len(), MAX_GENERATED_NAME_BYTES);
+/// assert_eq!(fitted, fit_generated_name(&long));
+/// assert_ne!(fitted, fit_generated_name(&format!("{long}x")));
+/// ```
+pub fn fit_generated_name(name: &str) -> String {
+    if name.len() <= MAX_GENERATED_NAME_BYTES {
+        return name.to_owned();
+    }
+    // Persisted: a stable hash (FNV-1a 64), never the in-memory one.
+    let digest = crate::stable_hash::fnv1a_64(name.as_bytes());
+    let suffix = format!("_{:08x}", (digest >> 32) as u32 ^ digest as u32);
+    let mut cut = MAX_GENERATED_NAME_BYTES - suffix.len();
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}", &name[..cut])
+}
+
 /// The name athanor gives a single-column unique constraint.
 pub fn unique_constraint_name(table: &str, column: &str) -> String {
-    format!("uq_{table}_{column}")
+    fit_generated_name(&format!("uq_{table}_{column}"))
 }
 
 /// The name athanor gives a foreign key.
 pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
-    format!("fk_{table}_{}", columns.join("_"))
+    fit_generated_name(&format!("fk_{table}_{}", columns.join("_")))
 }
 
 /// The constraint name a backend reports for a violation of a table's
@@ -185,6 +239,8 @@ pub fn create_table_sql(
     table: &TableDef,
 ) -> Result<Vec<String>> {
     let described = TableSchema::from_def(table);
+    // `IF NOT EXISTS` where the dialect has it: a table another process
+    // created since create_all looked is then not an error.
     crate::migrate::ddl::create_table(dialect, &described, &described, true)
 }
 
@@ -220,7 +276,7 @@ pub(crate) fn complete_constraint(table: &TableDef, c: &mut ConstraintViolation)
                             table
                                 .indexes
                                 .iter()
-                                .find(|ix| ix.name == name)
+                                .find(|ix| fit_generated_name(ix.name) == *name)
                                 .map(|ix| ix.columns.join(", "))
                         });
                 }
@@ -266,4 +322,27 @@ pub fn dependency_depth(table: &'static TableDef) -> usize {
         d
     }
     depth(table, &mut Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names in databases depend on these: they never change.
+    #[test]
+    fn fitted_names_are_pinned() {
+        let long = format!("uq_{}_{}", "t".repeat(40), "c".repeat(40));
+        assert_eq!(
+            fit_generated_name(&long),
+            "uq_tttttttttttttttttttttttttttttttttttttttt_cccccccccc_15f96f82"
+        );
+        assert_eq!(
+            foreign_key_name(
+                "order_line_items_archive_2024",
+                &["customer_shipping_address_id", "region_code"]
+            ),
+            "fk_order_line_items_archive_2024_customer_shipping_add_dd29e905"
+        );
+        assert_eq!(unique_constraint_name("t", "c"), "uq_t_c");
+    }
 }

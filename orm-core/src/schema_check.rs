@@ -16,12 +16,35 @@ struct LiveColumn {
     primary_key: bool,
 }
 
-/// The differences between the table named by `table` in the database and
-/// its model, each in words; `None` when the table does not exist, or when
-/// the backend cannot tell.
-pub(crate) fn table_differences(conn: &mut Conn, table: &TableDef) -> Result<Option<Vec<String>>> {
+/// What the database has of a model's table.
+pub(crate) enum LiveTable {
+    /// The backend cannot tell (it has no `table_columns_sql`).
+    Unknown,
+    /// No such table.
+    Missing,
+    /// The table exists; its differences from the model, each in words.
+    Present(Vec<String>),
+}
+
+/// Whether the database has a table named `name` (`false` when the
+/// backend cannot tell: creating it then says so).
+pub(crate) fn table_exists(conn: &mut Conn, name: &str) -> Result<bool> {
     let Some(sql) = conn.dialect().table_columns_sql() else {
-        return Ok(None);
+        return Ok(false);
+    };
+    let mut found = false;
+    conn.query(sql, &[ValueRef::Text(name)], &mut |_| {
+        found = true;
+        Ok(())
+    })?;
+    Ok(found)
+}
+
+/// What the database has of the table named by `table`, and how it
+/// differs from its model.
+pub(crate) fn live_table(conn: &mut Conn, table: &TableDef) -> Result<LiveTable> {
+    let Some(sql) = conn.dialect().table_columns_sql() else {
+        return Ok(LiveTable::Unknown);
     };
     let mut live = Vec::new();
     conn.query(sql, &[ValueRef::Text(table.name)], &mut |row| {
@@ -33,7 +56,7 @@ pub(crate) fn table_differences(conn: &mut Conn, table: &TableDef) -> Result<Opt
         Ok(())
     })?;
     if live.is_empty() {
-        return Ok(None);
+        return Ok(LiveTable::Missing);
     }
     let mut differences = Vec::new();
     for col in table.columns {
@@ -83,7 +106,7 @@ pub(crate) fn table_differences(conn: &mut Conn, table: &TableDef) -> Result<Opt
             ));
         }
     }
-    Ok(Some(differences))
+    Ok(LiveTable::Present(differences))
 }
 
 /// The differences of the columns both the table and the model have, in

@@ -95,7 +95,8 @@ pub(crate) fn checked_value<'a, M: Model>(
     let column = &table.columns[index];
     crate::portable::check_portable(&value).map_err(|e| e.at(table.name, column.name))?;
     match (column.ty, value) {
-        (ColumnType::Varchar(max), ValueRef::Text(s)) => {
+        // No more bytes than the limit: no more characters either.
+        (ColumnType::Varchar(max), ValueRef::Text(s)) if s.len() > max as usize => {
             let len = s.chars().count();
             if len > max as usize {
                 return Err(ConversionError::new(

@@ -294,8 +294,12 @@ pub fn migrating_keeps_rows_and_generating_again_is_empty(db: &TestDb) {
     assert!(again.is_empty(), "{again:?}");
     assert!(migrator.status(&mut conn).unwrap().is_current());
 
-    // Reverting restores v1's schema and every value it can hold.
-    assert_eq!(migrator.revert(&mut conn).unwrap(), Some(1));
+    // Reverting restores v1's schema and every value it can hold (the
+    // dropped column's values excepted: consent is needed for that).
+    assert_eq!(
+        super::migrations_revert::revert_consenting(&migrator, &mut conn),
+        Some(1)
+    );
     let back = migrate::generate(&mut conn, &v1::schema(), &DiffOptions::new()).unwrap();
     assert!(back.is_empty(), "{back:?}");
     let artists = v1::Artist::query().all(&mut conn).unwrap();
@@ -370,7 +374,7 @@ pub fn lossy_changes_need_consent_and_hints_are_checked(db: &TestDb) {
     assert!(ops.is_empty(), "{ops:?}");
 }
 
-fn cli(
+pub(crate) fn cli(
     conn: &mut athanor::DbConn<'_>,
     schema: &Schema,
     dir: &std::path::Path,
@@ -450,8 +454,25 @@ pub fn the_command_line_generates_applies_and_reverts(db: &TestDb) {
     assert!(said.starts_with("no changes"), "{said}");
     let said = cli(&mut conn, &v2::schema(), &dir, &["status"]).unwrap();
     assert_eq!(said.matches("applied").count(), 2, "{said}");
+    // Reverting drops the values of the columns v2 added and brings back
+    // `legacy` without its values: refused without consent, rows intact.
+    let err = cli(&mut conn, &v2::schema(), &dir, &["revert"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("would lose data") && err.contains("m_albums.legacy"),
+        "{err}"
+    );
+    let said = cli(&mut conn, &v2::schema(), &dir, &["status"]).unwrap();
+    assert_eq!(said.matches("applied").count(), 2, "{said}");
     assert_eq!(
-        cli(&mut conn, &v2::schema(), &dir, &["revert"]).unwrap(),
+        cli(
+            &mut conn,
+            &v2::schema(),
+            &dir,
+            &["revert", "--allow-data-loss"]
+        )
+        .unwrap(),
         "reverted 2\n"
     );
     let back: Vec<String> = v1::Artist::query()

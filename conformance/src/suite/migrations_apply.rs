@@ -9,6 +9,7 @@ use athanor::raw::Raw;
 use athanor::ColumnType;
 
 use super::migrations::{seed_v1, sorted, v1};
+use super::migrations_revert::revert_consenting;
 use crate::TestDb;
 
 fn add_column(table: &str, name: &str, ty: ColumnType) -> Operation {
@@ -51,11 +52,14 @@ pub fn a_failed_migration_is_reported_and_recoverable(db: &TestDb) {
             steps_done,
             steps_total,
             error,
+            in_step,
         } = &status.entries[0].state
         else {
             panic!("expected a partial migration: {status}");
         };
         assert_eq!((*steps_done, *steps_total), (1, 3));
+        // A one-statement step that failed holds nothing of itself.
+        assert_eq!(*in_step, None);
         assert!(
             error.as_deref().unwrap_or("").contains("step 2"),
             "{error:?}"
@@ -76,15 +80,20 @@ pub fn a_failed_migration_is_reported_and_recoverable(db: &TestDb) {
         assert!(finished.status(&mut conn).unwrap().is_current());
         let live = migrate::introspect(&mut conn).unwrap().schema;
         assert!(live.table("m_albums").unwrap().column("other").is_some());
-        // A revert that fails part-way is reported too, and continued.
-        let err = finished.revert(&mut conn).unwrap_err().to_string();
+        // A revert that fails part-way is reported too, and continued
+        // (consenting: it drops `note`, which holds values).
+        let consent = migrate::RevertOptions::new().allow_data_loss(true);
+        let err = finished
+            .revert_with(&mut conn, &consent)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("revert stopped"), "{err}");
         let status = finished.status(&mut conn).unwrap();
         assert!(status.to_string().contains("PARTIAL: 2 of 3"), "{status}");
         Raw::new("CREATE TABLE no_such_table (x INTEGER)")
             .execute(&mut conn)
             .unwrap();
-        assert_eq!(finished.revert(&mut conn).unwrap(), Some(1));
+        assert_eq!(finished.revert_with(&mut conn, &consent).unwrap(), Some(1));
         let live = migrate::introspect(&mut conn).unwrap().schema;
         assert!(live.table("m_albums").unwrap().column("note").is_none());
         assert_eq!(
@@ -414,7 +423,7 @@ pub fn each_operation_keeps_rows_and_reverts(db: &TestDb) {
 
     let migrator = Migrator::new(steps.clone()).unwrap();
     for n in (0..steps.len()).rev() {
-        assert_eq!(migrator.revert(&mut conn).unwrap(), Some(n as i64 + 1));
+        assert_eq!(revert_consenting(&migrator, &mut conn), Some(n as i64 + 1));
         assert_matches(&mut conn, &start, &steps[..n]);
         assert_eq!(titles(&mut conn), rows, "reverting {}", steps[n].name);
     }
@@ -821,10 +830,10 @@ pub fn uniques_of_case_insensitive_columns_come_and_go(db: &TestDb) {
     Raw::new("DELETE FROM m_tags WHERE id = 2")
         .execute(&mut conn)
         .unwrap();
-    assert_eq!(migrator.revert(&mut conn).unwrap(), Some(4));
+    assert_eq!(revert_consenting(&migrator, &mut conn), Some(4));
     unique_refusal(insert(&mut conn, 2, "rust"));
     for v in (1..=3).rev() {
-        assert_eq!(migrator.revert(&mut conn).unwrap(), Some(v));
+        assert_eq!(revert_consenting(&migrator, &mut conn), Some(v));
     }
     assert!(migrate::introspect(&mut conn)
         .unwrap()

@@ -228,3 +228,46 @@ pub fn raw_values_bind_as_parameters(db: &Database) {
     assert_eq!(rows, [("keep".to_string(),)]);
     assert_eq!(Artist::query().count(&mut conn).unwrap(), 1);
 }
+
+/// Nullable values read NULL as `None` and a value as `Some`, as model
+/// fields (each backend's fast paths for nullable integers and text) and
+/// as tuple elements (`Row::is_null`), and a value too wide for the field
+/// is still a typed error, never a wrapped number.
+pub fn nullable_reads_tell_null_from_values_and_refuse_overflow(db: &Database) {
+    let mut conn = setup(db);
+    let mut rows = vec![
+        Everything {
+            oi: Some(40_000),
+            ot: Some("text".into()),
+            ..Everything::zero()
+        },
+        Everything {
+            oi: Some(-7),
+            ..Everything::zero()
+        },
+        Everything::zero(),
+    ];
+    Everything::insert_many(&mut conn, &mut rows).unwrap();
+    let back = Everything::query()
+        .order_by(Everything::ID.asc())
+        .all(&mut conn)
+        .unwrap();
+    assert_eq!(back, rows);
+    let sql = "SELECT oi, ot, ol FROM everything WHERE id <> ? ORDER BY id";
+    let read = athanor::raw::Raw::new(sql)
+        .bind(rows[0].id)
+        .fetch_all::<(Option<i16>, Option<String>, Option<i64>), _>(&mut conn)
+        .unwrap();
+    assert_eq!(read, [(Some(-7), None, None), (None, None, None)]);
+    // 40 000 does not fit an i16: the conversion error, on every backend.
+    let err = athanor::raw::Raw::new(sql)
+        .bind(0_i64)
+        .fetch_all::<(Option<i16>, Option<String>, Option<i64>), _>(&mut conn)
+        .unwrap_err();
+    assert!(matches!(err, athanor::Error::Conversion(_)), "{err}");
+    let wide = athanor::raw::Raw::new(sql)
+        .bind(0_i64)
+        .fetch_all::<(Option<i32>, Option<String>, Option<i64>), _>(&mut conn)
+        .unwrap();
+    assert_eq!(wide[0], (Some(40_000), Some("text".into()), None));
+}

@@ -1,27 +1,26 @@
-//! Applying and reverting migrations: one transaction per migration where
-//! the database's DDL is transactional, progress recorded after every step
-//! where it is not (MySQL), and a lock so that two processes never migrate
-//! at once.
+//! The migrations a program knows, against a database: where it stands
+//! (status), applying, reverting (refused when it would lose data, unless
+//! allowed), resolving an interrupted step, and generating the next
+//! migration. Running one migration is `run`'s job; the lock is `lock`'s.
 
-use crate::conn::{Conn, Executor};
+use crate::conn::Executor;
 use crate::error::{Error, Result};
-use crate::model::FromRow;
-use crate::value::ValueRef;
 
 use super::description::DatabaseSchema;
 use super::diff::{diff, DiffOptions};
 use super::history::{
-    self, MigrationState, Record, Status, StatusEntry, MAX_NAME_CHARS, VERSION_TABLE,
+    self, MigrationState, Record, Status, StatusEntry, StepProgress, MAX_NAME_CHARS, VERSION_TABLE,
 };
 use super::introspect::introspect;
 use super::introspect::introspect_table;
+use super::lock::{outside_transaction, with_lock};
 use super::migration::{Migration, Step};
 use super::operation::Operation;
-use super::steps::{in_transaction, message_of, run_steps, step_error};
+use super::revert_loss::{losses, RevertOptions};
+use super::run::{resolved, run_backward, run_forward, undo_steps, undone_by_statement};
+use super::steps::{sql_units, step_error};
+use crate::dialect::Dialect;
 use crate::schema::Schema;
-
-/// The name of the lock migrations take.
-const LOCK_NAME: &str = "athanor_migrations";
 
 /// The migrations a program knows, applied to and reverted from a database.
 ///
@@ -88,10 +87,10 @@ impl Migrator {
         } else {
             Vec::new()
         };
-        Ok(self.status_of(&records))
+        Ok(self.status_of(&records, conn.dialect()))
     }
 
-    fn status_of(&self, records: &[Record]) -> Status {
+    fn status_of(&self, records: &[Record], dialect: &dyn Dialect) -> Status {
         let entries = self
             .migrations
             .iter()
@@ -99,13 +98,25 @@ impl Migrator {
                 let record = records.iter().find(|r| r.version == m.version);
                 let state = match record {
                     None => MigrationState::Pending,
-                    Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => {
+                    Some(r) if r.in_flight != 0 => MigrationState::Interrupted {
+                        steps_done: r.steps_done,
+                        steps_total: r.steps_total,
+                        step: r.steps_done + 1,
+                        undoing: r.in_flight < 0,
+                        in_step: interrupted_progress(m, r, dialect),
+                    },
+                    Some(r)
+                        if r.steps_done >= r.steps_total
+                            && r.units_done == 0
+                            && r.error.is_none() =>
+                    {
                         MigrationState::Applied
                     }
                     Some(r) => MigrationState::Partial {
                         steps_done: r.steps_done,
                         steps_total: r.steps_total,
                         error: r.error.clone(),
+                        in_step: step_progress(m, r, dialect),
                     },
                 };
                 StatusEntry {
@@ -139,20 +150,25 @@ impl Migrator {
         with_lock(conn, |conn| {
             history::ensure(conn)?;
             let records = history::records(conn)?;
-            self.refuse_unknown(&records)?;
+            self.refuse_unknown(&records, conn.dialect())?;
+            refuse_interrupted(&records, &self.migrations, conn.dialect())?;
             self.refuse_out_of_order(&records)?;
             let mut applied = Vec::new();
             for (i, m) in self.migrations.iter().enumerate() {
-                let start = match records.iter().find(|r| r.version == m.version) {
-                    Some(r) if r.steps_done >= r.steps_total && r.error.is_none() => continue,
-                    Some(r) => {
-                        refuse_edited(m, r)?;
-                        usize::try_from(r.steps_done).unwrap_or(0)
+                let record = records.iter().find(|r| r.version == m.version);
+                match record {
+                    Some(r)
+                        if r.steps_done >= r.steps_total
+                            && r.units_done == 0
+                            && r.error.is_none() =>
+                    {
+                        continue
                     }
-                    None => 0,
-                };
+                    Some(r) => refuse_edited(m, r)?,
+                    None => {}
+                }
                 let declared = replay(&DatabaseSchema::default(), &self.migrations[..i]).ok();
-                if run_forward(conn, m, start, declared.as_ref())? {
+                if run_forward(conn, m, record, declared.as_ref())? {
                     applied.push(m.version);
                 }
             }
@@ -187,18 +203,51 @@ impl Migrator {
     }
 
     /// Reverts the latest migration the database has (or undoes the steps
+    /// done of one that stopped part-way), refusing when that would lose
+    /// data: [`revert_with`](Migrator::revert_with) with
+    /// [`RevertOptions::new`]. Returns its version, `None` when there was
+    /// nothing to revert.
+    ///
+    /// # Failure
+    /// As [`revert_with`](Migrator::revert_with).
+    pub fn revert<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Option<i64>> {
+        self.revert_with(ex, &RevertOptions::new())
+    }
+
+    /// Reverts the latest migration the database has (or undoes the steps
     /// done of one that stopped part-way). Returns its version, `None`
     /// when there was nothing to revert.
     ///
+    /// A revert that would lose data is refused, naming each step and
+    /// what it would lose, unless `options` allow data loss: undoing a
+    /// step that added a column or table drops its values; undoing one
+    /// that dropped a column or table brings it back without its values
+    /// (NULL, its default, or no rows); undoing a widening narrows the
+    /// column again. Judged before anything runs, on the database as it is.
+    ///
+    /// Only schema steps are judged: the `down` part of a hand-written SQL
+    /// step (a `DROP TABLE`, a `DELETE`) runs as written, without consent.
+    /// Narrowing integers or text lengths again asks none either, as it
+    /// fails rather than change a value: integers are checked by athanor;
+    /// text lengths by the database, which on MySQL refuses them only in
+    /// strict mode (athanor's connections set `STRICT_ALL_TABLES`; a SQL
+    /// step that changes `sql_mode` gives that up).
+    ///
     /// # Failure
     /// As [`apply`](Migrator::apply); also when the migration has SQL steps
-    /// without a `down` part.
-    pub fn revert<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<Option<i64>> {
+    /// without a `down` part, and when the revert would lose data and
+    /// `options` do not allow it (nothing is reverted then).
+    pub fn revert_with<E: Executor + ?Sized>(
+        &self,
+        ex: &mut E,
+        options: &RevertOptions,
+    ) -> Result<Option<i64>> {
         let conn = outside_transaction(ex)?;
         with_lock(conn, |conn| {
             history::ensure(conn)?;
             let records = history::records(conn)?;
-            self.refuse_unknown(&records)?;
+            self.refuse_unknown(&records, conn.dialect())?;
+            refuse_interrupted(&records, &self.migrations, conn.dialect())?;
             let Some(record) = records.last() else {
                 return Ok(None);
             };
@@ -211,11 +260,76 @@ impl Migrator {
             };
             let m = &self.migrations[i];
             refuse_edited(m, record)?;
-            let done = usize::try_from(record.steps_done).unwrap_or(0);
+            if !options.allows_data_loss() {
+                let undo = undo_steps(m, record, conn.dialect())?;
+                let lost = losses(conn, &undo)?;
+                if !lost.is_empty() {
+                    return Err(Error::Migration {
+                        version: Some(m.version),
+                        message: format!(
+                            "reverting {} would lose data: {}; nothing was reverted (revert \
+                             with RevertOptions::allow_data_loss, or the command line's \
+                             `revert --allow-data-loss`, to accept that)",
+                            m.name,
+                            lost.join("; ")
+                        ),
+                    });
+                }
+            }
             // What the database holds before the revert, as declared.
             let declared = replay(&DatabaseSchema::default(), &self.migrations[..=i]).ok();
-            run_backward(conn, m, done, declared.as_ref())?;
+            run_backward(conn, m, record, declared.as_ref())?;
             Ok(Some(m.version))
+        })
+    }
+
+    /// Says whether the unit that migration `version` had under way when it
+    /// was interrupted ([`MigrationState::Interrupted`]: a step, or one
+    /// statement of a hand-written SQL step, started and never recorded as
+    /// ended) ran: check the database first (is the column there, did the
+    /// rows change?). Afterwards `status` counts it as done (`ran`) or not,
+    /// and `apply` and `revert` go on from there.
+    ///
+    /// # Failure
+    /// [`Error::Migration`] when `version` is not a migration this program
+    /// knows, has nothing under way, or was edited since it was applied
+    /// (its steps are not the ones the database got; the record is left
+    /// as it is); database errors.
+    pub fn resolve<E: Executor + ?Sized>(&self, ex: &mut E, version: i64, ran: bool) -> Result<()> {
+        let conn = outside_transaction(ex)?;
+        with_lock(conn, |conn| {
+            history::ensure(conn)?;
+            let records = history::records(conn)?;
+            let record = records.iter().find(|r| r.version == version);
+            let m = self.migrations.iter().find(|m| m.version == version);
+            let (Some(record), Some(m)) = (record, m) else {
+                return Err(Error::Migration {
+                    version: Some(version),
+                    message: "nothing to resolve: the database has no such migration, or this \
+                              program does not know it"
+                        .into(),
+                });
+            };
+            if record.in_flight == 0 {
+                return Err(Error::Migration {
+                    version: Some(version),
+                    message: format!(
+                        "nothing to resolve: {} has no step under way (status shows where it \
+                         stands)",
+                        m.name
+                    ),
+                });
+            }
+            // Resolved against an edited file, the record would take the
+            // file's checksum and the edit would go unnoticed.
+            refuse_edited(m, record)?;
+            let next = resolved(m, record, ran, conn.dialect());
+            if next.steps_done == 0 && next.units_done == 0 {
+                // Nothing of it is in the database: it is pending again.
+                history::remove(conn, version)
+            } else {
+                history::save(conn, &next)
+            }
         })
     }
 
@@ -281,9 +395,9 @@ impl Migrator {
         diff(&history, &models, &options.clone().exact(), dialect)
     }
 
-    fn refuse_unknown(&self, records: &[Record]) -> Result<()> {
+    fn refuse_unknown(&self, records: &[Record], dialect: &dyn Dialect) -> Result<()> {
         let newest = self.migrations.last().map_or(0, |m| m.version);
-        let Some((v, name)) = self.status_of(records).unknown.first().cloned() else {
+        let Some((v, name)) = self.status_of(records, dialect).unknown.first().cloned() else {
             return Ok(());
         };
         let why = if v > newest {
@@ -303,7 +417,65 @@ impl Migrator {
 
 /// The checksum of what the database should hold of `m` by its record.
 fn checksum_at(m: &Migration, record: &Record) -> String {
-    m.checksum_of(usize::try_from(record.steps_done).unwrap_or(0))
+    m.checksum_of(record.steps_touched())
+}
+
+/// Of a hand-written SQL step stopped part-way (or under way), which of its
+/// statements the database holds.
+fn step_progress(m: &Migration, r: &Record, dialect: &dyn Dialect) -> Option<StepProgress> {
+    let step = usize::try_from(r.steps_done).ok()?;
+    let Some(Step::Sql { up, .. }) = m.steps.get(step) else {
+        return None;
+    };
+    let units = sql_units(up, dialect);
+    let done = usize::try_from(r.units_done).unwrap_or(0).min(units.len());
+    if units.len() < 2 && done == 0 {
+        return None;
+    }
+    Some(StepProgress {
+        step: r.steps_done + 1,
+        statements_done: done as i64,
+        statements_total: units.len() as i64,
+        ran: units[..done].to_vec(),
+    })
+}
+
+/// Of a step interrupted, the statements in the database before the one
+/// under way; `None` when it was a schema step, or a SQL step undone whole
+/// (its `down` part does not match its statements one for one).
+fn interrupted_progress(m: &Migration, r: &Record, dialect: &dyn Dialect) -> Option<StepProgress> {
+    let step = m.steps.get(usize::try_from(r.steps_done).ok()?)?;
+    if r.in_flight < 0 && !undone_by_statement(step, dialect) {
+        return None;
+    }
+    step_progress(m, r, dialect)
+}
+
+/// Refuses to go on while a unit's end is unknown.
+fn refuse_interrupted(
+    records: &[Record],
+    migrations: &[Migration],
+    dialect: &dyn Dialect,
+) -> Result<()> {
+    let Some(r) = records.iter().find(|r| r.in_flight != 0) else {
+        return Ok(());
+    };
+    let sql_step = migrations
+        .iter()
+        .find(|m| m.version == r.version)
+        .and_then(|m| interrupted_progress(m, r, dialect));
+    Err(Error::MigrationInterrupted {
+        version: r.version,
+        step: r.steps_done + 1,
+        statement: sql_step.map(|_| {
+            if r.in_flight > 0 {
+                r.units_done + 1
+            } else {
+                r.units_done
+            }
+        }),
+        undoing: r.in_flight < 0,
+    })
 }
 
 /// Refuses to undo or finish a migration whose steps are not the ones the
@@ -320,210 +492,6 @@ fn refuse_edited(m: &Migration, record: &Record) -> Result<()> {
             m.name
         ),
     })
-}
-
-fn outside_transaction<E: Executor + ?Sized>(ex: &mut E) -> Result<&mut Conn> {
-    let conn = ex.conn()?;
-    if conn.transaction_depth() > 0 {
-        return Err(Error::Migration {
-            version: None,
-            message: "migrations run in transactions of their own: apply or revert them \
-                      outside a transaction"
-                .into(),
-        });
-    }
-    Ok(conn)
-}
-
-fn with_lock<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
-    let Some((lock, unlock)) = conn.dialect().advisory_lock_sql() else {
-        return f(conn);
-    };
-    let mut taken = None;
-    conn.query(lock, &[ValueRef::Text(LOCK_NAME)], &mut |row| {
-        taken = Option::<i64>::from_row(row, 0)?;
-        Ok(())
-    })?;
-    if taken != Some(1) {
-        return Err(Error::Migration {
-            version: None,
-            message: "another process holds the migration lock and did not release it in time"
-                .into(),
-        });
-    }
-    let result = f(conn);
-    let released = conn.query(unlock, &[ValueRef::Text(LOCK_NAME)], &mut |_| Ok(()));
-    let value = result?;
-    released?;
-    Ok(value)
-}
-
-/// Applies `m` from step `start` on. `false` when another process applied it meanwhile.
-fn run_forward(
-    conn: &mut Conn,
-    m: &Migration,
-    start: usize,
-    declared: Option<&DatabaseSchema>,
-) -> Result<bool> {
-    let total = m.steps.len();
-    let steps: Vec<(usize, Step)> = m
-        .steps
-        .iter()
-        .enumerate()
-        .skip(start)
-        .map(|(i, s)| (i + 1, s.clone()))
-        .collect();
-    let mut record = Record {
-        version: m.version,
-        name: m.name.clone(),
-        steps_done: start as i64,
-        steps_total: total as i64,
-        error: None,
-        checksum: m.checksum(),
-    };
-    if conn.dialect().transactional_ddl() {
-        let done = Record {
-            steps_done: total as i64,
-            ..record.clone()
-        };
-        let version = m.version;
-        return in_transaction(
-            conn,
-            m.version,
-            &steps,
-            total,
-            &|records| records.iter().any(|r| r.version == version),
-            declared,
-            &|c| history::save(c, &done),
-        );
-    }
-    let mut ran = 0;
-    let mut completed = 0;
-    let result = run_steps(
-        conn,
-        m.version,
-        &steps,
-        total,
-        &mut ran,
-        declared,
-        &mut |c, n| {
-            completed = n;
-            history::save(
-                c,
-                &Record {
-                    steps_done: (start + n) as i64,
-                    checksum: m.checksum_of(start + n),
-                    ..record.clone()
-                },
-            )
-        },
-    );
-    if let Err(e) = result {
-        let e = message_of(&e);
-        if start == 0 && ran == 0 {
-            // Nothing of it reached the database.
-            history::remove(conn, m.version)?;
-            return Err(Error::Migration {
-                version: Some(m.version),
-                message: format!("{e}; nothing was applied"),
-            });
-        }
-        let done = start + completed;
-        record.steps_done = done as i64;
-        record.checksum = m.checksum_of(done);
-        record.error = Some(e.clone());
-        history::save(conn, &record)?;
-        return Err(Error::Migration {
-            version: Some(m.version),
-            message: format!(
-                "{e}; {done} of {total} steps are applied (this database commits schema changes \
-                 at once): status shows it, apply finishes it, revert undoes those steps"
-            ),
-        });
-    }
-    // Recorded complete (a migration without steps has had no progress to record).
-    record.steps_done = total as i64;
-    record.checksum = m.checksum();
-    history::save(conn, &record)?;
-    Ok(true)
-}
-
-/// Undoes the first `done` steps of `m` and forgets it.
-fn run_backward(
-    conn: &mut Conn,
-    m: &Migration,
-    done: usize,
-    declared: Option<&DatabaseSchema>,
-) -> Result<()> {
-    let down: Vec<(usize, Step)> = m
-        .down_of(done)?
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| (done - i, s))
-        .collect();
-    let total = m.steps.len();
-    if conn.dialect().transactional_ddl() {
-        let version = m.version;
-        in_transaction(
-            conn,
-            m.version,
-            &down,
-            total,
-            &|records| !records.iter().any(|r| r.version == version),
-            declared,
-            &|c| history::remove(c, version),
-        )?;
-        return Ok(());
-    }
-    let record = Record {
-        version: m.version,
-        name: m.name.clone(),
-        steps_done: done as i64,
-        steps_total: total as i64,
-        error: None,
-        checksum: m.checksum_of(done),
-    };
-    let mut undone = 0;
-    let result = run_steps(
-        conn,
-        m.version,
-        &down,
-        total,
-        &mut 0,
-        declared,
-        &mut |c, n| {
-            undone = n;
-            history::save(
-                c,
-                &Record {
-                    steps_done: (done - n) as i64,
-                    checksum: m.checksum_of(done - n),
-                    ..record.clone()
-                },
-            )
-        },
-    );
-    if let Err(e) = result {
-        let e = message_of(&e);
-        let left = done - undone;
-        history::save(
-            conn,
-            &Record {
-                steps_done: left as i64,
-                checksum: m.checksum_of(left),
-                error: Some(format!("revert: {e}")),
-                ..record
-            },
-        )?;
-        return Err(Error::Migration {
-            version: Some(m.version),
-            message: format!(
-                "revert stopped: {e}; {left} of {total} steps are still applied: status shows \
-                 it, revert continues, apply finishes the migration again"
-            ),
-        });
-    }
-    history::remove(conn, m.version)
 }
 
 /// The description of the database after applying `migrations` to `start`,

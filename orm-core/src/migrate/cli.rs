@@ -13,13 +13,18 @@ use super::apply::Migrator;
 use super::diff::DiffOptions;
 use super::migration::Migration;
 use super::parse::parse;
+use super::revert_loss::RevertOptions;
 
 /// The commands' usage, printed by `help` and with argument errors.
 pub const USAGE: &str = "\
 usage: <program> <command>
   status                       which migrations are applied, pending or stopped part-way
   apply                        apply every pending migration (and finish a stopped one)
-  revert                       revert the latest migration (or undo a stopped one's steps)
+  revert [--allow-data-loss]   revert the latest migration (or undo a stopped one's steps);
+                               refused when it would lose data, unless the flag is given
+  resolve <version> ran|not-run
+                               say whether the step an interrupted migration had under way
+                               ran (check the database first); status shows it INTERRUPTED
   generate <name> [options]    write a migration from the models' differences with the database
       --rename <table>.<old>=<new>   a column renamed (never guessed); repeatable
       --ignore-table <table>         leave a table of another program alone; repeatable
@@ -109,7 +114,7 @@ pub fn run<E: Executor + ?Sized>(
     let command = args.first().map(String::as_str).unwrap_or("help");
     match command {
         "help" | "--help" | "-h" => return write(out, &format!("{USAGE}\n")),
-        "status" | "apply" | "revert" | "generate" => {}
+        "status" | "apply" | "revert" | "resolve" | "generate" => {}
         other => return Err(usage(&format!("unknown command {other:?}"))),
     }
     let migrator = Migrator::new(load_dir(dir)?)?;
@@ -131,10 +136,29 @@ pub fn run<E: Executor + ?Sized>(
                 write(out, &format!("applied {}\n", list.join(", ")))
             }
         }
-        "revert" => match migrator.revert(ex)? {
-            Some(v) => write(out, &format!("reverted {v}\n")),
-            None => write(out, "nothing to revert\n"),
-        },
+        "revert" => {
+            let options = match &args[1..] {
+                [] => RevertOptions::new(),
+                [flag] if flag == "--allow-data-loss" => RevertOptions::new().allow_data_loss(true),
+                [other, ..] => {
+                    return Err(usage(&format!("revert: unexpected argument {other:?}")))
+                }
+            };
+            match migrator.revert_with(ex, &options)? {
+                Some(v) => write(out, &format!("reverted {v}\n")),
+                None => write(out, "nothing to revert\n"),
+            }
+        }
+        "resolve" => {
+            let (version, ran) = resolve_args(&args[1..])?;
+            migrator.resolve(ex, version, ran)?;
+            let said = if ran { "ran" } else { "did not run" };
+            write(
+                out,
+                &format!("recorded that the step under way of {version} {said}\n"),
+            )?;
+            write(out, &migrator.status(ex)?.to_string())
+        }
         "generate" => {
             let (name, options) = generate_options(&args[1..])?;
             let ops = migrator.generate(ex, schema, &options)?;
@@ -170,6 +194,25 @@ fn usage(what: &str) -> Error {
         version: None,
         message: format!("{what}\n{USAGE}"),
     }
+}
+
+fn resolve_args(args: &[String]) -> Result<(i64, bool)> {
+    let [version, what] = args else {
+        return Err(usage("resolve needs <version> and ran or not-run"));
+    };
+    let version = version
+        .parse::<i64>()
+        .map_err(|_| usage(&format!("resolve: {version:?} is not a version")))?;
+    let ran = match what.as_str() {
+        "ran" => true,
+        "not-run" => false,
+        other => {
+            return Err(usage(&format!(
+                "resolve: expected ran or not-run, not {other:?}"
+            )))
+        }
+    };
+    Ok((version, ran))
 }
 
 fn generate_options(args: &[String]) -> Result<(String, DiffOptions)> {

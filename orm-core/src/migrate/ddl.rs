@@ -129,11 +129,15 @@ pub(crate) fn create_table(
         check_precision(dialect, &table.name, col)?;
     }
     let mut w = SqlWriter::new(dialect);
-    w.push(if if_not_exists {
-        "CREATE TABLE IF NOT EXISTS "
-    } else {
-        "CREATE TABLE "
-    })
+    // `IF NOT EXISTS` where asked for and the dialect has it (each index
+    // below asks the same of the dialect for indexes).
+    w.push(
+        if if_not_exists && dialect.supports_create_table_if_not_exists() {
+            "CREATE TABLE IF NOT EXISTS "
+        } else {
+            "CREATE TABLE "
+        },
+    )
     .ident(&table.name)
     .push(" (");
     for (i, col) in table.columns.iter().enumerate() {

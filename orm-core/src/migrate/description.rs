@@ -2,7 +2,7 @@
 //! database are read into, so that the two can be compared.
 
 use crate::model::{DefaultValue, ReferentialAction, TableDef};
-use crate::schema::{foreign_key_name, Schema};
+use crate::schema::{fit_generated_name, foreign_key_name, Schema};
 use crate::value::ColumnType;
 
 /// A column's default value, owned (a live database's defaults are read at
@@ -182,7 +182,7 @@ impl TableSchema {
                 .indexes
                 .iter()
                 .map(|ix| IndexSchema {
-                    name: ix.name.to_owned(),
+                    name: fit_generated_name(ix.name),
                     columns: ix.columns.iter().map(|c| (*c).to_owned()).collect(),
                     unique: ix.unique,
                 })

@@ -11,6 +11,7 @@ use crate::value::{ColumnType, ValueRef};
 
 use super::ddl::create_table;
 use super::description::{ColumnSchema, TableSchema};
+use super::introspect::introspect_table;
 
 /// The table that records applied migrations.
 pub const VERSION_TABLE: &str = "athanor_migrations";
@@ -28,16 +29,39 @@ pub(crate) struct Record {
     pub error: Option<String>,
     /// [`Migration::checksum`](super::Migration) of the migration as applied.
     pub checksum: String,
+    /// Of step `steps_done + 1`, the units in the database: statements of
+    /// a hand-written SQL step (where DDL commits at once, MySQL), or 1
+    /// for a whole schema step while a marker is set. 0 when none.
+    pub units_done: i64,
+    /// A unit started whose end was not recorded (the process stopped in
+    /// between): 1 while the next unit of step `steps_done + 1` runs, -1
+    /// while the last unit in the database is undone, 0 otherwise.
+    pub in_flight: i64,
 }
 
-const COLUMNS: [&str; 6] = [
+impl Record {
+    /// The steps the database holds something of: the complete ones and
+    /// the one stopped part-way or under way.
+    pub fn steps_touched(&self) -> usize {
+        let extra = i64::from(self.units_done > 0 || self.in_flight != 0);
+        usize::try_from(self.steps_done + extra).unwrap_or(0)
+    }
+}
+
+const COLUMNS: [&str; 8] = [
     "version",
     "name",
     "steps_done",
     "steps_total",
     "error",
     "checksum",
+    "units_done",
+    "in_flight",
 ];
+
+/// The columns added after the version table's first form: a table made
+/// before them gets them when migrations next run.
+const LATER_COLUMNS: [&str; 2] = ["units_done", "in_flight"];
 
 fn version_table() -> TableSchema {
     let mut t = TableSchema::new(VERSION_TABLE);
@@ -48,25 +72,60 @@ fn version_table() -> TableSchema {
         ColumnSchema::new("steps_total", ColumnType::BigInt).not_null(),
         ColumnSchema::new("error", ColumnType::Text),
         ColumnSchema::new("checksum", ColumnType::Varchar(32)).not_null(),
+        // Nullable, so that a version table made before them can get them.
+        ColumnSchema::new("units_done", ColumnType::BigInt),
+        ColumnSchema::new("in_flight", ColumnType::BigInt),
     ];
     t.primary_key = vec!["version".into()];
     t
 }
 
-/// Creates the version table when it does not exist.
+/// Creates the version table when it does not exist, and adds the columns
+/// a version table made by an earlier athanor lacks.
 pub(crate) fn ensure(conn: &mut Conn) -> Result<()> {
     let table = version_table();
-    for sql in create_table(conn.dialect(), &table, &table, true)? {
+    let dialect = conn.dialect();
+    if !dialect.supports_create_table_if_not_exists()
+        && crate::schema_check::table_exists(conn, &table.name)?
+    {
+        return Ok(());
+    }
+    for sql in create_table(dialect, &table, &table, true)? {
         conn.run_batch(&sql)?;
+    }
+    let Some(live) = introspect_table(conn, VERSION_TABLE)? else {
+        return Ok(());
+    };
+    for name in LATER_COLUMNS {
+        if live.column(name).is_some() {
+            continue;
+        }
+        let mut w = SqlWriter::new(conn.dialect());
+        w.push("ALTER TABLE ")
+            .ident(VERSION_TABLE)
+            .push(" ADD COLUMN ")
+            .ident(name)
+            .push(" ");
+        let ty = w.dialect().column_type(ColumnType::BigInt, false);
+        w.push(&ty);
+        conn.run_batch(&w.sql)?;
     }
     Ok(())
 }
 
-/// Every row, by version.
+/// Every row, by version. A version table made by an earlier athanor,
+/// not yet given the later columns, reads as having none of that progress.
 pub(crate) fn records(conn: &mut Conn) -> Result<Vec<Record>> {
+    let complete = introspect_table(conn, VERSION_TABLE)?
+        .is_some_and(|t| LATER_COLUMNS.iter().all(|c| t.column(c).is_some()));
+    let columns = if complete {
+        &COLUMNS[..]
+    } else {
+        &COLUMNS[..COLUMNS.len() - LATER_COLUMNS.len()]
+    };
     let mut w = SqlWriter::new(conn.dialect());
     w.push("SELECT ")
-        .idents(COLUMNS)
+        .idents(columns.iter().copied())
         .push(" FROM ")
         .ident(VERSION_TABLE)
         .push(" ORDER BY ")
@@ -80,6 +139,16 @@ pub(crate) fn records(conn: &mut Conn) -> Result<Vec<Record>> {
             steps_total: i64::from_row(row, 3)?,
             error: Option::<String>::from_row(row, 4)?,
             checksum: String::from_row(row, 5)?,
+            units_done: if complete {
+                Option::<i64>::from_row(row, 6)?.unwrap_or(0)
+            } else {
+                0
+            },
+            in_flight: if complete {
+                Option::<i64>::from_row(row, 7)?.unwrap_or(0)
+            } else {
+                0
+            },
         });
         Ok(())
     })?;
@@ -114,6 +183,8 @@ fn replace(conn: &mut Conn, record: &Record) -> Result<()> {
             .as_deref()
             .map_or(ValueRef::Null, ValueRef::Text),
         ValueRef::Text(&record.checksum),
+        ValueRef::I64(record.units_done),
+        ValueRef::I64(record.in_flight),
     ];
     for i in 0..params.len() {
         if i > 0 {
@@ -157,7 +228,56 @@ pub enum MigrationState {
         steps_total: i64,
         /// Why it stopped, as reported then.
         error: Option<String>,
+        /// The hand-written SQL step after those, when some of its
+        /// statements are in the database.
+        in_step: Option<StepProgress>,
     },
+    /// A step (or one statement of a hand-written SQL step) was started
+    /// and its end never recorded: the process stopped in between, and
+    /// whether it ran is unknown. `apply` and `revert` refuse until
+    /// [`Migrator::resolve`](super::Migrator::resolve) is told.
+    Interrupted {
+        /// Steps applied completely, not counting the one under way.
+        steps_done: i64,
+        /// Steps in the migration.
+        steps_total: i64,
+        /// The step under way (1-based).
+        step: i64,
+        /// Whether it was being undone (by `revert`) rather than applied.
+        undoing: bool,
+        /// Of a hand-written SQL step, its statements in the database
+        /// before the one under way.
+        in_step: Option<StepProgress>,
+    },
+}
+
+/// How far a hand-written SQL step got, statement by statement (recorded
+/// where schema changes commit at once: MySQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepProgress {
+    /// The step (1-based).
+    pub step: i64,
+    /// Its statements in the database (the first ones).
+    pub statements_done: i64,
+    /// Its statements.
+    pub statements_total: i64,
+    /// The text of the statements in the database.
+    pub ran: Vec<String>,
+}
+
+impl fmt::Display for StepProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "step {} has {} of its {} statements in the database",
+            self.step, self.statements_done, self.statements_total
+        )?;
+        if !self.ran.is_empty() {
+            let quoted: Vec<String> = self.ran.iter().map(|s| format!("`{s}`")).collect();
+            write!(f, " ({})", quoted.join("; "))?;
+        }
+        Ok(())
+    }
 }
 
 /// One migration's line in a [`Status`].
@@ -211,14 +331,44 @@ impl fmt::Display for Status {
                     steps_done,
                     steps_total,
                     error,
+                    in_step,
                 } => {
                     write!(
                         f,
                         "PARTIAL: {steps_done} of {steps_total} steps applied \
                          (apply finishes it, revert undoes them)"
                     )?;
+                    if let Some(p) = in_step {
+                        write!(f, "; {p}")?;
+                    }
                     match error {
                         Some(e) => writeln!(f, "; stopped by: {e}")?,
+                        None => writeln!(f)?,
+                    }
+                }
+                MigrationState::Interrupted {
+                    steps_done,
+                    steps_total,
+                    step,
+                    undoing,
+                    in_step,
+                } => {
+                    let doing = if *undoing { "undoing" } else { "applying" };
+                    let statement = match in_step {
+                        Some(p) if *undoing => format!(" statement {}", p.statements_done),
+                        Some(p) => format!(" statement {}", p.statements_done + 1),
+                        None => String::new(),
+                    };
+                    write!(
+                        f,
+                        "INTERRUPTED: {steps_done} of {steps_total} steps applied; {doing} \
+                         step {step}{statement} began and its end was not recorded (completion \
+                         unknown: check the database, then `resolve {v} ran` or `resolve {v} \
+                         not-run`)",
+                        v = e.version
+                    )?;
+                    match in_step {
+                        Some(p) => writeln!(f, "; {p}")?,
                         None => writeln!(f)?,
                     }
                 }

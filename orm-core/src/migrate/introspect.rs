@@ -5,7 +5,7 @@ use crate::conn::{Conn, Executor};
 use crate::dialect::Catalog;
 use crate::error::{Error, Result};
 use crate::model::{FromRow, ReferentialAction};
-use crate::schema::{foreign_key_name, unique_constraint_name};
+use crate::schema::{fit_generated_name, foreign_key_name, unique_constraint_name};
 use crate::value::{ColumnType, ValueRef};
 
 use super::description::{
@@ -97,7 +97,9 @@ fn read_table(conn: &mut Conn, name: &str, deviations: &mut Vec<String>) -> Resu
                 ColumnType::Text
             }
         };
-        let default = Option::<String>::from_row(row, 3)?.and_then(|d| parse_default(&d));
+        let expression = i64::from_row(row, 7)? != 0;
+        let default = Option::<String>::from_row(row, 3)?
+            .and_then(|d| dialect.introspected_default(&d, &sql_type, expression));
         let collation = Option::<String>::from_row(row, 5)?;
         let mut column = ColumnSchema {
             name: col_name,
@@ -156,10 +158,12 @@ fn read_indexes(conn: &mut Conn, table: &mut TableSchema) -> Result<()> {
         // athanor's single-column unique constraint (on PostgreSQL, for a
         // case-insensitive column, a unique index on LOWER(column)).
         let constrained = ix.unique.then(|| {
-            table
-                .columns
-                .iter()
-                .position(|c| unique_constraint_name(&table.name, &c.name) == ix.name)
+            table.columns.iter().position(|c| {
+                // A database that keeps no constraint names (SQLite) is
+                // read as naming it `uq_<table>_<column>` in full.
+                let name = unique_constraint_name(&table.name, &c.name);
+                name == ix.name || name == fit_generated_name(&ix.name)
+            })
         });
         if let Some(Some(i)) = constrained {
             table.columns[i].unique = true;
@@ -250,7 +254,15 @@ fn read_foreign_keys(
 
 /// A default expression as a catalog reports it, read back into a literal:
 /// `'text'`, `'text'::type`, `42`, `(42)`, `1.5`, `TRUE`. `None` for NULL.
-pub(crate) fn parse_default(raw: &str) -> Option<DefaultSpec> {
+/// What [`Dialect::introspected_default`](crate::Dialect::introspected_default)
+/// answers unless a backend spells defaults otherwise.
+///
+/// ```
+/// # use athanor_core::migrate::{parse_default, DefaultSpec};
+/// assert_eq!(parse_default("'it''s'"), Some(DefaultSpec::Text("it's".into())));
+/// assert_eq!(parse_default("NULL"), None);
+/// ```
+pub fn parse_default(raw: &str) -> Option<DefaultSpec> {
     let mut s = raw.trim();
     while s.starts_with('(') && s.ends_with(')') {
         s = s[1..s.len() - 1].trim();

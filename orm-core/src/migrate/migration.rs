@@ -108,8 +108,9 @@ impl Migration {
         self
     }
 
-    /// A digest of the migration's steps as its file writes them (comments
-    /// and layout aside): the version table keeps it, so that a file edited
+    /// A digest (FNV-1a 64, in 16 hex digits: fixed for good, as version
+    /// tables keep it) of the migration's steps as its file writes them
+    /// (comments and layout aside): the version table keeps it, so that a file edited
     /// after it was applied is noticed.
     pub fn checksum(&self) -> String {
         self.checksum_of(self.steps.len())
@@ -118,16 +119,16 @@ impl Migration {
     /// The digest of the version, the name and the first `done` steps: what
     /// a database holds of a migration that stopped part-way.
     pub fn checksum_of(&self, done: usize) -> String {
-        use std::hash::Hasher;
         let head = Migration {
             version: self.version,
             name: self.name.clone(),
             steps: self.steps[..done.min(self.steps.len())].to_vec(),
         };
-        let mut h = crate::fast_hash::FastHasher::default();
+        // Persisted: a stable hash (FNV-1a 64), never the in-memory one.
+        let mut h = crate::stable_hash::StableHash::new();
         for line in head.to_text().lines().filter(|l| !l.starts_with('#')) {
             h.write(line.as_bytes());
-            h.write_u64(0x0a);
+            h.write(b"\n");
         }
         format!("{:016x}", h.finish())
     }

@@ -14,8 +14,12 @@
 //!   recording them in the table [`VERSION_TABLE`]; [`cli`] is the
 //!   command-line front end. On PostgreSQL and SQLite a migration runs in one
 //!   transaction; MySQL commits schema changes at once, so progress is
-//!   recorded after every step, and a migration that stopped part-way is
-//!   finished by `apply` or undone by `revert`.
+//!   recorded after every step (and every statement of a hand-written SQL
+//!   step), with a "started" marker before each: a migration that stopped
+//!   part-way is finished by `apply` or undone by `revert`, and one whose
+//!   process died between a change and its record is
+//!   [`MigrationState::Interrupted`] until [`Migrator::resolve`] is told.
+//!   `revert` refuses to lose data without [`RevertOptions`] allowing it.
 //! - SQLite cannot alter columns or constraints: such changes rebuild the
 //!   table (new table, rows copied, old dropped, new renamed, indexes made
 //!   again), keeping every row, index and foreign key.
@@ -39,6 +43,8 @@ mod diff;
 pub(crate) mod file;
 mod history;
 pub(crate) mod introspect;
+mod key_check;
+mod lock;
 mod migration;
 mod operation;
 mod options;
@@ -46,6 +52,9 @@ mod parse;
 mod quoting;
 mod rebuild;
 mod render;
+mod revert_loss;
+mod run;
+mod split;
 mod steps;
 #[cfg(test)]
 mod tests;
@@ -56,12 +65,13 @@ pub use description::{
     ColumnSchema, DatabaseSchema, DefaultSpec, ForeignKeySchema, IndexSchema, TableSchema,
 };
 pub use diff::{diff, DiffOptions, Rename};
-pub use history::{MigrationState, Status, StatusEntry, VERSION_TABLE};
-pub use introspect::{introspect, Introspection};
+pub use history::{MigrationState, Status, StatusEntry, StepProgress, VERSION_TABLE};
+pub use introspect::{introspect, parse_default, Introspection};
 pub use migration::{Migration, Step};
 pub use operation::Operation;
 pub use parse::parse;
 pub use render::render_operation;
+pub use revert_loss::RevertOptions;
 
 use crate::conn::Executor;
 use crate::error::Result;

@@ -35,9 +35,16 @@ pub(crate) fn requote(sql: &str, dialect: &dyn Dialect) -> String {
             }
             // Comments and identifiers already in the backend's quotes are
             // copied as they are: an apostrophe in a comment opens no literal.
-            '-' if chars.peek() == Some(&'-') => copy_until(&mut chars, &mut out, c, "\n"),
+            // MySQL's `--` comment wants a blank or control character after
+            // it: `n--1` is arithmetic.
+            '-' if chars.peek() == Some(&'-') && dash_comment(&chars) => {
+                copy_until(&mut chars, &mut out, c, "\n");
+            }
             '#' => copy_until(&mut chars, &mut out, c, "\n"),
-            '/' if chars.peek() == Some(&'*') => copy_until(&mut chars, &mut out, c, "*/"),
+            // A versioned comment (`/*!50003 … */`, `/*M!… */`) is code.
+            '/' if chars.peek() == Some(&'*') && !versioned(&chars) => {
+                copy_until(&mut chars, &mut out, c, "*/");
+            }
             '`' => copy_until(&mut chars, &mut out, c, "`"),
             '"' => {
                 let mut name = String::new();
@@ -57,6 +64,27 @@ pub(crate) fn requote(sql: &str, dialect: &dyn Dialect) -> String {
         }
     }
     out
+}
+
+/// Whether the `-` just read, followed by `chars` (whose next is `-`),
+/// starts a comment.
+fn dash_comment(chars: &std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    let mut look = chars.clone();
+    look.next();
+    look.next()
+        .is_none_or(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Whether the `/` just read, followed by `chars` (whose next is `*`),
+/// opens a versioned comment.
+fn versioned(chars: &std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    let mut look = chars.clone();
+    look.next();
+    match look.next() {
+        Some('!') => true,
+        Some('M') => look.next() == Some('!'),
+        _ => false,
+    }
 }
 
 /// Copies `first` and what follows it up to and including `end` (or to the
@@ -115,6 +143,21 @@ mod tests {
             "DELETE FROM `albums` -- albums that aren't old\n\
              WHERE `kind` <> 'old' /* don't */ AND `a\"b` = 1 # it's\n\
              AND `x` = 'it''s'"
+        );
+    }
+
+    #[test]
+    fn dash_dash_without_a_blank_and_versioned_comments_are_code() {
+        assert_eq!(
+            requote("UPDATE \"t\" SET \"n\" = \"n\"--1, \"m\" = 'x'", &Backticks),
+            "UPDATE `t` SET `n` = `n`--1, `m` = 'x'"
+        );
+        assert_eq!(
+            requote(
+                "SELECT 1 -- \"a\"\n/*!50003 SELECT \"b\" */ /*M!100100 \"c\" */ /* \"d\" */",
+                &Backticks
+            ),
+            "SELECT 1 -- \"a\"\n/*!50003 SELECT `b` */ /*M!100100 `c` */ /* \"d\" */"
         );
     }
 }

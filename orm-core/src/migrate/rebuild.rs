@@ -7,8 +7,8 @@
 //! generated-key counter, drop the old table, rename the new one, create
 //! its indexes again. Foreign-key
 //! enforcement is off around the migration's transaction
-//! ([`Dialect::foreign_key_suspension`]) and the keys are checked before
-//! it commits.
+//! ([`Dialect::foreign_key_suspension`]) and the keys the migration may
+//! have broken are checked before it commits (`key_check`).
 
 use crate::dialect::Dialect;
 use crate::error::Result;

@@ -2,7 +2,7 @@
 //! steps before it left it, in one transaction where DDL is transactional.
 
 use crate::conn::{Conn, Executor};
-use crate::dialect::ForeignKeySuspension;
+use crate::dialect::Dialect;
 use crate::error::{ConversionError, Error, Result};
 use crate::model::FromRow;
 use crate::render::SqlWriter;
@@ -11,15 +11,54 @@ use crate::value::{ColumnType, ValueRef};
 use super::description::DatabaseSchema;
 use super::history::{self, Record};
 use super::introspect::introspect;
+use super::key_check::{refuse_new, violations};
 use super::migration::Step;
 use super::operation::Operation;
 use super::quoting::requote;
 use super::render::render_operation;
+use super::split::split_statements;
+
+/// What [`run_steps`] reports to its caller, who records it where schema
+/// changes commit at once. `i` indexes the steps given, `k` a unit of the
+/// step: a statement of a hand-written SQL step where DDL commits at once,
+/// otherwise the whole step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// Unit `k` of step `i` is about to run.
+    Start { i: usize, k: usize },
+    /// Unit `k` of step `i` ran; `last`: it was the step's last.
+    Ran { i: usize, k: usize, last: bool },
+}
+
+/// The units of a step as [`run_steps`] runs them on `dialect`: each
+/// statement of a hand-written SQL step where schema changes commit at once
+/// (so that progress is recorded statement by statement), otherwise the
+/// step whole (its SQL, or the operation's description).
+pub(crate) fn units_of(step: &Step, dialect: &dyn Dialect) -> Vec<String> {
+    match step {
+        Step::Schema(op) => vec![op.to_string()],
+        Step::Sql { up, .. } => sql_units(up, dialect),
+    }
+}
+
+/// `sql` cut into the units it runs as on `dialect` (see [`units_of`]).
+pub(crate) fn sql_units(sql: &str, dialect: &dyn Dialect) -> Vec<String> {
+    if dialect.transactional_ddl() {
+        return vec![sql.to_owned()];
+    }
+    let backslash_escapes = dialect.escape_string_literal("\\") != "\\";
+    let parts = split_statements(sql, backslash_escapes);
+    if parts.is_empty() {
+        vec![sql.to_owned()]
+    } else {
+        parts
+    }
+}
 
 /// Runs `steps`, rendering each against the database as the steps before
-/// it left it; `progress(conn, n)` after the `n`th. The whole list is
-/// checked against the database first: a step naming a missing table or
-/// column fails before anything runs.
+/// it left it; `progress(conn, event)` before and after each unit. The whole
+/// list is checked against the database first: a step naming a missing
+/// table or column fails before anything runs.
 ///
 /// `declared`: the schema the migrations before these steps declare, where
 /// known; it says which columns are case-insensitive where the database
@@ -31,7 +70,7 @@ pub(crate) fn run_steps(
     total: usize,
     ran: &mut usize,
     declared: Option<&DatabaseSchema>,
-    progress: &mut dyn FnMut(&mut Conn, usize) -> Result<()>,
+    progress: &mut dyn FnMut(&mut Conn, Event) -> Result<()>,
 ) -> Result<()> {
     let mut state = introspect(&mut *conn)?.schema;
     if let (Some(declared), false) = (declared, conn.dialect().collations_decide_case()) {
@@ -54,43 +93,65 @@ pub(crate) fn run_steps(
             check_rebuildable(conn, op)
                 .map_err(|e| step_error(version, *n, total, step, &e, "cannot be carried out"))?;
         }
-        let statements = match step {
-            Step::Schema(op) => render_operation(conn.dialect(), op, &state)
-                .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?,
-            Step::Sql { up, .. } => vec![requote(up, conn.dialect())],
+        // Each unit: its statements.
+        let units: Vec<Vec<String>> = match step {
+            Step::Schema(op) => vec![render_operation(conn.dialect(), op, &state)
+                .map_err(|e| step_error(version, *n, total, step, &e, "cannot be rendered"))?],
+            Step::Sql { up, .. } => sql_units(&requote(up, conn.dialect()), conn.dialect())
+                .into_iter()
+                .map(|s| vec![s])
+                .collect(),
         };
-        for (k, sql) in statements.iter().enumerate() {
-            // athanor's own DDL leaves the session alone; a hand-written
-            // step is watched as raw SQL (transaction control refused).
-            let ran_step = match step {
-                Step::Schema(_) => conn.run_batch(sql),
-                Step::Sql { .. } => conn.execute_batch(sql),
-            };
-            ran_step.map_err(|e| {
-                let err = step_error(version, *n, total, step, &e, "failed");
-                // Without transactional DDL, what ran of this step stays.
-                match err {
-                    Error::Migration { version, message }
-                        if k > 0 && !conn.dialect().transactional_ddl() =>
-                    {
-                        Error::Migration {
-                            version,
-                            message: format!(
-                                "{message} (the step's first {k} of {} statements ran and stay: {})",
-                                statements.len(),
-                                statements[..k].join("; ")
-                            ),
+        let statements: Vec<&String> = units.iter().flatten().collect();
+        let mut k = 0;
+        for (u, unit) in units.iter().enumerate() {
+            progress(conn, Event::Start { i, k: u })?;
+            for sql in unit {
+                // athanor's own DDL leaves the session alone; a hand-written
+                // step is watched as raw SQL (transaction control refused).
+                let ran_step = match step {
+                    Step::Schema(_) => conn.run_batch(sql),
+                    Step::Sql { .. } => conn.execute_batch(sql),
+                };
+                ran_step.map_err(|e| {
+                    let err = step_error(version, *n, total, step, &e, "failed");
+                    // Without transactional DDL, what ran of this step stays.
+                    match err {
+                        Error::Migration { version, message }
+                            if k > 0 && !conn.dialect().transactional_ddl() =>
+                        {
+                            let done: Vec<&str> =
+                                statements[..k].iter().map(|s| s.as_str()).collect();
+                            Error::Migration {
+                                version,
+                                message: format!(
+                                    "{message} (the step's first {k} of {} statements ran and \
+                                     stay: {})",
+                                    statements.len(),
+                                    done.join("; ")
+                                ),
+                            }
                         }
+                        err => err,
                     }
-                    err => err,
-                }
-            })?;
-            *ran += 1;
+                })?;
+                *ran += 1;
+                k += 1;
+            }
+            // Recorded first: what follows cannot fail after the unit ran
+            // and before the record says so.
+            progress(
+                conn,
+                Event::Ran {
+                    i,
+                    k: u,
+                    last: u + 1 == units.len(),
+                },
+            )?;
+            if let (Step::Schema(op), true) = (step, u + 1 == units.len()) {
+                op.apply_to(&mut state)?;
+            }
         }
-        if let Step::Schema(op) = step {
-            op.apply_to(&mut state)?;
-        }
-        progress(conn, i + 1)?;
     }
     Ok(())
 }
@@ -257,31 +318,6 @@ fn check_rebuildable(conn: &mut Conn, op: &Operation) -> Result<()> {
     })
 }
 
-/// Fails when the foreign keys no longer hold (after a rebuild).
-fn check_foreign_keys(conn: &mut Conn, suspension: Option<ForeignKeySuspension>) -> Result<()> {
-    let Some(s) = suspension else {
-        return Ok(());
-    };
-    let mut broken = Vec::new();
-    conn.query(s.check, &[], &mut |row| {
-        broken.push(format!(
-            "{} has rows referencing missing rows of {}",
-            String::from_row(row, 0)?,
-            String::from_row(row, 1)?
-        ));
-        Ok(())
-    })?;
-    if broken.is_empty() {
-        Ok(())
-    } else {
-        broken.dedup();
-        Err(Error::Migration {
-            version: None,
-            message: format!("foreign keys broken: {}", broken.join("; ")),
-        })
-    }
-}
-
 /// Runs `steps` in one transaction (with foreign keys suspended around it
 /// where rebuilds need that), then `finish` before commit. `false` when
 /// `skip` says, inside the transaction, that another process did the work.
@@ -305,14 +341,21 @@ pub(crate) fn in_transaction(
             tx.commit()?;
             return Ok(false);
         }
+        let before = match suspension {
+            Some(s) => Some(violations(c, s, steps)?),
+            None => None,
+        };
         run_steps(c, version, steps, total, &mut 0, declared, &mut |_, _| {
             Ok(())
         })?;
         finish(c)?;
-        check_foreign_keys(c, suspension).map_err(|e| Error::Migration {
-            version: Some(version),
-            message: format!("{e}; nothing was applied"),
-        })?;
+        if let (Some(s), Some(before)) = (suspension, before) {
+            let after = violations(c, s, steps)?;
+            refuse_new(&before, &after).map_err(|e| Error::Migration {
+                version: Some(version),
+                message: format!("{}; nothing was applied", message_of(&e)),
+            })?;
+        }
         tx.commit()?;
         Ok(true)
     })();

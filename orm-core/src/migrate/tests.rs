@@ -199,3 +199,11 @@ fn sql_steps_keep_literals_and_requote_identifiers() {
         r#"UPDATE `t` SET `a"b` = 'x "y" ''z'' \' "c"' WHERE `k``` = 1"#
     );
 }
+
+/// Version tables keep checksums: they never change.
+#[test]
+fn checksums_are_pinned() {
+    let m = Migration::new(1, "pinned").sql("DELETE FROM \"t\"", Some("SELECT 1"));
+    assert_eq!(m.checksum(), "2d4c801e1bb66547");
+    assert_eq!(m.checksum_of(0), "70847a4882348d93");
+}
