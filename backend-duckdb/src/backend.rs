@@ -1,10 +1,15 @@
 //! The DuckDB backend as `Database::open` reaches it: `duckdb:` URLs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use athanor_core::{Backend, ConnectOptions, Connection, Dialect, Endpoint, Error, Result};
 
 use crate::connection::DuckDbConnection;
+use crate::instance::Instance;
+
+/// An in-memory database's instance, kept by its endpoint once opened.
+type MemorySlot = Mutex<Option<Arc<Instance>>>;
 
 /// The DuckDB backend: `duckdb::memory:`, `duckdb:///relative.db`,
 /// `duckdb:////absolute.db`, `duckdb:path.db`. Registered by the `athanor`
@@ -62,7 +67,11 @@ impl Backend for DuckDbBackend {
             ":memory:" | "memory:" | "" => {
                 static NEXT: AtomicU64 = AtomicU64::new(0);
                 let n = NEXT.fetch_add(1, Ordering::Relaxed);
-                Ok(Endpoint::local(format!("{MEMORY}{n}")))
+                // The instance, once open, lives as long as the database:
+                // an in-memory one must outlive its last pooled connection
+                // (the pool closes idle ones), or its tables would go.
+                let slot: MemorySlot = Mutex::new(None);
+                Ok(Endpoint::local(format!("{MEMORY}{n}")).keeping(Arc::new(slot)))
             }
             p => Ok(Endpoint::local(p)),
         }
@@ -81,6 +90,10 @@ impl Backend for DuckDbBackend {
             same_file_key(address)
         };
         let mut conn = DuckDbConnection::open(&key, memory)?;
+        if let Some(slot) = endpoint.kept().and_then(|k| k.downcast_ref::<MemorySlot>()) {
+            let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert_with(|| conn.instance().clone());
+        }
         conn.set_statement_timeout(options.statement_timeout);
         Ok(Box::new(conn))
     }
@@ -115,6 +128,20 @@ mod tests {
         for memory in ["duckdb::memory:", "duckdb:///:memory:", "duckdb://"] {
             assert!(file(memory).starts_with(MEMORY), "{memory}");
         }
+        // An in-memory database outlives its connections: its instance
+        // stays with the endpoint (the pool keeps it) once opened.
+        let endpoint = BACKEND.endpoint("duckdb::memory:").unwrap();
+        let options = ConnectOptions::default();
+        let mut conn = BACKEND.connect(&endpoint, &options).unwrap();
+        conn.execute_batch("CREATE TABLE kept (n INTEGER); INSERT INTO kept VALUES (7)")
+            .unwrap();
+        drop(conn);
+        let mut again = DuckDbConnection::open(endpoint.address(), true).unwrap();
+        let n: i64 = again
+            .raw()
+            .query_row("SELECT n FROM kept", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 7);
         // Each in-memory URL opened is a database of its own.
         assert_ne!(file("duckdb::memory:"), file("duckdb::memory:"));
         let err = BACKEND.endpoint("duckdb:///x.db?bogus=1").unwrap_err();

@@ -24,10 +24,10 @@ const STATEMENT_CACHE: usize = 256;
 
 /// A connection to a DuckDB database (one of the instance's connections).
 pub struct DuckDbConnection {
-    // Declared before `_instance`: the connection closes before the
+    // Declared before `instance`: the connection closes before the
     // instance it was cloned from can.
     conn: duckdb::Connection,
-    _instance: Arc<Instance>,
+    instance: Arc<Instance>,
     interrupt: Arc<duckdb::InterruptHandle>,
     /// Set by a [`CancelHandle`] as it interrupts the running statement;
     /// cleared as a statement starts.
@@ -62,13 +62,18 @@ impl DuckDbConnection {
         let interrupt = conn.interrupt_handle();
         Ok(DuckDbConnection {
             conn,
-            _instance: instance,
+            instance,
             interrupt,
             cancelled: Arc::new(AtomicBool::new(false)),
             watchdog: None,
             actions_noted: false,
             in_tx: false,
         })
+    }
+
+    /// The instance this connection was cloned from.
+    pub(crate) fn instance(&self) -> &Arc<Instance> {
+        &self.instance
     }
 
     /// The duckdb connection underneath, for what athanor does not cover.
