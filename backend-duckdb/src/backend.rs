@@ -94,7 +94,7 @@ impl Backend for DuckDbBackend {
             let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
             slot.get_or_insert_with(|| conn.instance().clone());
         }
-        conn.set_statement_timeout(options.statement_timeout);
+        conn.set_statement_timeout(options.statement_timeout)?;
         Ok(Box::new(conn))
     }
 }

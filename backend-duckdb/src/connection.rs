@@ -85,8 +85,14 @@ impl DuckDbConnection {
     /// limit) with [`Error::Transient`] of kind
     /// [`TransientKind::StatementTimeout`], by interrupting it from a
     /// watchdog thread of this connection.
-    pub fn set_statement_timeout(&mut self, timeout: Option<Duration>) {
-        self.watchdog = timeout.map(|limit| Watchdog::new(limit, Arc::clone(&self.interrupt)));
+    ///
+    /// # Failure
+    /// [`Error::Connection`] when the watchdog thread cannot be started.
+    pub fn set_statement_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.watchdog = timeout
+            .map(|limit| Watchdog::new(limit, Arc::clone(&self.interrupt)))
+            .transpose()?;
+        Ok(())
     }
 
     /// Notes that a statement starts now.
@@ -173,7 +179,8 @@ impl DuckDbConnection {
 
     /// Follows transaction control: `BEGIN`/`START` opens a transaction,
     /// `COMMIT`/`ROLLBACK`/`END`/`ABORT` ends it (also when it fails: DuckDB
-    /// then rolls back).
+    /// then rolls back). A COMMIT that fails rolls back too, so what was
+    /// noted in the transaction is forgotten then as well.
     fn track(&mut self, sql: &str, ok: bool) {
         let first = sql
             .trim_start()
@@ -183,7 +190,18 @@ impl DuckDbConnection {
             .to_ascii_uppercase();
         match first.as_str() {
             "BEGIN" | "START" if ok => self.in_tx = true,
-            "COMMIT" | "ROLLBACK" | "END" | "ABORT" => self.in_tx = false,
+            "COMMIT" | "END" => {
+                self.in_tx = false;
+                if !ok {
+                    self.actions_noted = false;
+                }
+            }
+            "ROLLBACK" | "ABORT" => {
+                self.in_tx = false;
+                // The table of actions may have been created in the
+                // transaction rolled back: ask again at the next write.
+                self.actions_noted = false;
+            }
             _ => {}
         }
     }
@@ -276,18 +294,22 @@ impl Connection for DuckDbConnection {
         each: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
         self.start();
-        let keys = match crate::fk_actions::written_table(sql) {
-            Some(table) if self.actions_exist_pub()? => {
-                Some((table.clone(), self.keys_of(&table)?))
+        let keys = match self.written_keys(sql) {
+            Ok(keys) => keys,
+            Err(e) => {
+                let timed_out = self.finish();
+                return Err(self.retag(e, timed_out));
             }
-            _ => None,
         };
         if let Some((table, keys)) = keys.filter(|(_, k)| !k.is_empty()) {
             // Rows written through RETURNING: checked for orphans before
             // they are read, in a transaction of its own when none is open.
             let own = !self.in_tx;
             if own {
-                self.run_batch("BEGIN TRANSACTION")?;
+                if let Err(e) = self.run_batch("BEGIN TRANSACTION") {
+                    let timed_out = self.finish();
+                    return Err(self.retag(e, timed_out));
+                }
             }
             let done = (|| {
                 let (stmt, _) = self.prepare_run(sql, params)?;

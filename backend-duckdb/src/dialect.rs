@@ -142,23 +142,25 @@ impl Dialect for DuckDbDialect {
             .collect()
     }
 
-    // DuckDB's sequences cannot be set (no setval): the sequence is drawn
-    // from until it passes the largest key in the table, one nextval per
-    // key skipped. It never moves backwards.
+    // `setval` moves the sequence to the largest key in the table (the next
+    // key is one past it), only forwards: in one statement however large
+    // the explicit key.
     fn sync_key_sequence_sql(&self, table: &str, column: &str) -> Option<String> {
         let seq = sequence_name(table, column);
-        let mut sql = String::from("SELECT count(");
-        push_nextval(table, column, &mut sql);
-        sql.push_str(") FROM range(COALESCE((SELECT MAX(");
+        let mut quoted = String::new();
+        push_ident(&seq, &mut quoted);
+        let mut sql = String::from("SELECT setval(");
+        push_literal(&quoted, &mut sql);
+        sql.push_str(", athanor_max.m) FROM (SELECT MAX(");
         push_ident(column, &mut sql);
-        sql.push_str(") FROM ");
+        sql.push_str(") AS m FROM ");
         push_ident(table, &mut sql);
         sql.push_str(
-            "), 0) - COALESCE((SELECT last_value FROM duckdb_sequences() \
-             WHERE schema_name = current_schema() AND sequence_name = ",
+            ") AS athanor_max WHERE athanor_max.m > COALESCE((SELECT last_value \
+             FROM duckdb_sequences() WHERE schema_name = current_schema() AND sequence_name = ",
         );
         push_literal(&seq, &mut sql);
-        sql.push_str("), 0))");
+        sql.push_str("), 0)");
         Some(sql)
     }
 

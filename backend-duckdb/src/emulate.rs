@@ -75,23 +75,84 @@ impl DuckDbConnection {
                 })
                 .map(Some);
         }
+        self.refuse_unread_deletes(sql)?;
         if let Some(table) = fk_actions::written_table(sql) {
             if !self.actions_exist()? {
                 return Ok(None);
             }
             let keys = self.keys_of(&table)?;
-            if keys.is_empty() {
+            // An UPDATE may change a key that rows of other tables
+            // reference: those must still find their parent afterwards.
+            let children = if fk_actions::keyword(sql, "UPDATE ").is_some() {
+                self.actions_of(&table)?
+            } else {
+                Vec::new()
+            };
+            if keys.is_empty() && children.is_empty() {
                 return Ok(None);
             }
             return self
                 .atomically(|c| {
                     let n = c.run(sql, params)?;
                     c.check_orphans(&table, &keys)?;
+                    for child in &children {
+                        let key = (
+                            child.child_column.clone(),
+                            table.clone(),
+                            child.parent_column.clone(),
+                        );
+                        c.check_orphans(&child.child_table, std::slice::from_ref(&key))?;
+                    }
                     Ok(n)
                 })
                 .map(Some);
         }
         Ok(None)
+    }
+
+    /// Refuses a statement that deletes rows without the emulated actions
+    /// running first: a `DELETE` this backend cannot read (or one handed in
+    /// a batch, or to be read back with `RETURNING`), or a `TRUNCATE` of a
+    /// table whose rows keys reference. Run as it is, it would leave
+    /// children whose parent is gone.
+    pub(crate) fn refuse_unread_deletes(&mut self, sql: &str) -> Result<()> {
+        let word = fk_actions::first_word(sql);
+        if word != "DELETE" && word != "TRUNCATE" {
+            return Ok(());
+        }
+        if !self.actions_exist()? {
+            return Ok(());
+        }
+        if let Some(table) = fk_actions::truncated_table(sql) {
+            if self.actions_of(&table)?.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(athanor_core::Error::Unsupported {
+            backend: "duckdb",
+            capability: "a DELETE or TRUNCATE run as it is on a database whose foreign keys \
+                         the duckdb backend checks itself (their actions would not run): write \
+                         one `DELETE FROM \"table\" WHERE ...` without RETURNING"
+                .into(),
+        })
+    }
+
+    /// The table a statement read through `query` writes (an INSERT or
+    /// UPDATE with RETURNING) and the keys of it the backend checks; `None`
+    /// when there are none. Deletes are refused (see
+    /// [`refuse_unread_deletes`](Self::refuse_unread_deletes)).
+    pub(crate) fn written_keys(
+        &mut self,
+        sql: &str,
+    ) -> Result<Option<(String, Vec<(String, String, String)>)>> {
+        self.refuse_unread_deletes(sql)?;
+        match fk_actions::written_table(sql) {
+            Some(table) if self.actions_exist()? => {
+                let keys = self.keys_of(&table)?;
+                Ok(Some((table, keys)))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// The keys with actions of the child table `table`: column, parent
@@ -180,11 +241,6 @@ impl DuckDbConnection {
         } else {
             self.run(sql, params)
         }
-    }
-
-    /// [`actions_exist`](Self::actions_exist), for the connection's query path.
-    pub(crate) fn actions_exist_pub(&mut self) -> Result<bool> {
-        self.actions_exist()
     }
 
     /// Whether any foreign-key action was ever noted in this database.

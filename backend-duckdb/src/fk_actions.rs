@@ -25,26 +25,30 @@ pub(crate) const EXISTS: &str = "SELECT count(*) FROM duckdb_tables() \
 /// The actions on the rows of a parent table: child table, child column,
 /// parent column, action.
 pub(crate) const OF_PARENT: &str = "SELECT child_table, child_column, parent_column, action \
-     FROM athanor_duckdb.fk_actions WHERE parent_table = ? ORDER BY child_table, child_column";
+     FROM athanor_duckdb.fk_actions WHERE lower(parent_table) = lower(?) \
+     ORDER BY child_table, child_column";
 
 /// The keys with actions of a child table: column, parent table, parent column.
 pub(crate) const OF_CHILD: &str = "SELECT child_column, parent_table, parent_column \
-     FROM athanor_duckdb.fk_actions WHERE child_table = ? ORDER BY child_column";
+     FROM athanor_duckdb.fk_actions WHERE lower(child_table) = lower(?) ORDER BY child_column";
 
 /// The query finding one orphan of a key with an action: `{c}` the child's
 /// column, `{t}` the child table, `{p}` the parent table, `{k}` its key (all
 /// quoted).
+///
+/// `NOT EXISTS`, not `NOT IN`: a NULL among the parent's keys (a nullable
+/// unique column) would make `NOT IN` true for no row at all.
 pub(crate) fn orphans_sql(child: &str, column: &str, parent: &str, key: &str) -> String {
     let mut sql = String::from("SELECT 1 FROM ");
     quoted(child, &mut sql);
-    sql.push_str(" WHERE ");
+    sql.push_str(" AS athanor_child WHERE athanor_child.");
     quoted(column, &mut sql);
-    sql.push_str(" IS NOT NULL AND ");
-    quoted(column, &mut sql);
-    sql.push_str(" NOT IN (SELECT ");
-    quoted(key, &mut sql);
-    sql.push_str(" FROM ");
+    sql.push_str(" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
     quoted(parent, &mut sql);
+    sql.push_str(" AS athanor_parent WHERE athanor_parent.");
+    quoted(key, &mut sql);
+    sql.push_str(" = athanor_child.");
+    quoted(column, &mut sql);
     sql.push_str(") LIMIT 1");
     sql
 }
@@ -56,7 +60,8 @@ pub(crate) fn written_table(sql: &str) -> Option<String> {
 }
 
 /// Forgets a dropped table's actions.
-pub(crate) const FORGET: &str = "DELETE FROM athanor_duckdb.fk_actions WHERE child_table = ?";
+pub(crate) const FORGET: &str =
+    "DELETE FROM athanor_duckdb.fk_actions WHERE lower(child_table) = lower(?)";
 
 /// Notes one action (a table created again with IF NOT EXISTS notes it again).
 pub(crate) const NOTE: &str = "INSERT INTO athanor_duckdb.fk_actions \
@@ -115,12 +120,43 @@ fn ident_list(s: &str) -> Option<(Vec<String>, &str)> {
     }
 }
 
-/// Strips `prefix` (ASCII, any case) and the spaces after it from `s`.
+/// Strips the words of `prefix` (ASCII, any case, each a whole word, any
+/// white space before and between them) from `s`; when `prefix` ends with a
+/// space, the white space after it too.
 pub(crate) fn keyword<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let s = s.trim_start();
-    s.get(..prefix.len())
-        .filter(|head| head.eq_ignore_ascii_case(prefix))
-        .map(|_| &s[prefix.len()..])
+    let mut rest = s;
+    for word in prefix.split_whitespace() {
+        rest = rest.trim_start();
+        let head = rest.get(..word.len())?;
+        if !head.eq_ignore_ascii_case(word) {
+            return None;
+        }
+        rest = &rest[word.len()..];
+        if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+    }
+    Some(if prefix.ends_with(' ') {
+        rest.trim_start()
+    } else {
+        rest
+    })
+}
+
+/// The first word of a statement, upper-cased (`DELETE`, `TRUNCATE`...).
+pub(crate) fn first_word(sql: &str) -> String {
+    sql.trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+/// The table a `TRUNCATE [TABLE]` statement empties.
+pub(crate) fn truncated_table(sql: &str) -> Option<String> {
+    let rest = keyword(sql, "TRUNCATE ")?;
+    let rest = keyword(rest, "TABLE ").unwrap_or(rest);
+    ident(rest).map(|(name, _)| name)
 }
 
 /// The table a `CREATE TABLE [IF NOT EXISTS]` statement creates.
@@ -155,23 +191,22 @@ pub(crate) fn take_actions(sql: &str) -> Result<Option<(String, Vec<Action>)>> {
     while let Some(at) = rest.find(" ON DELETE ") {
         let (before, after) = rest.split_at(at);
         let after = &after[" ON DELETE ".len()..];
-        let (action, words): (Option<&'static str>, usize) = if keyword(after, "CASCADE").is_some()
-        {
-            (Some("CASCADE"), "CASCADE".len())
-        } else if keyword(after, "SET NULL").is_some() {
-            (Some("SET NULL"), "SET NULL".len())
-        } else if keyword(after, "NO ACTION").is_some() {
-            (Some("RESTRICT"), "NO ACTION".len())
-        } else if keyword(after, "RESTRICT").is_some() {
-            (Some("RESTRICT"), "RESTRICT".len())
-        } else {
+        let taken = [
+            ("CASCADE", "CASCADE"),
+            ("SET NULL", "SET NULL"),
+            ("NO ACTION", "RESTRICT"),
+            ("RESTRICT", "RESTRICT"),
+        ]
+        .into_iter()
+        .find_map(|(words, action)| keyword(after, words).map(|r| (Some(action), r)));
+        let Some((action, after_action)) = taken else {
             out.push_str(before);
             out.push_str(" ON DELETE ");
             rest = after;
             continue;
         };
         // DuckDB refuses every ON DELETE clause; its keys restrict.
-        rest = &after[words..];
+        rest = after_action;
         let Some(action) = action else {
             out.push_str(before);
             continue;
@@ -238,6 +273,17 @@ pub(crate) fn parsed_delete(sql: &str) -> Option<(String, Option<&str>)> {
     (!condition.contains(';')).then_some((table, Some(condition)))
 }
 
+/// Whether `text` holds `name` as a whole word, in any case (quoted or not).
+fn names(text: &str, name: &str) -> bool {
+    let (text, name) = (text.to_lowercase(), name.to_lowercase());
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(&name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
 /// The prefix of a planned step that is a check (a query whose row refuses
 /// the delete) rather than a statement.
 pub(crate) const CHECK: &str = "CHECK:";
@@ -273,6 +319,18 @@ pub(crate) fn plan(
     out: &mut Vec<String>,
 ) -> Result<()> {
     for noted in actions(table)? {
+        if let Some(c) = condition {
+            if names(c, &noted.child_table) {
+                return Err(Error::Unsupported {
+                    backend: "duckdb",
+                    capability: format!(
+                        "a DELETE from {table} whose condition reads {}, which the emulated \
+                         foreign-key action changes first (delete by key instead)",
+                        noted.child_table
+                    ),
+                });
+            }
+        }
         let mut selected = String::new();
         quoted(&noted.child_column, &mut selected);
         selected.push_str(" IN (SELECT ");
@@ -360,6 +418,46 @@ mod tests {
             ]
         );
         assert_eq!(take_actions("CREATE TABLE t (a INT)").unwrap(), None);
+    }
+
+    #[test]
+    fn statements_are_read_across_lines_and_cases() {
+        assert_eq!(
+            parsed_delete("delete\n  from \"a\"\n where \"id\" = ?"),
+            Some(("a".into(), Some("\"id\" = ?")))
+        );
+        assert_eq!(keyword("DELETEFROM t", "DELETE "), None);
+        assert_eq!(keyword("INSERT INTOx", "INSERT INTO "), None);
+        assert_eq!(truncated_table("TRUNCATE TABLE \"a\""), Some("a".into()));
+        assert_eq!(truncated_table("truncate a"), Some("a".into()));
+        assert_eq!(first_word("  delete from a"), "DELETE");
+        assert!(names("\"id\" IN (SELECT x FROM \"Tracks\")", "tracks"));
+        assert!(!names("select \"c_id\" from \"a\"", "c"));
+    }
+
+    #[test]
+    fn a_delete_reading_a_table_its_actions_change_is_refused() {
+        let mut actions = |t: &str| {
+            Ok(match t {
+                "albums" => vec![Noted {
+                    child_table: "tracks".into(),
+                    child_column: "album_id".into(),
+                    parent_column: "id".into(),
+                    action: "CASCADE".into(),
+                }],
+                _ => vec![],
+            })
+        };
+        let condition = "\"id\" IN (SELECT \"album_id\" FROM \"tracks\")";
+        let err = plan(
+            "albums",
+            Some(condition),
+            &mut actions,
+            &mut Vec::new(),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     }
 
     #[test]

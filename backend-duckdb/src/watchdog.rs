@@ -1,6 +1,7 @@
 //! The statement timeout: DuckDB has none of its own, so a thread of the
 //! connection interrupts a statement that runs past it.
 
+use athanor_core::{Error, Result};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,31 +22,38 @@ pub(crate) struct Watchdog {
 }
 
 impl Watchdog {
-    pub(crate) fn new(limit: Duration, interrupt: Arc<duckdb::InterruptHandle>) -> Self {
+    /// # Failure
+    /// [`Error::Connection`] when the thread cannot be started.
+    pub(crate) fn new(limit: Duration, interrupt: Arc<duckdb::InterruptHandle>) -> Result<Self> {
         let shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
         let seen = Arc::clone(&shared);
-        std::thread::spawn(move || {
-            let (lock, wake) = &*seen;
-            let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
-            while !state.closed {
-                state = match state.deadline {
-                    None => wake.wait(state).unwrap_or_else(|p| p.into_inner()),
-                    Some(at) => {
-                        let now = Instant::now();
-                        if now >= at {
-                            interrupt.interrupt();
-                            state.fired = true;
-                            state.deadline = None;
-                            continue;
+        let started = std::thread::Builder::new()
+            .name("athanor-duckdb-watchdog".into())
+            .spawn(move || {
+                let (lock, wake) = &*seen;
+                let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+                while !state.closed {
+                    state = match state.deadline {
+                        None => wake.wait(state).unwrap_or_else(|p| p.into_inner()),
+                        Some(at) => {
+                            let now = Instant::now();
+                            if now >= at {
+                                interrupt.interrupt();
+                                state.fired = true;
+                                state.deadline = None;
+                                continue;
+                            }
+                            wake.wait_timeout(state, at - now)
+                                .unwrap_or_else(|p| p.into_inner())
+                                .0
                         }
-                        wake.wait_timeout(state, at - now)
-                            .unwrap_or_else(|p| p.into_inner())
-                            .0
-                    }
-                };
-            }
-        });
-        Watchdog { limit, shared }
+                    };
+                }
+            });
+        started.map_err(|e| Error::Connection {
+            message: format!("cannot start the statement-timeout thread: {e}"),
+        })?;
+        Ok(Watchdog { limit, shared })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
