@@ -6,6 +6,10 @@ use athanor_core::{Result, ValueRef};
 use crate::connection::DuckDbConnection;
 use crate::fk_actions::{self, Noted};
 
+/// The keys the backend checks on a child table: column, parent table,
+/// parent key.
+pub(crate) type Keys = Vec<(String, String, String)>;
+
 impl DuckDbConnection {
     /// Runs `sql` with the emulations it needs; `None` when it needs none
     /// (the caller runs it as it is).
@@ -141,10 +145,7 @@ impl DuckDbConnection {
     /// UPDATE with RETURNING) and the keys of it the backend checks; `None`
     /// when there are none. Deletes are refused (see
     /// [`refuse_unread_deletes`](Self::refuse_unread_deletes)).
-    pub(crate) fn written_keys(
-        &mut self,
-        sql: &str,
-    ) -> Result<Option<(String, Vec<(String, String, String)>)>> {
+    pub(crate) fn written_keys(&mut self, sql: &str) -> Result<Option<(String, Keys)>> {
         self.refuse_unread_deletes(sql)?;
         match fk_actions::written_table(sql) {
             Some(table) if self.actions_exist()? => {
@@ -157,7 +158,7 @@ impl DuckDbConnection {
 
     /// The keys with actions of the child table `table`: column, parent
     /// table, parent key.
-    pub(crate) fn keys_of(&mut self, table: &str) -> Result<Vec<(String, String, String)>> {
+    pub(crate) fn keys_of(&mut self, table: &str) -> Result<Keys> {
         let mut keys = Vec::new();
         self.query_plain(fk_actions::OF_CHILD, &[ValueRef::Text(table)], &mut |row| {
             if let (ValueRef::Text(c), ValueRef::Text(p), ValueRef::Text(k)) =
