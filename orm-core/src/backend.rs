@@ -6,6 +6,9 @@
 //! registry (`athanor::backend::register`) that `Database::open(url)`
 //! dispatches through.
 
+use std::any::Any;
+use std::sync::Arc;
+
 use crate::connection::Connection;
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -96,12 +99,30 @@ pub trait Backend: std::any::Any + Send + Sync {
 
 /// Where a [`Backend`] connects, as it read a URL: an address only the
 /// backend interprets, and the two facts athanor's pool needs.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Endpoint {
     address: String,
     server: bool,
     single_connection: bool,
+    kept: Option<Arc<dyn Any + Send + Sync>>,
 }
+
+/// Equal endpoints reach one database: the same address and facts, and the
+/// same kept value (by identity).
+impl PartialEq for Endpoint {
+    fn eq(&self, other: &Self) -> bool {
+        self.address == other.address
+            && self.server == other.server
+            && self.single_connection == other.single_connection
+            && match (&self.kept, &other.kept) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
+}
+
+impl Eq for Endpoint {}
 
 impl Endpoint {
     /// A database server at `address` (a URL, as the driver reads it): its
@@ -113,6 +134,7 @@ impl Endpoint {
             address: address.into(),
             server: true,
             single_connection: false,
+            kept: None,
         }
     }
 
@@ -125,6 +147,7 @@ impl Endpoint {
             address: address.into(),
             server: false,
             single_connection: false,
+            kept: None,
         }
     }
 
@@ -134,6 +157,22 @@ impl Endpoint {
     pub fn single_connection(mut self) -> Self {
         self.single_connection = true;
         self
+    }
+
+    /// Attaches `value`, which then lives as long as the database opened
+    /// from this endpoint (its pool keeps the endpoint), however many
+    /// connections are open: state a backend shares among its connections
+    /// and must not lose when the last one closes, such as an in-memory
+    /// database kept in an instance its connections are cloned from.
+    /// [`Backend::connect`] finds it again with [`kept`](Endpoint::kept).
+    pub fn keeping(mut self, value: Arc<dyn Any + Send + Sync>) -> Self {
+        self.kept = Some(value);
+        self
+    }
+
+    /// The value attached with [`keeping`](Endpoint::keeping), to downcast.
+    pub fn kept(&self) -> Option<&Arc<dyn Any + Send + Sync>> {
+        self.kept.as_ref()
     }
 
     /// The address, as the backend wrote it.
@@ -159,6 +198,7 @@ impl std::fmt::Debug for Endpoint {
             .field("address", &crate::redact_url(&self.address))
             .field("server", &self.server)
             .field("single_connection", &self.single_connection)
+            .field("kept", &self.kept.is_some())
             .finish()
     }
 }
@@ -178,5 +218,22 @@ mod tests {
         let memory = Endpoint::local(":memory:").single_connection();
         assert!(!memory.is_server());
         assert_eq!(memory.max_connections(), Some(1));
+    }
+
+    #[test]
+    fn a_kept_value_lives_with_the_endpoint_and_tells_endpoints_apart() {
+        let value: Arc<dyn Any + Send + Sync> = Arc::new(7_u32);
+        let weak = Arc::downgrade(&value);
+        let kept = Endpoint::local("m").keeping(value);
+        let copy = kept.clone();
+        assert_eq!(kept, copy);
+        assert_ne!(kept, Endpoint::local("m"));
+        assert_ne!(kept, Endpoint::local("m").keeping(Arc::new(7_u32)));
+        let seen = copy.kept().and_then(|v| v.downcast_ref::<u32>());
+        assert_eq!(seen, Some(&7));
+        drop(kept);
+        assert!(weak.upgrade().is_some(), "a clone still keeps it");
+        drop(copy);
+        assert!(weak.upgrade().is_none());
     }
 }

@@ -472,6 +472,18 @@ impl Conn {
         })
     }
 
+    /// Whether a level begun now would need a savepoint the backend does
+    /// not have: a transaction is open and the dialect has no savepoints.
+    pub(crate) fn nests_without_savepoints(&self) -> bool {
+        self.depth > 0 && !self.dialect.supports_savepoints()
+    }
+
+    /// Fails the open transaction with `r`'s error, as a failed statement
+    /// would: it then refuses statements and commits until rolled back.
+    pub(crate) fn fail_transaction_on_error<T>(&mut self, r: Result<T>) -> Result<T> {
+        self.note(r)
+    }
+
     pub(crate) fn begin(&mut self) -> Result<()> {
         self.begin_with(self.dialect.begin_sql())
     }

@@ -129,6 +129,10 @@ pub(crate) fn checked_value<'a, M: Model>(
 
 /// Runs `f` inside a savepoint/transaction when `needed`, so a failure
 /// leaves nothing half-written.
+///
+/// Inside a transaction on a backend without savepoints, `f` runs in that
+/// transaction and a failure fails it: nothing half-written can be
+/// committed, only rolled back (with the rest of the transaction).
 pub(crate) fn atomically<T>(
     conn: &mut Conn,
     needed: bool,
@@ -136,6 +140,10 @@ pub(crate) fn atomically<T>(
 ) -> Result<T> {
     if !needed {
         return f(conn);
+    }
+    if conn.nests_without_savepoints() {
+        let r = f(conn);
+        return conn.fail_transaction_on_error(r);
     }
     conn.begin()?;
     match f(conn) {

@@ -304,6 +304,18 @@ pub fn explicit_keys_do_not_break_generated_ones(db: &Database) {
     assert!(mixed[0].id > 100 && mixed[2].id > 100);
     assert_ne!(mixed[0].id, mixed[2].id);
     assert_eq!(Artist::get(&mut conn, mixed[2].id).unwrap().name, "g2");
+
+    // A key far ahead of the generated ones: the next is past it, at once
+    // (not one step per key skipped).
+    let far = 1_000_000_000_000;
+    let mut ahead = vec![Artist {
+        id: far,
+        ..Artist::new("far")
+    }];
+    Artist::insert_many(&mut conn, &mut ahead).unwrap();
+    let mut after = Artist::new("after far");
+    after.insert(&mut conn).unwrap();
+    assert!(after.id > far, "generated key {} collides", after.id);
 }
 
 pub fn skipped_fields_are_not_columns(db: &Database) {

@@ -66,6 +66,54 @@ pub fn foreign_key_violation_is_reported(db: &Database) {
     assert_eq!(Album::query().count(&mut conn).unwrap(), 0);
 }
 
+pub fn changing_a_referenced_key_is_refused(db: &Database) {
+    let mut conn = setup(db);
+    let mut artist = Artist::new("parent");
+    artist.insert(&mut conn).unwrap();
+    Album::new("child", artist.id).insert(&mut conn).unwrap();
+    let unreferenced = {
+        let mut a = Artist::new("alone");
+        a.insert(&mut conn).unwrap();
+        a.id
+    };
+    // Moving the parent's key would orphan its album: refused, unchanged.
+    let err = Artist::query()
+        .filter(Artist::ID.eq(artist.id))
+        .update(&mut conn, [Artist::ID.set(artist.id + 1000)])
+        .unwrap_err();
+    let c = err
+        .constraint()
+        .unwrap_or_else(|| panic!("not a constraint error: {err}"));
+    assert_eq!(c.kind, ConstraintKind::ForeignKey, "{c:?}");
+    assert_eq!(Artist::get(&mut conn, artist.id).unwrap().name, "parent");
+    assert_eq!(Album::query().one(&mut conn).unwrap().artist_id, artist.id);
+    // Inside a transaction too, and the transaction has failed with it.
+    let mut tx = conn.transaction().unwrap();
+    let err = Artist::query()
+        .filter(Artist::ID.eq(artist.id))
+        .update(&mut tx, [Artist::ID.set(artist.id + 1000)])
+        .unwrap_err();
+    assert_eq!(
+        err.constraint_kind(),
+        Some(ConstraintKind::ForeignKey),
+        "{err}"
+    );
+    let later = Artist::query().count(&mut tx).unwrap_err();
+    assert!(matches!(later, Error::TransactionFailed { .. }), "{later}");
+    tx.rollback().unwrap();
+    assert_eq!(Artist::get(&mut conn, artist.id).unwrap().name, "parent");
+    // A key nothing references may change.
+    let moved = Artist::query()
+        .filter(Artist::ID.eq(unreferenced))
+        .update(&mut conn, [Artist::ID.set(unreferenced + 1000)])
+        .unwrap();
+    assert_eq!(moved, 1);
+    assert_eq!(
+        Artist::get(&mut conn, unreferenced + 1000).unwrap().name,
+        "alone"
+    );
+}
+
 pub fn not_null_violation_names_the_column(db: &Database) {
     let mut conn = setup(db);
     let q = conn.dialect().identifier_quote();

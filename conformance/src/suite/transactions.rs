@@ -70,6 +70,53 @@ pub fn nested_transactions_are_savepoints(db: &Database) {
     assert_eq!(names, ["inner kept", "outer"]);
 }
 
+pub fn a_failed_bulk_insert_in_a_transaction_keeps_no_row(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("taken").insert(&mut conn).unwrap();
+    let savepoints = conn.dialect().supports_savepoints();
+    let mut tx = conn.transaction().unwrap();
+    Artist::new("fresh").insert(&mut tx).unwrap();
+    // Explicit keys go first, then the generated ones: the second
+    // statement fails after the first wrote a row.
+    let mut rows = vec![
+        Artist {
+            id: 500,
+            ..Artist::new("explicit")
+        },
+        Artist::new("taken"),
+    ];
+    let (err, sent) = capture_statements(|| Artist::insert_many(&mut tx, &mut rows).unwrap_err());
+    assert_eq!(err.constraint_kind(), Some(ConstraintKind::Unique), "{err}");
+    assert!(
+        sent.len() >= 2,
+        "the explicit row was written first: {sent:?}"
+    );
+    let names = |conn: &mut athanor::DbConn<'_>| {
+        let mut names: Vec<String> = Artist::query().select(Artist::NAME).all(conn).unwrap();
+        names.sort();
+        names
+    };
+    if savepoints {
+        // The bulk insert was a savepoint: it alone is taken back.
+        assert_eq!(Artist::query().count(&mut tx).unwrap(), 2);
+        tx.commit().unwrap();
+        assert_eq!(names(&mut conn), ["fresh", "taken"]);
+    } else {
+        // No savepoint to take it back alone: the transaction failed with
+        // it, and only rolls back.
+        let later = Artist::query().count(&mut tx).unwrap_err();
+        assert!(matches!(later, Error::TransactionFailed { .. }), "{later}");
+        let commit = tx.commit().unwrap_err();
+        assert!(
+            matches!(commit, Error::TransactionFailed { .. }),
+            "{commit}"
+        );
+        assert_eq!(names(&mut conn), ["taken"]);
+    }
+    let missing = Artist::get(&mut conn, 500).unwrap_err();
+    assert!(matches!(missing, Error::NoRows { .. }), "{missing}");
+}
+
 pub fn session_add_commit_fills_keys(db: &Database) {
     setup(db);
     let mut sess = db.session().unwrap();
