@@ -164,8 +164,9 @@ impl Conn {
         }
     }
 
-    /// Records the first failure of an open transaction.
-    fn note<T>(&mut self, r: Result<T>) -> Result<T> {
+    /// Records the first failure of an open transaction: it then refuses
+    /// statements and commits until rolled back.
+    pub(crate) fn note<T>(&mut self, r: Result<T>) -> Result<T> {
         if let Err(e) = &r {
             if matches!(e, Error::Connection { .. }) {
                 self.broken = true;
@@ -476,12 +477,6 @@ impl Conn {
     /// not have: a transaction is open and the dialect has no savepoints.
     pub(crate) fn nests_without_savepoints(&self) -> bool {
         self.depth > 0 && !self.dialect.supports_savepoints()
-    }
-
-    /// Fails the open transaction with `r`'s error, as a failed statement
-    /// would: it then refuses statements and commits until rolled back.
-    pub(crate) fn fail_transaction_on_error<T>(&mut self, r: Result<T>) -> Result<T> {
-        self.note(r)
     }
 
     pub(crate) fn begin(&mut self) -> Result<()> {

@@ -143,7 +143,7 @@ pub(crate) fn atomically<T>(
     }
     if conn.nests_without_savepoints() {
         let r = f(conn);
-        return conn.fail_transaction_on_error(r);
+        return conn.note(r);
     }
     conn.begin()?;
     match f(conn) {
