@@ -321,6 +321,8 @@ impl Connection for DuckDbConnection {
                 let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
                 let ended = self.run_batch(end);
                 done.as_ref().ok().map(|_| ended).transpose()?;
+            } else if done.is_err() {
+                self.fail_transaction();
             }
             return done.map_err(|e| self.retag(e, timed_out));
         }

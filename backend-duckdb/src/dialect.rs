@@ -157,7 +157,8 @@ impl Dialect for DuckDbDialect {
         push_ident(table, &mut sql);
         sql.push_str(
             ") AS athanor_max WHERE athanor_max.m > COALESCE((SELECT last_value \
-             FROM duckdb_sequences() WHERE schema_name = current_schema() AND sequence_name = ",
+             FROM duckdb_sequences() WHERE database_name = current_database() \
+             AND schema_name = current_schema() AND sequence_name = ",
         );
         push_literal(&seq, &mut sql);
         sql.push_str("), 0)");

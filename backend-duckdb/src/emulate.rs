@@ -4,7 +4,10 @@
 use athanor_core::{Result, ValueRef};
 
 use crate::connection::DuckDbConnection;
-use crate::fk_actions::{self, Noted};
+use crate::fk_actions::{self, Noted, Step};
+
+/// A statement that fails, and with it the open transaction.
+const ABORT: &str = "SELECT error('athanor: an emulated foreign-key step failed')";
 
 /// The keys the backend checks on a child table: column, parent table,
 /// parent key.
@@ -68,14 +71,28 @@ impl DuckDbConnection {
             return self
                 .atomically(|c| {
                     for step in &steps {
-                        match step.strip_prefix(fk_actions::CHECK) {
-                            Some(check) => c.refuse_if_referenced(&table, check, params)?,
-                            None => {
-                                c.run(step, params)?;
+                        match step {
+                            Step::Before(sql) => {
+                                c.run(sql, params)?;
                             }
+                            Step::RefuseIfFound(check) => {
+                                c.refuse_if_referenced(&table, check, params)?;
+                            }
+                            Step::After(_) | Step::RefuseOrphans { .. } => {}
                         }
                     }
-                    c.run(sql, params)
+                    let deleted = c.run(sql, params)?;
+                    for step in &steps {
+                        match step {
+                            Step::After(sql) => c.run_batch(sql)?,
+                            Step::RefuseOrphans { table, column, key } => {
+                                let key = (column.clone(), table.clone(), key.clone());
+                                c.check_orphans(table, std::slice::from_ref(&key))?;
+                            }
+                            Step::Before(_) | Step::RefuseIfFound(_) => {}
+                        }
+                    }
+                    Ok(deleted)
                 })
                 .map(Some);
         }
@@ -97,7 +114,8 @@ impl DuckDbConnection {
             }
             return self
                 .atomically(|c| {
-                    let n = c.run(sql, params)?;
+                    // `execute_batch` hands in several statements: each runs once.
+                    let n = c.run_any(sql, params)?;
                     c.check_orphans(&table, &keys)?;
                     for child in &children {
                         let key = (
@@ -285,12 +303,29 @@ impl DuckDbConnection {
         Ok(noted)
     }
 
+    /// Fails the open transaction in DuckDB, so that it can only be rolled
+    /// back: after an emulated check refused a statement that DuckDB itself
+    /// ran, as DuckDB does after a statement of its own failed.
+    pub(crate) fn fail_transaction(&mut self) {
+        // The statement fails by design: its error is the expected answer.
+        let _ = self.run_batch(ABORT);
+    }
+
     /// Runs `work` in the open transaction, or in one of its own when none
     /// is open (so that the emulation's statements and the statement it
     /// stands for take effect together or not at all).
+    ///
+    /// In an open transaction, a failure fails the transaction in DuckDB as
+    /// well, as a failed statement does: without savepoints the statements
+    /// that ran cannot be taken back alone, and a COMMIT must not keep them
+    /// (a transaction begun with raw `BEGIN` is not watched by the core).
     fn atomically<T>(&mut self, work: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         if self.in_tx {
-            return work(self);
+            let done = work(self);
+            if done.is_err() {
+                self.fail_transaction();
+            }
+            return done;
         }
         self.run_batch("BEGIN TRANSACTION")?;
         match work(self) {

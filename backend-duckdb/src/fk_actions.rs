@@ -1,12 +1,14 @@
-//! `ON DELETE CASCADE` and `ON DELETE SET NULL`, which DuckDB refuses in
-//! DDL, emulated so that deletes answer as on the other backends.
+//! Foreign keys, which DuckDB checks without seeing the open transaction
+//! and whose actions (`ON DELETE CASCADE`, `SET NULL`) it refuses in DDL,
+//! emulated so that writes answer as on the other backends.
 //!
-//! As a table is created, the actions of its foreign keys are taken out of
-//! the DDL (DuckDB keeps the key itself, which refuses orphans) and noted
-//! in `athanor_duckdb.fk_actions`, in the database: every connection and
-//! every later process sees them. A `DELETE FROM "t" ...` then first
-//! deletes (CASCADE) or clears (SET NULL) the rows that reference the rows
-//! it deletes, children before parents, in the delete's transaction.
+//! As a table is created, its single-column foreign keys are taken out of
+//! the DDL and noted in `athanor_duckdb.fk_actions`, in the database: every
+//! connection and every later process sees them. A write to a child table is then
+//! checked for orphans, and a `DELETE FROM "t" ...` first deletes
+//! (CASCADE) or clears (SET NULL) the rows that reference the rows it
+//! deletes, children before parents, in the delete's transaction; a
+//! table's references to its own rows are cleared or checked after it.
 
 use athanor_core::{Error, Result};
 
@@ -284,9 +286,25 @@ fn names(text: &str, name: &str) -> bool {
     })
 }
 
-/// The prefix of a planned step that is a check (a query whose row refuses
-/// the delete) rather than a statement.
-pub(crate) const CHECK: &str = "CHECK:";
+/// One statement of a planned delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Run before the delete, with the delete's parameters.
+    Before(String),
+    /// A query run before the delete, with the delete's parameters: a row
+    /// found refuses the delete.
+    RefuseIfFound(String),
+    /// Run after the delete, without parameters: clears a table's
+    /// references to its own deleted rows.
+    After(String),
+    /// Checked after the delete: a row of `table` whose `column` finds no
+    /// row of `table` by `key` refuses the delete.
+    RefuseOrphans {
+        table: String,
+        column: String,
+        key: String,
+    },
+}
 
 /// One noted action on a parent's rows.
 pub(crate) struct Noted {
@@ -303,33 +321,66 @@ fn quoted(ident: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Sets to NULL every `column` of `table` that finds no row of `table` by
+/// `key`: after a delete, exactly the references to the deleted rows.
+fn dangling_cleared_sql(table: &str, column: &str, key: &str) -> String {
+    let mut sql = String::from("UPDATE ");
+    quoted(table, &mut sql);
+    sql.push_str(" SET ");
+    quoted(column, &mut sql);
+    sql.push_str(" = NULL WHERE ");
+    quoted(column, &mut sql);
+    sql.push_str(" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
+    quoted(table, &mut sql);
+    sql.push_str(" AS athanor_parent WHERE athanor_parent.");
+    quoted(key, &mut sql);
+    sql.push_str(" = ");
+    quoted(table, &mut sql);
+    sql.push('.');
+    quoted(column, &mut sql);
+    sql.push(')');
+    sql
+}
+
 /// The statements that apply the actions on the rows of `table` that
 /// `condition` selects (every row when `None`), deepest first; `actions`
-/// answers a table's noted actions. Each statement holds `condition` once,
-/// so each takes the delete's own parameters.
+/// answers a table's noted actions. Each statement run before the delete
+/// holds `condition` once, so each takes the delete's own parameters.
+///
+/// A table's references to its own rows are cleared (SET NULL) or checked
+/// (RESTRICT) after the delete, not before: the delete's condition must
+/// see the rows as they were, and a row deleted together with the rows
+/// that reference it is no violation (as on the other backends, which
+/// check at the end of the statement).
 ///
 /// # Failure
 /// [`Error::Unsupported`] for a cascade through a cycle of tables (a table
-/// that cascades to itself), which is not emulated.
+/// that cascades to itself), which is not emulated, and for a condition
+/// that reads a table a cascade or SET NULL changes first.
 pub(crate) fn plan(
     table: &str,
     condition: Option<&str>,
     actions: &mut dyn FnMut(&str) -> Result<Vec<Noted>>,
     path: &mut Vec<String>,
-    out: &mut Vec<String>,
+    out: &mut Vec<Step>,
 ) -> Result<()> {
     for noted in actions(table)? {
-        if let Some(c) = condition {
-            if names(c, &noted.child_table) {
-                return Err(Error::Unsupported {
-                    backend: "duckdb",
-                    capability: format!(
-                        "a DELETE from {table} whose condition reads {}, which the emulated \
-                         foreign-key action changes first (delete by key instead)",
-                        noted.child_table
-                    ),
-                });
-            }
+        let own_rows = noted.child_table.eq_ignore_ascii_case(table);
+        if own_rows && noted.action != "CASCADE" {
+            out.push(if noted.action == "SET NULL" {
+                Step::After(dangling_cleared_sql(
+                    table,
+                    &noted.child_column,
+                    &noted.parent_column,
+                ))
+            } else {
+                Step::RefuseOrphans {
+                    table: table.to_owned(),
+                    column: noted.child_column,
+                    key: noted.parent_column,
+                }
+            });
+            continue;
         }
         let mut selected = String::new();
         quoted(&noted.child_column, &mut selected);
@@ -344,15 +395,27 @@ pub(crate) fn plan(
         selected.push(')');
         let mut sql = String::new();
         if noted.action == "RESTRICT" {
-            // A check, run before the delete: a row found refuses it.
-            sql.push_str(CHECK);
+            // A check, run before the delete: a row found refuses it. It
+            // changes nothing, so the condition may read any table.
             sql.push_str("SELECT 1 FROM ");
             quoted(&noted.child_table, &mut sql);
             sql.push_str(" WHERE ");
             sql.push_str(&selected);
             sql.push_str(" LIMIT 1");
-            out.push(sql);
+            out.push(Step::RefuseIfFound(sql));
             continue;
+        }
+        if let Some(c) = condition.filter(|_| !own_rows) {
+            if names(c, &noted.child_table) {
+                return Err(Error::Unsupported {
+                    backend: "duckdb",
+                    capability: format!(
+                        "a DELETE from {table} whose condition reads {}, which the emulated \
+                         foreign-key action changes first (delete by key instead)",
+                        noted.child_table
+                    ),
+                });
+            }
         }
         if noted.action == "SET NULL" {
             sql.push_str("UPDATE ");
@@ -361,10 +424,14 @@ pub(crate) fn plan(
             quoted(&noted.child_column, &mut sql);
             sql.push_str(" = NULL WHERE ");
             sql.push_str(&selected);
-            out.push(sql);
+            out.push(Step::Before(sql));
             continue;
         }
-        if noted.child_table == table || path.contains(&noted.child_table) {
+        if own_rows
+            || path
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&noted.child_table))
+        {
             return Err(Error::Unsupported {
                 backend: "duckdb",
                 capability: format!(
@@ -380,7 +447,7 @@ pub(crate) fn plan(
         quoted(&noted.child_table, &mut sql);
         sql.push_str(" WHERE ");
         sql.push_str(&selected);
-        out.push(sql);
+        out.push(Step::Before(sql));
     }
     Ok(())
 }
@@ -461,6 +528,55 @@ mod tests {
     }
 
     #[test]
+    fn a_table_s_references_to_itself_are_handled_after_the_delete() {
+        let mut actions = |t: &str| {
+            Ok(match t {
+                "employees" => vec![
+                    Noted {
+                        child_table: "Employees".into(),
+                        child_column: "manager_id".into(),
+                        parent_column: "id".into(),
+                        action: "SET NULL".into(),
+                    },
+                    Noted {
+                        child_table: "employees".into(),
+                        child_column: "mentor_id".into(),
+                        parent_column: "id".into(),
+                        action: "RESTRICT".into(),
+                    },
+                ],
+                _ => vec![],
+            })
+        };
+        let mut out = Vec::new();
+        // The query builder names the table in its condition: not refused.
+        plan(
+            "employees",
+            Some("\"employees\".\"manager_id\" IS NULL"),
+            &mut actions,
+            &mut Vec::new(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            [
+                Step::After(
+                    "UPDATE \"employees\" SET \"manager_id\" = NULL WHERE \"manager_id\" IS NOT NULL \
+                     AND NOT EXISTS (SELECT 1 FROM \"employees\" AS athanor_parent WHERE \
+                     athanor_parent.\"id\" = \"employees\".\"manager_id\")"
+                        .into()
+                ),
+                Step::RefuseOrphans {
+                    table: "employees".into(),
+                    column: "mentor_id".into(),
+                    key: "id".into(),
+                },
+            ]
+        );
+    }
+
+    #[test]
     fn deletes_are_read() {
         assert_eq!(
             parsed_delete("DELETE FROM \"a\" WHERE \"id\" = ?"),
@@ -501,9 +617,15 @@ mod tests {
         assert_eq!(
             out,
             [
-                "UPDATE \"c\" SET \"b_id\" = NULL WHERE \"b_id\" IN (SELECT \"id\" FROM \"b\" \
-                 WHERE \"a_id\" IN (SELECT \"id\" FROM \"a\" WHERE \"id\" = ?))",
-                "DELETE FROM \"b\" WHERE \"a_id\" IN (SELECT \"id\" FROM \"a\" WHERE \"id\" = ?)",
+                Step::Before(
+                    "UPDATE \"c\" SET \"b_id\" = NULL WHERE \"b_id\" IN (SELECT \"id\" FROM \"b\" \
+                     WHERE \"a_id\" IN (SELECT \"id\" FROM \"a\" WHERE \"id\" = ?))"
+                        .into()
+                ),
+                Step::Before(
+                    "DELETE FROM \"b\" WHERE \"a_id\" IN (SELECT \"id\" FROM \"a\" WHERE \"id\" = ?)"
+                        .into()
+                ),
             ]
         );
     }
