@@ -7,6 +7,7 @@
 # scripts/test.sh -p athanor -- --nocapture (the outside crate is then not run).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/cxx-cache.sh
 scripts/with-servers.sh cargo test --workspace --all-features "$@"
 if [ $# -eq 0 ]; then
     scripts/test-external.sh test

@@ -117,6 +117,8 @@ apt_install() {
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The duckdb feature compiles DuckDB's bundled C++.
+command -v c++ >/dev/null 2>&1 || missing+=(g++)
 find_pg_bindir >/dev/null || missing+=(postgresql)
 find_mysql_bins || missing+=(mariadb-server mariadb-client)
 if [[ ${#missing[@]} -gt 0 ]]; then

@@ -59,6 +59,8 @@ fn registry() -> &'static RwLock<Vec<&'static dyn Backend>> {
         let _ = add(&athanor_postgres::BACKEND);
         #[cfg(feature = "mysql")]
         let _ = add(&athanor_mysql::BACKEND);
+        #[cfg(feature = "duckdb")]
+        let _ = add(&athanor_duckdb::BACKEND);
     });
     &REGISTRY
 }
@@ -140,12 +142,13 @@ pub(crate) fn for_scheme(scheme: &str) -> Option<&'static dyn Backend> {
 
 /// The built-in backends' schemes and the facade feature each needs, for
 /// the error that names the feature when it is off.
-const BUILTIN_SCHEMES: [(&str, &str); 5] = [
+const BUILTIN_SCHEMES: [(&str, &str); 6] = [
     ("sqlite", "sqlite"),
     ("postgres", "postgres"),
     ("postgresql", "postgres"),
     ("mysql", "mysql"),
     ("mariadb", "mysql"),
+    ("duckdb", "duckdb"),
 ];
 
 /// The backend for `url`'s scheme.

@@ -134,6 +134,8 @@ pub use pool::PooledConn;
 
 /// Backends compiled into this build, for code that wants one directly.
 pub mod backends {
+    #[cfg(feature = "duckdb")]
+    pub use athanor_duckdb as duckdb;
     #[cfg(feature = "mysql")]
     pub use athanor_mysql as mysql;
     #[cfg(feature = "postgres")]

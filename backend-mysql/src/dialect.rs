@@ -174,6 +174,10 @@ impl Dialect for MysqlDialect {
         true
     }
 
+    fn deletes_row_by_row(&self) -> bool {
+        true
+    }
+
     fn table_columns_sql(&self) -> Option<&'static str> {
         Some(
             "SELECT COLUMN_NAME, CASE WHEN IS_NULLABLE = 'YES' THEN 1 ELSE 0 END, \

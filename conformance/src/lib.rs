@@ -141,6 +141,19 @@ pub struct Capabilities {
     /// server takes (MySQL's `max_allowed_packet`): a larger one must be an
     /// `Error::TooLarge`. `None`: a statement of a few MiB is taken.
     pub max_statement_bytes_query: Option<&'static str>,
+    /// A statement of the backend's own switches foreign-key checks off for
+    /// one connection (SQLite's `PRAGMA foreign_keys`, MySQL's
+    /// `foreign_key_checks`, PostgreSQL's replication role), which the pool
+    /// switches on again. DuckDB's cannot be switched off: an orphan is
+    /// refused even then.
+    pub foreign_keys_switch_off: bool,
+    /// A CHECK violation names the constraint (DuckDB's names only the
+    /// table and the expression: the violation then has no constraint).
+    pub check_constraint_names: bool,
+    /// The backend introspects its catalog, and so generates and applies
+    /// migrations. Without, introspection is an `Error::Unsupported` (and
+    /// every migration with it).
+    pub migrations: bool,
 }
 
 impl Default for Capabilities {
@@ -152,6 +165,9 @@ impl Default for Capabilities {
             max_expression_depth: athanor::MAX_EXPR_DEPTH,
             file_scheme: None,
             max_statement_bytes_query: None,
+            foreign_keys_switch_off: true,
+            check_constraint_names: true,
+            migrations: true,
         }
     }
 }
@@ -159,7 +175,8 @@ impl Default for Capabilities {
 impl Capabilities {
     /// The common answers: exact decimals, text that holds NUL, numeric
     /// parameter comparisons, expressions as deep as athanor renders, a
-    /// server without a statement size limit below a few MiB.
+    /// server without a statement size limit below a few MiB, foreign-key
+    /// checks a connection can switch off, named CHECK violations, migrations.
     pub fn new() -> Self {
         Self::default()
     }
@@ -197,6 +214,24 @@ impl Capabilities {
     /// Sets [`max_statement_bytes_query`](Capabilities::max_statement_bytes_query).
     pub fn max_statement_bytes_query(mut self, sql: &'static str) -> Self {
         self.max_statement_bytes_query = Some(sql);
+        self
+    }
+
+    /// Sets [`foreign_keys_switch_off`](Capabilities::foreign_keys_switch_off).
+    pub fn foreign_keys_switch_off(mut self, yes: bool) -> Self {
+        self.foreign_keys_switch_off = yes;
+        self
+    }
+
+    /// Sets [`migrations`](Capabilities::migrations).
+    pub fn migrations(mut self, yes: bool) -> Self {
+        self.migrations = yes;
+        self
+    }
+
+    /// Sets [`check_constraint_names`](Capabilities::check_constraint_names).
+    pub fn check_constraint_names(mut self, yes: bool) -> Self {
+        self.check_constraint_names = yes;
         self
     }
 }

@@ -175,6 +175,16 @@ pub trait Dialect: Send + Sync + 'static {
         false
     }
 
+    /// Whether a `DELETE` applies its foreign-key actions row by row while
+    /// it still reads its condition, as MySQL/MariaDB do: a table whose
+    /// key references its own rows `ON DELETE SET NULL` could then see
+    /// rows match the condition only after the delete cleared their key
+    /// (`WHERE manager_id IS NULL` deleting a whole hierarchy). The core
+    /// then selects the rows before deleting them.
+    fn deletes_row_by_row(&self) -> bool {
+        false
+    }
+
     /// The statement that begins a transaction expected to read (a
     /// session's transaction, begun by its first statement).
     fn begin_read_sql(&self) -> &'static str {

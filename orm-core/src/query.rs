@@ -6,7 +6,7 @@ use crate::conn::Executor;
 use crate::convert::{IntoOperand, SqlType};
 use crate::error::{Error, Result};
 use crate::expr::{BinOp, Column, Expr, Order};
-use crate::model::{FromRow, Model, TableDef};
+use crate::model::{FromRow, Model, ReferentialAction, TableDef};
 use crate::render::SqlWriter;
 use crate::sql_cache::{cached_sql, Kind};
 use crate::value::ValueRef;
@@ -830,19 +830,43 @@ impl<M: Model, R: FromRow> Select<M, R> {
     }
 
     /// `DELETE FROM M WHERE <this query's filter>`; returns the number of rows deleted.
+    ///
+    /// The filter selects the rows as they are before the delete, on every
+    /// backend: where the database applies `ON DELETE SET NULL` row by row
+    /// as it deletes ([`Dialect::deletes_row_by_row`](crate::Dialect::deletes_row_by_row))
+    /// and `M` references its own rows so, the rows are selected first.
     pub fn delete<E: Executor + ?Sized>(&self, ex: &mut E) -> Result<u64> {
         self.check()?;
         self.no_joins("delete")?;
         let conn = ex.conn()?;
+        let select_first = conn.dialect().deletes_row_by_row() && clears_own_keys(M::TABLE);
         let w = SqlWriter::statement(conn.dialect(), |w| {
             w.push("DELETE FROM ").ident(M::TABLE.name);
-            if let Some(f) = &self.stmt.filter {
-                w.push(" WHERE ");
-                w.expr(f)?;
+            let Some(f) = &self.stmt.filter else {
+                return Ok(());
+            };
+            w.push(" WHERE ");
+            if !select_first {
+                return w.expr(f);
             }
+            // A derived table is read in full before the delete starts
+            // (MySQL refuses a plain subquery on the table it deletes from).
+            let key = || M::TABLE.primary_key_columns();
+            w.push("(").idents(key()).push(") IN (SELECT ");
+            w.idents(key()).push(" FROM (SELECT ").idents(key());
+            w.push(" FROM ").ident(M::TABLE.name).push(" WHERE ");
+            w.expr(f)?;
+            w.push(") AS ").ident("athanor_selected").push(")");
             Ok(())
         })?;
         conn.execute(&w.sql, &w.params)
             .map_err(|e| e.in_table(M::TABLE))
     }
+}
+
+/// Whether `table` has a key that references its own rows `ON DELETE SET NULL`.
+fn clears_own_keys(table: &TableDef) -> bool {
+    table.foreign_keys.iter().any(|fk| {
+        fk.on_delete == ReferentialAction::SetNull && (fk.references)().name == table.name
+    })
 }

@@ -150,3 +150,26 @@ pub fn mysql(test: &str) -> Database {
     let url = format!("{prefix}/{name}{query}");
     Database::open(&url).unwrap_or_else(|e| panic!("MySQL at {}: {e}", athanor::redact_url(&url)))
 }
+
+/// DuckDB, in memory: one private database per test (its pooled
+/// connections share it).
+pub struct DuckDb;
+
+impl Harness for DuckDb {
+    fn open(&self, _test: &str) -> athanor::Result<Database> {
+        Database::open("duckdb::memory:")
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new()
+            .file_scheme("duckdb")
+            // No statement switches DuckDB's foreign keys off.
+            .foreign_keys_switch_off(false)
+            // A CHECK violation names the table and expression only.
+            .check_constraint_names(false)
+            // No catalog introspection, so no migrations (docs/backends.md).
+            .migrations(false)
+            // DuckDB's parser stops at 1000 levels of its own counting.
+            .max_expression_depth(400)
+    }
+}

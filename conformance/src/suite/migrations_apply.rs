@@ -10,6 +10,7 @@ use athanor::ColumnType;
 
 use super::migrations::{seed_v1, sorted, v1};
 use super::migrations_revert::revert_consenting;
+use crate::TestDb;
 
 fn add_column(table: &str, name: &str, ty: ColumnType) -> Operation {
     Operation::AddColumn {
@@ -19,7 +20,10 @@ fn add_column(table: &str, name: &str, ty: ColumnType) -> Operation {
     }
 }
 
-pub fn a_failed_migration_is_reported_and_recoverable(db: &Database) {
+pub fn a_failed_migration_is_reported_and_recoverable(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     v1::schema().create_all(&mut conn).unwrap();
     seed_v1(&mut conn);
@@ -116,7 +120,10 @@ pub fn a_failed_migration_is_reported_and_recoverable(db: &Database) {
     assert!(migrator.status(&mut conn).unwrap().is_current());
 }
 
-pub fn bad_migrations_and_newer_databases_are_clear_errors(db: &Database) {
+pub fn bad_migrations_and_newer_databases_are_clear_errors(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     v1::schema().create_all(&mut conn).unwrap();
     // A migration edited into naming a column that is not there fails
@@ -200,7 +207,10 @@ pub fn bad_migrations_and_newer_databases_are_clear_errors(db: &Database) {
     assert!(text.contains("later version 5"), "{text}");
 }
 
-pub fn two_processes_never_both_apply(db: &Database) {
+pub fn two_processes_never_both_apply(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     {
         let mut conn = db.connect().unwrap();
         v1::schema().create_all(&mut conn).unwrap();
@@ -265,7 +275,10 @@ fn assert_matches(conn: &mut athanor::DbConn<'_>, start: &DatabaseSchema, applie
     assert!(left.is_empty(), "after {at}: {left:?}");
 }
 
-pub fn each_operation_keeps_rows_and_reverts(db: &Database) {
+pub fn each_operation_keeps_rows_and_reverts(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     use athanor::migrate::{ColumnSchema, DefaultSpec, ForeignKeySchema, IndexSchema, TableSchema};
     use athanor::ReferentialAction;
     let mut conn = db.connect().unwrap();
@@ -424,7 +437,10 @@ pub fn each_operation_keeps_rows_and_reverts(db: &Database) {
     );
 }
 
-pub fn keys_of_deleted_rows_stay_unused_after_a_change(db: &Database) {
+pub fn keys_of_deleted_rows_stay_unused_after_a_change(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     v1::schema().create_all(&mut conn).unwrap();
     seed_v1(&mut conn);
@@ -516,7 +532,10 @@ mod keys64 {
     }
 }
 
-pub fn retyping_keyed_columns_keeps_their_foreign_keys(db: &Database) {
+pub fn retyping_keyed_columns_keeps_their_foreign_keys(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     use athanor::ConstraintKind;
     let mut conn = db.connect().unwrap();
     let ops = Migrator::new(Vec::new())
@@ -582,7 +601,10 @@ pub fn retyping_keyed_columns_keeps_their_foreign_keys(db: &Database) {
     );
 }
 
-pub fn narrowing_below_the_longest_value_fails_everywhere(db: &Database) {
+pub fn narrowing_below_the_longest_value_fails_everywhere(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     v1::schema().create_all(&mut conn).unwrap();
     seed_v1(&mut conn);
@@ -662,7 +684,10 @@ pub fn narrowing_below_the_longest_value_fails_everywhere(db: &Database) {
     assert_eq!(migrator.apply(&mut conn).unwrap(), vec![3]);
 }
 
-pub fn a_migration_without_steps_is_recorded(db: &Database) {
+pub fn a_migration_without_steps_is_recorded(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     v1::schema().create_all(&mut conn).unwrap();
     let first =
@@ -681,7 +706,10 @@ pub fn a_migration_without_steps_is_recorded(db: &Database) {
 /// and the constraint still holds; where it rebuilds the table (SQLite),
 /// the change is refused, naming what the rebuild would lose, and the
 /// table is left as it was.
-pub fn a_rebuild_never_loses_what_athanor_does_not_model(db: &Database) {
+pub fn a_rebuild_never_loses_what_athanor_does_not_model(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     use athanor::migrate::ColumnSchema;
     let mut conn = db.connect().unwrap();
     Raw::new("DROP TABLE IF EXISTS m_checked")
@@ -744,7 +772,10 @@ pub fn a_rebuild_never_loses_what_athanor_does_not_model(db: &Database) {
 /// without one: the migrations' own description says it), then dropped:
 /// unique without regard to case while it stands, gone after, and every
 /// step reverts (the drop's revert makes it case-insensitive again).
-pub fn uniques_of_case_insensitive_columns_come_and_go(db: &Database) {
+pub fn uniques_of_case_insensitive_columns_come_and_go(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     use athanor::migrate::{ColumnSchema, TableSchema};
     let mut conn = db.connect().unwrap();
     let mut table = TableSchema::new("m_tags");

@@ -3,11 +3,11 @@
 //! checks the keys after a table rebuild, with enforcement suspended); a
 //! violation the migration makes fails it on every backend.
 
+use crate::TestDb;
 use athanor::migrate::{
     self, ColumnSchema, ForeignKeySchema, Migration, MigrationState, Migrator, Operation,
     TableSchema,
 };
-use athanor::prelude::*;
 use athanor::raw::Raw;
 use athanor::{foreign_key_name, ColumnType, ReferentialAction};
 
@@ -46,7 +46,10 @@ fn orphans(conn: &mut athanor::DbConn<'_>) -> Vec<i64> {
         .unwrap()
 }
 
-pub fn a_rebuild_checks_only_the_keys_it_can_break(db: &Database) {
+pub fn a_rebuild_checks_only_the_keys_it_can_break(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     let tables = Migration::new(1, "tables")
         .operation(Operation::CreateTable(table("k_parent", &[], &[])))

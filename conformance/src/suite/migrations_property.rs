@@ -4,11 +4,12 @@
 //! keeps every value of every column that survives (kept, widened or
 //! renamed); reverting gives A back with those values.
 
+use crate::TestDb;
 use athanor::migrate::{
     self, ColumnSchema, DatabaseSchema, DefaultSpec, DiffOptions, ForeignKeySchema, IndexSchema,
     Migration, Migrator, Operation, TableSchema,
 };
-use athanor::prelude::*;
+
 use athanor::raw::Raw;
 use athanor::{ColumnType, ReferentialAction, Value};
 use proptest::prelude::*;
@@ -256,7 +257,10 @@ fn same_schema(conn: &mut athanor::DbConn<'_>, want: &DatabaseSchema) -> Vec<Ope
     .unwrap()
 }
 
-pub fn property_migrating_keeps_every_surviving_value(db: &Database) {
+pub fn property_migrating_keeps_every_surviving_value(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let conn = std::cell::RefCell::new(db.connect().unwrap());
     let case = std::cell::Cell::new(0usize);
     let mut runner = TestRunner::new(Config {

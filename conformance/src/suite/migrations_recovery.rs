@@ -15,6 +15,7 @@ use athanor::raw::Raw;
 use athanor::{ColumnType, Error};
 
 use super::migrations::cli;
+use crate::TestDb;
 
 /// A table of one BIGINT key, `id`.
 fn keyed_table(name: &str) -> Operation {
@@ -48,7 +49,10 @@ fn has_table(conn: &mut athanor::DbConn<'_>, table: &str) -> bool {
         .is_some()
 }
 
-pub fn a_half_run_sql_step_is_reported_statement_by_statement(db: &Database) {
+pub fn a_half_run_sql_step_is_reported_statement_by_statement(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     table_holding(&mut conn, "r_blocker", 2);
     // The third statement meets the blocker's row and fails.
@@ -136,7 +140,10 @@ pub fn a_half_run_sql_step_is_reported_statement_by_statement(db: &Database) {
     assert!(has_table(&mut conn, "r_extra"));
 }
 
-pub fn a_step_sees_its_started_marker_where_ddl_commits(db: &Database) {
+pub fn a_step_sees_its_started_marker_where_ddl_commits(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     let mut seen = TableSchema::new("r_seen");
     seen.columns = vec![
@@ -178,7 +185,10 @@ fn mark(conn: &mut athanor::DbConn<'_>, steps_done: i64, units_done: i64, in_fli
     .unwrap();
 }
 
-pub fn an_interrupted_step_is_reported_until_resolved(db: &Database) {
+pub fn an_interrupted_step_is_reported_until_resolved(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let dir = std::env::temp_dir().join(format!(
         "athanor_interrupted_{}_{}",
         db.backend(),
@@ -292,7 +302,10 @@ pub fn an_interrupted_step_is_reported_until_resolved(db: &Database) {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-pub fn an_older_version_table_gains_the_progress_columns(db: &Database) {
+pub fn an_older_version_table_gains_the_progress_columns(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     // The version table as athanor made it before progress was recorded
     // statement by statement, holding migration 1.
@@ -329,7 +342,10 @@ pub fn an_older_version_table_gains_the_progress_columns(db: &Database) {
     assert!(has_table(&mut conn, "r_new"));
 }
 
-pub fn a_half_run_step_with_an_unmatched_down_is_finished_first(db: &Database) {
+pub fn a_half_run_step_with_an_unmatched_down_is_finished_first(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     table_holding(&mut conn, "r_guard", 5);
     // Two statements up, one down: the down cannot undo just the first.
@@ -476,7 +492,10 @@ fn apply_with_unrecordable_progress(
     (migrator, err)
 }
 
-pub fn a_migration_statement_run_but_unrecorded_stays_interrupted(db: &Database) {
+pub fn a_migration_statement_run_but_unrecorded_stays_interrupted(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     if conn.dialect().transactional_ddl() {
         return a_refused_record_takes_its_statements_back(&mut conn);
@@ -513,7 +532,10 @@ pub fn a_migration_statement_run_but_unrecorded_stays_interrupted(db: &Database)
     assert!(migrator.status(&mut conn).unwrap().is_current());
 }
 
-pub fn a_migration_error_is_kept_when_recording_it_fails(db: &Database) {
+pub fn a_migration_error_is_kept_when_recording_it_fails(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     if conn.dialect().transactional_ddl() {
         return a_refused_record_takes_its_statements_back(&mut conn);
@@ -537,7 +559,10 @@ pub fn a_migration_error_is_kept_when_recording_it_fails(db: &Database) {
     );
 }
 
-pub fn a_migration_step_undone_whole_stopped_midway_is_interrupted(db: &Database) {
+pub fn a_migration_step_undone_whole_stopped_midway_is_interrupted(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     table_holding(&mut conn, "r_stop", 5);
     // One statement up, three down: undone whole; the second down
@@ -595,7 +620,10 @@ pub fn a_migration_step_undone_whole_stopped_midway_is_interrupted(db: &Database
     assert_eq!(status.entries[0].state, MigrationState::Pending, "{status}");
 }
 
-pub fn resolving_an_edited_migration_is_refused(db: &Database) {
+pub fn resolving_an_edited_migration_is_refused(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     let applied = Migration::new(1, "edited")
         .operation(keyed_table("r_ed"))

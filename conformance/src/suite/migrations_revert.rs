@@ -5,13 +5,16 @@
 use athanor::migrate::{
     self, ColumnSchema, Migration, MigrationState, Migrator, Operation, RevertOptions,
 };
-use athanor::prelude::*;
 use athanor::raw::Raw;
 use athanor::ColumnType;
 
 use super::migrations::{seed_v1, v1};
+use crate::TestDb;
 
-pub fn reverting_lossy_steps_needs_consent(db: &Database) {
+pub fn reverting_lossy_steps_needs_consent(db: &TestDb) {
+    if super::migrations::migrations_refused(db) {
+        return;
+    }
     let mut conn = db.connect().unwrap();
     v1::schema().create_all(&mut conn).unwrap();
     seed_v1(&mut conn);

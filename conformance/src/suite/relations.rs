@@ -388,6 +388,28 @@ pub fn a_child_of_a_missing_parent_is_a_foreign_key_error(db: &Database) {
     assert_eq!(Record::query().count(&mut conn).unwrap(), 0);
 }
 
+/// A child refused for its missing parent inside a transaction begun with
+/// raw SQL is not kept by the COMMIT that follows (PostgreSQL and DuckDB
+/// fail the whole transaction, SQLite and MariaDB the statement only).
+pub fn a_refused_child_is_not_committed_by_a_raw_transaction(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    schema().create_all(&mut conn).unwrap();
+    let begin = if conn.dialect().begin_sql().starts_with("START") {
+        "START TRANSACTION"
+    } else {
+        "BEGIN"
+    };
+    athanor::raw::Raw::new(begin).execute(&mut conn).unwrap();
+    let err = record("orphan", Some(999)).insert(&mut conn).unwrap_err();
+    assert_eq!(
+        err.constraint_kind(),
+        Some(ConstraintKind::ForeignKey),
+        "{err}"
+    );
+    athanor::raw::Raw::new("COMMIT").execute(&mut conn).unwrap();
+    assert_eq!(Record::query().count(&mut conn).unwrap(), 0);
+}
+
 pub fn removing_a_child_deletes_or_clears_it_as_declared(db: &Database) {
     let mut conn = db.connect().unwrap();
     let singers = catalogue(&mut conn);
@@ -531,5 +553,61 @@ pub fn self_referential_manager_and_reports(db: &Database) {
     assert_eq!(
         Employee::get(&mut conn, staff[0].id).unwrap().manager_id,
         None
+    );
+}
+
+/// A delete's condition sees the rows as they were: clearing the references
+/// to the deleted rows (ON DELETE SET NULL within one table) does not make
+/// more rows match it, and the query builder's table-qualified condition
+/// deletes from a table that references itself.
+pub fn a_self_referencing_set_null_deletes_only_the_rows_selected(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    schema().create_all(&mut conn).unwrap();
+    let emp = |name: &str, manager_id: Option<i64>| Employee {
+        id: 0,
+        name: name.into(),
+        manager_id,
+        manager: Related::NotLoaded,
+        reports: Related::NotLoaded,
+    };
+    let mut boss = emp("boss", None);
+    boss.insert(&mut conn).unwrap();
+    let mut staff = vec![emp("a", Some(boss.id)), emp("b", Some(boss.id))];
+    Employee::insert_many(&mut conn, &mut staff).unwrap();
+    let mut intern = emp("intern", Some(staff[0].id));
+    intern.insert(&mut conn).unwrap();
+    fn managers(conn: &mut athanor::DbConn<'_>) -> Vec<(String, Option<i64>)> {
+        Employee::query()
+            .order_by(Employee::ID.asc())
+            .all(conn)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.manager_id))
+            .collect()
+    }
+
+    // Only the boss has no manager when the delete starts.
+    let deleted = Employee::query()
+        .filter(Employee::MANAGER_ID.is_null())
+        .delete(&mut conn)
+        .unwrap();
+    assert_eq!(deleted, 1);
+    assert_eq!(
+        managers(&mut conn),
+        [
+            ("a".to_owned(), None),
+            ("b".to_owned(), None),
+            ("intern".to_owned(), Some(staff[0].id)),
+        ]
+    );
+
+    let deleted = Employee::query()
+        .filter(Employee::ID.eq(staff[0].id))
+        .delete(&mut conn)
+        .unwrap();
+    assert_eq!(deleted, 1);
+    assert_eq!(
+        managers(&mut conn),
+        [("b".to_owned(), None), ("intern".to_owned(), None)]
     );
 }
