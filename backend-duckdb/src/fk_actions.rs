@@ -456,6 +456,27 @@ pub(crate) fn plan(
 mod tests {
     use super::*;
 
+    /// The steps `plan` gives for a delete from `table`.
+    fn planned(
+        table: &str,
+        condition: Option<&str>,
+        actions: &mut dyn FnMut(&str) -> Result<Vec<Noted>>,
+    ) -> Result<Vec<Step>> {
+        let mut out = Vec::new();
+        plan(table, condition, actions, &mut Vec::new(), &mut out)?;
+        Ok(out)
+    }
+
+    /// An action on the rows of a parent keyed by `id`.
+    fn noted(child_table: &str, child_column: &str, action: &str) -> Noted {
+        Noted {
+            child_table: child_table.into(),
+            child_column: child_column.into(),
+            parent_column: "id".into(),
+            action: action.into(),
+        }
+    }
+
     #[test]
     fn actions_are_taken_out_of_create_table() {
         let sql = "CREATE TABLE IF NOT EXISTS \"albums\" (\"id\" BIGINT, \"artist_id\" BIGINT, \
@@ -506,24 +527,12 @@ mod tests {
     fn a_delete_reading_a_table_its_actions_change_is_refused() {
         let mut actions = |t: &str| {
             Ok(match t {
-                "albums" => vec![Noted {
-                    child_table: "tracks".into(),
-                    child_column: "album_id".into(),
-                    parent_column: "id".into(),
-                    action: "CASCADE".into(),
-                }],
+                "albums" => vec![noted("tracks", "album_id", "CASCADE")],
                 _ => vec![],
             })
         };
         let condition = "\"id\" IN (SELECT \"album_id\" FROM \"tracks\")";
-        let err = plan(
-            "albums",
-            Some(condition),
-            &mut actions,
-            &mut Vec::new(),
-            &mut Vec::new(),
-        )
-        .unwrap_err();
+        let err = planned("albums", Some(condition), &mut actions).unwrap_err();
         assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     }
 
@@ -532,34 +541,16 @@ mod tests {
         let mut actions = |t: &str| {
             Ok(match t {
                 "employees" => vec![
-                    Noted {
-                        child_table: "Employees".into(),
-                        child_column: "manager_id".into(),
-                        parent_column: "id".into(),
-                        action: "SET NULL".into(),
-                    },
-                    Noted {
-                        child_table: "employees".into(),
-                        child_column: "mentor_id".into(),
-                        parent_column: "id".into(),
-                        action: "RESTRICT".into(),
-                    },
+                    noted("Employees", "manager_id", "SET NULL"),
+                    noted("employees", "mentor_id", "RESTRICT"),
                 ],
                 _ => vec![],
             })
         };
-        let mut out = Vec::new();
         // The query builder names the table in its condition: not refused.
-        plan(
-            "employees",
-            Some("\"employees\".\"manager_id\" IS NULL"),
-            &mut actions,
-            &mut Vec::new(),
-            &mut out,
-        )
-        .unwrap();
+        let condition = "\"employees\".\"manager_id\" IS NULL";
         assert_eq!(
-            out,
+            planned("employees", Some(condition), &mut actions).unwrap(),
             [
                 Step::After(
                     "UPDATE \"employees\" SET \"manager_id\" = NULL WHERE \"manager_id\" IS NOT NULL \
@@ -590,32 +581,13 @@ mod tests {
     fn a_cascade_deletes_grandchildren_first() {
         let mut actions = |t: &str| {
             Ok(match t {
-                "a" => vec![Noted {
-                    child_table: "b".into(),
-                    child_column: "a_id".into(),
-                    parent_column: "id".into(),
-                    action: "CASCADE".into(),
-                }],
-                "b" => vec![Noted {
-                    child_table: "c".into(),
-                    child_column: "b_id".into(),
-                    parent_column: "id".into(),
-                    action: "SET NULL".into(),
-                }],
+                "a" => vec![noted("b", "a_id", "CASCADE")],
+                "b" => vec![noted("c", "b_id", "SET NULL")],
                 _ => vec![],
             })
         };
-        let mut out = Vec::new();
-        plan(
-            "a",
-            Some("\"id\" = ?"),
-            &mut actions,
-            &mut Vec::new(),
-            &mut out,
-        )
-        .unwrap();
         assert_eq!(
-            out,
+            planned("a", Some("\"id\" = ?"), &mut actions).unwrap(),
             [
                 Step::Before(
                     "UPDATE \"c\" SET \"b_id\" = NULL WHERE \"b_id\" IN (SELECT \"id\" FROM \"b\" \

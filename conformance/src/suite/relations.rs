@@ -514,9 +514,11 @@ pub fn querying_through_relations(db: &Database) {
     assert_eq!(titles(&limited, |r| &r.title), ["S1-R1", "S1-R2", "S2-R1"]);
 }
 
-pub fn self_referential_manager_and_reports(db: &Database) {
-    let mut conn = db.connect().unwrap();
-    schema().create_all(&mut conn).unwrap();
+/// The hierarchy the self-referencing tests start from: a boss, two staff
+/// members reporting to the boss (returned), an intern reporting to the
+/// first of them.
+fn hierarchy(conn: &mut athanor::DbConn<'_>) -> (Employee, Vec<Employee>) {
+    schema().create_all(conn).unwrap();
     let emp = |name: &str, manager_id: Option<i64>| Employee {
         id: 0,
         name: name.into(),
@@ -525,11 +527,17 @@ pub fn self_referential_manager_and_reports(db: &Database) {
         reports: Related::NotLoaded,
     };
     let mut boss = emp("boss", None);
-    boss.insert(&mut conn).unwrap();
+    boss.insert(conn).unwrap();
     let mut staff = vec![emp("a", Some(boss.id)), emp("b", Some(boss.id))];
-    Employee::insert_many(&mut conn, &mut staff).unwrap();
+    Employee::insert_many(conn, &mut staff).unwrap();
     let mut intern = emp("intern", Some(staff[0].id));
-    intern.insert(&mut conn).unwrap();
+    intern.insert(conn).unwrap();
+    (boss, staff)
+}
+
+pub fn self_referential_manager_and_reports(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    let (boss, staff) = hierarchy(&mut conn);
 
     let (all, statements) = capture_statements(|| {
         Employee::query()
@@ -556,35 +564,24 @@ pub fn self_referential_manager_and_reports(db: &Database) {
     );
 }
 
+/// Each employee's name and manager's key, in key order.
+fn managers(conn: &mut athanor::DbConn<'_>) -> Vec<(String, Option<i64>)> {
+    Employee::query()
+        .order_by(Employee::ID.asc())
+        .all(conn)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.name, e.manager_id))
+        .collect()
+}
+
 /// A delete's condition sees the rows as they were: clearing the references
 /// to the deleted rows (ON DELETE SET NULL within one table) does not make
 /// more rows match it, and the query builder's table-qualified condition
 /// deletes from a table that references itself.
 pub fn a_self_referencing_set_null_deletes_only_the_rows_selected(db: &Database) {
     let mut conn = db.connect().unwrap();
-    schema().create_all(&mut conn).unwrap();
-    let emp = |name: &str, manager_id: Option<i64>| Employee {
-        id: 0,
-        name: name.into(),
-        manager_id,
-        manager: Related::NotLoaded,
-        reports: Related::NotLoaded,
-    };
-    let mut boss = emp("boss", None);
-    boss.insert(&mut conn).unwrap();
-    let mut staff = vec![emp("a", Some(boss.id)), emp("b", Some(boss.id))];
-    Employee::insert_many(&mut conn, &mut staff).unwrap();
-    let mut intern = emp("intern", Some(staff[0].id));
-    intern.insert(&mut conn).unwrap();
-    fn managers(conn: &mut athanor::DbConn<'_>) -> Vec<(String, Option<i64>)> {
-        Employee::query()
-            .order_by(Employee::ID.asc())
-            .all(conn)
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.name, e.manager_id))
-            .collect()
-    }
+    let (_, staff) = hierarchy(&mut conn);
 
     // Only the boss has no manager when the delete starts.
     let deleted = Employee::query()
