@@ -31,12 +31,21 @@ scalar_from_row!(
     chrono::DateTime<chrono::Utc>
 );
 
-/// `None` when every column of `T` is NULL.
+/// `None` when the columns of [`T::PRESENCE`](FromRow::PRESENCE) are all
+/// NULL (a model's primary key), or every column of `T` when it names none.
 impl<T: FromRow> FromRow for Option<T> {
     const WIDTH: usize = T::WIDTH;
     fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
-        for i in offset..offset + T::WIDTH {
-            if !row.is_null(i)? {
+        if T::PRESENCE.is_empty() {
+            for i in offset..offset + T::WIDTH {
+                if !row.is_null(i)? {
+                    return T::from_row(row, offset).map(Some);
+                }
+            }
+            return Ok(None);
+        }
+        for &i in T::PRESENCE {
+            if !row.is_null(offset + i)? {
                 return T::from_row(row, offset).map(Some);
             }
         }

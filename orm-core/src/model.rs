@@ -172,6 +172,13 @@ pub trait FromRow: Sized {
     /// How many columns the value occupies.
     const WIDTH: usize;
 
+    /// The columns (offsets within the value's own) that are all NULL
+    /// exactly when there is no value: a model's primary key, as a LEFT
+    /// JOIN without a match leaves it. Empty (the default): the value is
+    /// absent only when every one of its columns is NULL. `Option<Self>`
+    /// reads these alone to tell `None`.
+    const PRESENCE: &'static [usize] = &[];
+
     /// Reads the value from columns `offset..offset + WIDTH`.
     fn from_row(row: &dyn Row, offset: usize) -> Result<Self>;
 }

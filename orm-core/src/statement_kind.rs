@@ -25,7 +25,15 @@ pub(crate) enum StatementKind {
 /// The kind of each statement in `sql`, split at semicolons outside
 /// quotes, comments and routine bodies.
 pub(crate) fn statement_kinds(sql: &str) -> impl Iterator<Item = StatementKind> + '_ {
-    split_statements(sql).map(statement_kind)
+    // Text without a semicolon is one statement (none when empty): the walk
+    // through its quotes and comments, on every raw query, is skipped.
+    let mut whole = (!sql.contains(';') && !sql.is_empty()).then_some(sql);
+    let mut parts = whole.is_none().then(|| split_statements(sql));
+    std::iter::from_fn(move || match parts.as_mut() {
+        Some(parts) => parts.next(),
+        None => whole.take(),
+    })
+    .map(statement_kind)
 }
 
 /// How many statements `sql` holds (at least one), split at semicolons
@@ -260,6 +268,26 @@ fn in_atomic_body(so_far: &str) -> bool {
 mod tests {
     use super::StatementKind::*;
     use super::*;
+
+    #[test]
+    fn text_without_a_semicolon_is_one_statement() {
+        for sql in [
+            "SELECT 1",
+            "  -- note\n BEGIN",
+            "INSERT INTO t VALUES ('x')",
+            "COMMIT",
+        ] {
+            let fast: Vec<_> = statement_kinds(sql).collect();
+            let walked: Vec<_> = split_statements(sql).map(statement_kind).collect();
+            assert_eq!(fast, walked, "{sql}");
+            assert_eq!(fast.len(), 1, "{sql}");
+        }
+        assert_eq!(statement_kinds("").count(), 0);
+        assert_eq!(
+            statement_kinds("BEGIN; COMMIT").collect::<Vec<_>>(),
+            [Begin, End]
+        );
+    }
 
     #[test]
     fn kinds_by_leading_keywords() {

@@ -392,7 +392,7 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
             }
         }
     });
-    let pk_idx = pk.iter();
+    let pk_idx = &pk[..];
     let key_type = if pk.len() == 1 {
         let ty = base_type(&columns[pk[0]].ty);
         quote!(#ty)
@@ -487,6 +487,7 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
 
         impl #krate::FromRow for #name {
             const WIDTH: usize = #width;
+            const PRESENCE: &'static [usize] = &[#(#pk_idx),*];
             fn from_row(row: &dyn #krate::Row, offset: usize) -> #krate::Result<Self> {
                 ::core::result::Result::Ok(Self {
                     #(#reads,)*
