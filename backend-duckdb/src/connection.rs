@@ -225,17 +225,44 @@ fn read_rows(
     each: &mut dyn FnMut(&dyn Row) -> Result<()>,
 ) -> Result<()> {
     let mut rows = stmt.raw_query();
+    let mut null_typed = None;
     while let Some(row) = rows.next().map_err(|e| map_error(e, sql))? {
-        each(&DuckRow(row))?;
+        let null_typed = null_typed.get_or_insert_with(|| null_typed_columns(row.as_ref()));
+        each(&DuckRow { row, null_typed })?;
     }
     Ok(())
 }
 
-struct DuckRow<'r, 's>(&'r duckdb::Row<'s>);
+/// Which columns of an executed statement's result have DuckDB's NULL type
+/// (`SELECT NULL`, untyped): the driver panics when asked for their values.
+fn null_typed_columns(stmt: &duckdb::Statement<'_>) -> Vec<bool> {
+    stmt.schema()
+        .fields()
+        .iter()
+        .map(|f| matches!(f.data_type(), duckdb::arrow::datatypes::DataType::Null))
+        .collect()
+}
+
+struct DuckRow<'r, 's> {
+    row: &'r duckdb::Row<'s>,
+    null_typed: &'r [bool],
+}
+
+impl DuckRow<'_, '_> {
+    /// The driver's value at `index`; NULL, without asking the driver, in a
+    /// column of the NULL type.
+    #[inline]
+    fn value(&self, index: usize) -> duckdb::Result<duckdb::types::ValueRef<'_>> {
+        if self.null_typed.get(index).copied().unwrap_or(false) {
+            return Ok(duckdb::types::ValueRef::Null);
+        }
+        self.row.get_ref(index)
+    }
+}
 
 impl Row for DuckRow<'_, '_> {
     fn len(&self) -> usize {
-        self.0.as_ref().column_count()
+        self.row.as_ref().column_count()
     }
 
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {
@@ -245,13 +272,13 @@ impl Row for DuckRow<'_, '_> {
                 message: format!("no column {index} in a row of {}", self.len()),
             });
         }
-        from_duck(self.0.get_ref(index).map_err(|e| map_error(e, ""))?)
+        from_duck(self.value(index).map_err(|e| map_error(e, ""))?)
     }
 
     #[inline]
     fn get_int(&self, index: usize) -> Option<i64> {
         use duckdb::types::ValueRef as D;
-        match self.0.get_ref(index).ok()? {
+        match self.value(index).ok()? {
             D::BigInt(i) => Some(i),
             D::Int(i) => Some(i.into()),
             D::SmallInt(i) => Some(i.into()),
@@ -261,7 +288,7 @@ impl Row for DuckRow<'_, '_> {
 
     #[inline]
     fn get_text(&self, index: usize) -> Option<&str> {
-        match self.0.get_ref(index).ok()? {
+        match self.value(index).ok()? {
             duckdb::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
             _ => None,
         }

@@ -48,7 +48,7 @@ pub trait Row {
     /// Whether the value at `index` is NULL, without decoding it. The
     /// default asks [`get`](Row::get); a backend answers it from the
     /// driver's type tag where it can (an `Option` of a model read from a
-    /// LEFT JOIN asks it of every column of a row without a match).
+    /// LEFT JOIN asks it of the model's key columns on every row).
     ///
     /// # Failure
     /// As [`get`](Row::get): an index out of range.

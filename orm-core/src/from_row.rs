@@ -45,6 +45,7 @@ impl<T: FromRow> FromRow for Option<T> {
             return Ok(None);
         }
         for &i in T::PRESENCE {
+            debug_assert!(i < T::WIDTH, "PRESENCE names a column outside the value");
             if !row.is_null(offset + i)? {
                 return T::from_row(row, offset).map(Some);
             }
@@ -78,3 +79,57 @@ tuple_from_row!(A B C D E);
 tuple_from_row!(A B C D E F);
 tuple_from_row!(A B C D E F G);
 tuple_from_row!(A B C D E F G H);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::ValueRef;
+
+    /// A row of given values.
+    struct Values(Vec<ValueRef<'static>>);
+
+    impl Row for Values {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn get(&self, index: usize) -> Result<ValueRef<'_>> {
+            self.0
+                .get(index)
+                .copied()
+                .ok_or_else(|| Error::Conversion(crate::ConversionError::new("a column", "none")))
+        }
+    }
+
+    /// Two columns, present when its second is not NULL.
+    #[derive(Debug, PartialEq)]
+    struct Keyed(Option<i64>, i64);
+
+    impl FromRow for Keyed {
+        const WIDTH: usize = 2;
+        const PRESENCE: &'static [usize] = &[1];
+        fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
+            Ok(Keyed(
+                Option::<i64>::from_row(row, offset)?,
+                i64::from_row(row, offset + 1)?,
+            ))
+        }
+    }
+
+    #[test]
+    fn an_option_asks_only_the_presence_columns() {
+        use ValueRef::{Null, I64};
+        let read = |values: Vec<ValueRef<'static>>| {
+            <(i64, Option<Keyed>)>::from_row(&Values(values), 0).map(|(_, k)| k)
+        };
+        assert_eq!(read(vec![I64(1), I64(5), Null]).unwrap(), None);
+        assert_eq!(
+            read(vec![I64(1), Null, I64(7)]).unwrap(),
+            Some(Keyed(None, 7))
+        );
+        // Without PRESENCE, any column that is not NULL makes a value.
+        let plain = <Option<(Option<i64>, Option<i64>)>>::from_row(&Values(vec![Null, I64(2)]), 0);
+        assert_eq!(plain.unwrap(), Some((None, Some(2))));
+        let none = <Option<(Option<i64>, Option<i64>)>>::from_row(&Values(vec![Null, Null]), 0);
+        assert_eq!(none.unwrap(), None);
+    }
+}

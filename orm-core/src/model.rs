@@ -166,17 +166,19 @@ impl TableDef {
 /// Reads a value of this type from consecutive columns of a row.
 ///
 /// Implemented by models (by the derive), by the scalar types, by tuples of
-/// readable types, and by `Option<T>`, which is `None` when all of `T`'s
-/// columns are NULL (the missing side of a left join).
+/// readable types, and by `Option<T>`, which is `None` when the columns of
+/// `T`'s [`PRESENCE`](FromRow::PRESENCE) are all NULL (the missing side of a
+/// left join).
 pub trait FromRow: Sized {
     /// How many columns the value occupies.
     const WIDTH: usize;
 
-    /// The columns (offsets within the value's own) that are all NULL
-    /// exactly when there is no value: a model's primary key, as a LEFT
-    /// JOIN without a match leaves it. Empty (the default): the value is
-    /// absent only when every one of its columns is NULL. `Option<Self>`
-    /// reads these alone to tell `None`.
+    /// The columns (offsets within the value's own, each below
+    /// [`WIDTH`](FromRow::WIDTH)) that are all NULL exactly when there is no
+    /// value: for a derived model, its primary key, as SQLAlchemy decides
+    /// (a row whose key is NULL is no object, whatever else it holds).
+    /// Empty (the default): the value is absent only when every one of its
+    /// columns is NULL. `Option<Self>` reads these alone to tell `None`.
     const PRESENCE: &'static [usize] = &[];
 
     /// Reads the value from columns `offset..offset + WIDTH`.

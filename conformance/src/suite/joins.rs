@@ -1,11 +1,13 @@
 //! Joins, aggregates, subqueries and expressions over the store.
 
 use athanor::prelude::*;
+use athanor::raw::Raw;
 use athanor::rust_decimal::Decimal;
 use athanor::{
     avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper, FromRow,
 };
 
+use super::models::Membership;
 use super::relations::Employee;
 use super::store::*;
 use crate::TestDb;
@@ -64,6 +66,37 @@ pub fn left_join_gives_none_for_the_missing_side(db: &Database) {
         .unwrap();
     assert_eq!(lonely.len(), 1);
     assert_eq!(lonely[0].0.name, "Cid");
+}
+
+/// An optional model is absent exactly when its primary key is NULL
+/// (SQLAlchemy's rule), wherever it sits in the row: other columns set
+/// beside a NULL key still read as no model, and a key only half NULL is a
+/// model, whose NULL key column is refused by name.
+pub fn an_optional_model_is_absent_exactly_when_its_key_is_null(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    open_store(&mut conn);
+    // Membership's key is (group_name, user_id), read here at columns 3 and 4.
+    let read = |conn: &mut athanor::DbConn<'_>, membership: &str| {
+        Raw::new(format!(
+            "SELECT id, name, city, {membership} FROM customers ORDER BY id"
+        ))
+        .fetch_all::<(Customer, Option<Membership>), _>(conn)
+    };
+    let absent = read(&mut conn, "NULL, NULL, name").unwrap();
+    assert_eq!(absent.len(), 3);
+    assert!(absent.iter().all(|(_, m)| m.is_none()), "{absent:?}");
+    let present = read(&mut conn, "name, id, name").unwrap();
+    assert!(
+        present.iter().all(|(c, m)| m
+            .as_ref()
+            .is_some_and(|m| m.group_name == c.name && m.user_id == c.id)),
+        "{present:?}"
+    );
+    let half = read(&mut conn, "NULL, id, name").unwrap_err();
+    assert!(
+        matches!(&half, Error::Conversion(_)) && half.to_string().contains("group_name"),
+        "{half}"
+    );
 }
 
 pub fn self_join_through_an_alias(db: &Database) {
