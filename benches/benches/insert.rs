@@ -3,9 +3,10 @@
 //! "hair_color".
 //!
 //! athanor: `User::insert_many`. Raw: one multi-row `INSERT` per N, prepared
-//! once outside the timed loop; the keys come back by `RETURNING id` (SQLite,
-//! PostgreSQL) or from the first generated id (MySQL), as athanor gets them,
-//! and are written into the same `User`s.
+//! once outside the timed loop; the keys come back as athanor gets them
+//! ([`returns_keys`]): by `RETURNING id` (SQLite, PostgreSQL, MariaDB 10.5
+//! and later), or from the first generated id (MySQL), and are written into
+//! the same `User`s.
 //!
 //! Insert without keys (workload `insert_no_keys`): the same rows, but the
 //! generated keys are not wanted. athanor: `User::insert_many_without_keys`.
@@ -22,7 +23,10 @@ use std::time::{Duration, Instant};
 
 use athanor::raw::Raw;
 use athanor::Model;
-use athanor_benches::{insert_sql, new_users, seed, Backend, Fixture, RawConn, User};
+use athanor_benches::{
+    fill_keys, insert_sql, mysql_insert, new_users, returns_keys, seed, Backend, Fixture, RawConn,
+    User,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 const SIZES: [usize; 3] = [1, 100, 1_000];
@@ -60,15 +64,6 @@ fn timed<S>(
     total
 }
 
-fn fill_keys(users: &mut [User], mut keys: Vec<i64>) {
-    assert_eq!(keys.len(), users.len(), "one key per row");
-    // RETURNING's order is not promised; keys are generated in row order.
-    keys.sort_unstable();
-    for (u, k) in users.iter_mut().zip(keys) {
-        u.id = k;
-    }
-}
-
 fn sqlite_insert(stmt: &mut rusqlite::Statement<'_>, users: &mut [User]) {
     for (i, u) in users.iter().enumerate() {
         stmt.raw_bind_parameter(2 * i + 1, &u.name).expect("bind");
@@ -98,22 +93,6 @@ fn pg_insert(client: &mut postgres::Client, stmt: &postgres::Statement, users: &
         .map(|row| row.try_get::<_, i64>(0).expect("key"))
         .collect();
     fill_keys(users, keys);
-}
-
-fn mysql_insert(conn: &mut mysql::Conn, stmt: &mysql::Statement, users: &mut [User]) {
-    use mysql::prelude::Queryable;
-    let mut params = Vec::with_capacity(2 * users.len());
-    for u in users.iter() {
-        params.push(mysql::Value::from(&u.name));
-        params.push(mysql::Value::from(&u.hair_color));
-    }
-    conn.exec_drop(stmt, mysql::Params::Positional(params))
-        .expect("insert");
-    // The first generated key; the others follow consecutively.
-    let first = conn.last_insert_id() as i64;
-    for (i, u) in users.iter_mut().enumerate() {
-        u.id = first + i as i64;
-    }
 }
 
 fn insert(c: &mut Criterion) {
@@ -187,11 +166,13 @@ fn insert(c: &mut Criterion) {
                 }
                 RawConn::Mysql(client) => {
                     use mysql::prelude::Queryable;
+                    let returning = returns_keys(&conn);
+                    let tail = if returning { " RETURNING id" } else { "" };
                     let stmt = client
-                        .prep(insert_sql(n, |_| "?".into(), ""))
+                        .prep(insert_sql(n, |_| "?".into(), tail))
                         .expect("prepare");
                     let mut check = rows(n);
-                    mysql_insert(client, &stmt, &mut check);
+                    mysql_insert(client, &stmt, &mut check, returning);
                     assert!(check.iter().all(|u| u.id != 0));
                     g.bench_with_input(BenchmarkId::new("raw", n), &n, |b, &n| {
                         b.iter_custom(|iters| {
@@ -200,7 +181,7 @@ fn insert(c: &mut Criterion) {
                                 n,
                                 client,
                                 |client| client.query_drop("DELETE FROM users").expect("delete"),
-                                |client, users| mysql_insert(client, &stmt, users),
+                                |client, users| mysql_insert(client, &stmt, users, returning),
                             )
                         })
                     });

@@ -114,6 +114,57 @@ pub fn insert_sql(n: usize, placeholder: impl Fn(usize) -> String, tail: &str) -
     sql
 }
 
+/// Writes generated `keys` into `users`, in row order: the keys are
+/// generated in row order, but `RETURNING` does not promise to list them so.
+pub fn fill_keys(users: &mut [User], mut keys: Vec<i64>) {
+    assert_eq!(keys.len(), users.len(), "one key per row");
+    keys.sort_unstable();
+    for (u, k) in users.iter_mut().zip(keys) {
+        u.id = k;
+    }
+}
+
+/// Whether athanor reads generated keys back with `RETURNING` on `conn`
+/// (SQLite, PostgreSQL, MariaDB 10.5 and later) rather than counting them
+/// from the first generated id (MySQL, older MariaDB). The raw side of the
+/// insert benchmarks does the same, so both sides do the same work.
+pub fn returns_keys(conn: &DbConn<'_>) -> bool {
+    matches!(
+        conn.dialect().key_strategy(),
+        athanor::backend::KeyStrategy::Returning
+    )
+}
+
+/// The mysql crate's multi-row insert of `users` through `stmt` (prepared
+/// from [`insert_sql`], with ` RETURNING id` when `returning`), keys written
+/// into `users`: read from the result when `returning`, else counted from
+/// the first generated id, 1 apart (`@@auto_increment_increment`, checked
+/// at connect).
+pub fn mysql_insert(
+    conn: &mut mysql::Conn,
+    stmt: &mysql::Statement,
+    users: &mut [User],
+    returning: bool,
+) {
+    use mysql::prelude::Queryable;
+    let mut params = Vec::with_capacity(2 * users.len());
+    for u in users.iter() {
+        params.push(mysql::Value::from(&u.name));
+        params.push(mysql::Value::from(&u.hair_color));
+    }
+    let params = mysql::Params::Positional(params);
+    if returning {
+        let keys: Vec<i64> = conn.exec(stmt, params).expect("insert");
+        fill_keys(users, keys);
+        return;
+    }
+    conn.exec_drop(stmt, params).expect("insert");
+    let first = conn.last_insert_id() as i64;
+    for (i, u) in users.iter_mut().enumerate() {
+        u.id = first + i as i64;
+    }
+}
+
 /// `n` users named `User {i}` with `hair(i)` as hair color (diesel_bench's `insert_users`).
 pub fn new_users(n: usize, hair: impl Fn(usize) -> Option<&'static str>) -> Vec<User> {
     (0..n)
@@ -378,6 +429,10 @@ fn raw_mysql(url: &str) -> mysql::Conn {
          ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
     )
     .expect("mysql sql_mode");
+    let step: Option<i64> = conn
+        .query_first("SELECT @@auto_increment_increment")
+        .expect("mysql key step");
+    assert_eq!(step, Some(1), "the raw insert counts keys 1 apart");
     conn
 }
 

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use athanor::raw::Raw;
 use athanor::Model;
 use athanor_benches::{
-    insert_sql, new_users, read, seed, Backend, Fixture, RawConn, User, USERS_SQL,
+    fill_keys, insert_sql, mysql_insert, new_users, read, returns_keys, seed, Backend, Fixture,
+    RawConn, User, USERS_SQL,
 };
 
 /// Rounds per cell; each round times a batch of calls of each side.
@@ -145,10 +146,7 @@ fn main() {
                                 keys.push(row.get::<_, i64>(0).expect("key"));
                             }
                             drop(rows);
-                            keys.sort_unstable();
-                            for (u, k) in users.iter_mut().zip(keys) {
-                                u.id = k;
-                            }
+                            fill_keys(&mut users, keys);
                         },
                     )
                 }
@@ -168,23 +166,22 @@ fn main() {
                                 params.push(&u.name);
                                 params.push(&u.hair_color);
                             }
-                            let mut keys: Vec<i64> = client
+                            let keys = client
                                 .query(&stmt, &params)
                                 .expect("insert")
                                 .iter()
                                 .map(|r| r.get(0))
                                 .collect();
-                            keys.sort_unstable();
-                            for (u, k) in users.iter_mut().zip(keys) {
-                                u.id = k;
-                            }
+                            fill_keys(&mut users, keys);
                         },
                     )
                 }
                 RawConn::Mysql(client) => {
                     use mysql::prelude::Queryable;
+                    let returning = returns_keys(&conn);
+                    let tail = if returning { " RETURNING id" } else { "" };
                     let stmt = client
-                        .prep(insert_sql(n, |_| "?".into(), ""))
+                        .prep(insert_sql(n, |_| "?".into(), tail))
                         .expect("prepare");
                     ratio(
                         || {
@@ -193,18 +190,7 @@ fn main() {
                         },
                         || {
                             let mut users = new_users(n, |_| Some("hair_color"));
-                            let mut params = Vec::with_capacity(2 * n);
-                            for u in users.iter() {
-                                params.push(mysql::Value::from(&u.name));
-                                params.push(mysql::Value::from(&u.hair_color));
-                            }
-                            client
-                                .exec_drop(&stmt, mysql::Params::Positional(params))
-                                .expect("insert");
-                            let first = client.last_insert_id() as i64;
-                            for (i, u) in users.iter_mut().enumerate() {
-                                u.id = first + i as i64;
-                            }
+                            mysql_insert(client, &stmt, &mut users, returning);
                         },
                     )
                 }
