@@ -22,7 +22,7 @@
 #                                             script) on CPU 0, the benchmark
 #                                             processes pinned to CPU 1
 #
-# A flag `!` in the table marks a ratio above 1.25 at N = 1 or above 1.10 at
+# A flag `!` in the table marks a ratio above 1.20 at N = 1 or above 1.10 at
 # larger N: the budget athanor aims for against the raw driver used well.
 
 set -euo pipefail
@@ -98,7 +98,7 @@ for key in sorted(results, key=order):
     ratio = orm / raw if orm and raw else None
     flag = ""
     if ratio is not None:
-        limit = 1.25 if key[2] == "1" else 1.10
+        limit = 1.20 if key[2] == "1" else 1.10
         flag = " !" if ratio > limit else ""
     rows.append((*key, fmt(orm), fmt(raw), "-" if ratio is None else f"{ratio:.2f}{flag}"))
 widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
