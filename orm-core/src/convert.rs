@@ -331,12 +331,12 @@ impl<T> ForeignKeyType<T> for T {}
 pub fn assert_foreign_key_type<F: ForeignKeyType<K>, K>() {}
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::error::Result;
 
     /// A row of given values whose fast paths answer as a backend's do.
-    struct Values(Vec<ValueRef<'static>>);
+    pub(crate) struct Values(pub(crate) Vec<ValueRef<'static>>);
 
     impl Row for Values {
         fn len(&self) -> usize {

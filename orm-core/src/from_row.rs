@@ -83,22 +83,8 @@ tuple_from_row!(A B C D E F G H);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::convert::tests::Values;
     use crate::value::ValueRef;
-
-    /// A row of given values.
-    struct Values(Vec<ValueRef<'static>>);
-
-    impl Row for Values {
-        fn len(&self) -> usize {
-            self.0.len()
-        }
-        fn get(&self, index: usize) -> Result<ValueRef<'_>> {
-            self.0
-                .get(index)
-                .copied()
-                .ok_or_else(|| Error::Conversion(crate::ConversionError::new("a column", "none")))
-        }
-    }
 
     /// Two columns, present when its second is not NULL.
     #[derive(Debug, PartialEq)]
