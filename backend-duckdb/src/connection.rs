@@ -122,13 +122,7 @@ impl DuckDbConnection {
             .map_err(|e| map_error(e, sql))?;
         let expected = stmt.parameter_count();
         if expected != params.len() {
-            return Err(Error::Database {
-                code: None,
-                message: format!(
-                    "statement has {expected} placeholders but {} values were bound",
-                    params.len()
-                ),
-            });
+            return Err(Error::parameter_count(expected, params.len()));
         }
         for (i, p) in params.iter().enumerate() {
             stmt.raw_bind_parameter(i + 1, Param(*p))
@@ -235,12 +229,16 @@ fn read_rows(
 
 /// Which columns of an executed statement's result have DuckDB's NULL type
 /// (`SELECT NULL`, untyped): the driver panics when asked for their values.
+/// Empty, with nothing allocated, when there is none (nearly every query).
 fn null_typed_columns(stmt: &duckdb::Statement<'_>) -> Vec<bool> {
-    stmt.schema()
-        .fields()
-        .iter()
-        .map(|f| matches!(f.data_type(), duckdb::arrow::datatypes::DataType::Null))
-        .collect()
+    let schema = stmt.schema();
+    let null_typed = |f: &std::sync::Arc<duckdb::arrow::datatypes::Field>| {
+        matches!(f.data_type(), duckdb::arrow::datatypes::DataType::Null)
+    };
+    if !schema.fields().iter().any(null_typed) {
+        return Vec::new();
+    }
+    schema.fields().iter().map(null_typed).collect()
 }
 
 struct DuckRow<'r, 's> {

@@ -18,37 +18,11 @@ fn class(message: &str) -> (&str, &str) {
 
 /// The table a statement writes to: the identifier after `INSERT INTO`,
 /// `UPDATE` or `DELETE FROM` at its start.
-pub(crate) fn written_table(sql: &str) -> Option<String> {
-    let upper = sql.trim_start();
-    let rest = ["INSERT INTO ", "UPDATE ", "DELETE FROM "]
-        .iter()
-        .find_map(|p| {
-            upper
-                .get(..p.len())
-                .filter(|head| head.eq_ignore_ascii_case(p))
-                .map(|_| &upper[p.len()..])
-        })?
-        .trim_start();
-    if let Some(quoted) = rest.strip_prefix('"') {
-        let mut name = String::new();
-        let mut chars = quoted.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                } else {
-                    return Some(name);
-                }
-            }
-            name.push(c);
-        }
-        None
-    } else {
-        let end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        (end > 0).then(|| rest[..end].to_owned())
-    }
+fn written_table(sql: &str) -> Option<String> {
+    crate::fk_actions::written_table(sql).or_else(|| {
+        let rest = crate::fk_actions::keyword(sql, "DELETE FROM ")?;
+        crate::fk_actions::ident(rest).map(|(name, _)| name)
+    })
 }
 
 /// The column names of `Duplicate key "a: 1, b: x"` or `key "a: 1"`.
@@ -171,6 +145,10 @@ mod tests {
             Some("a\"b")
         );
         assert_eq!(written_table("update t SET x = 1").as_deref(), Some("t"));
+        assert_eq!(
+            written_table("DELETE FROM \"t\" WHERE x = 1").as_deref(),
+            Some("t")
+        );
         assert_eq!(written_table("SELECT 1"), None);
     }
 

@@ -117,6 +117,9 @@ fn map_driver_error(d: mysql::DriverError) -> Error {
         | D::Protocol41NotSet => Error::Connection {
             message: d.to_string(),
         },
+        D::MismatchedStmtParams(placeholders, bound) => {
+            Error::parameter_count(placeholders.into(), bound)
+        }
         // The statement is larger than the server's max_allowed_packet.
         D::PacketTooLarge => Error::TooLarge {
             backend: "mysql",

@@ -627,14 +627,7 @@ const EXACT_F32_INT: u64 = 1 << 24;
 fn bind<'a>(stmt: &Statement, params: &[ValueRef<'a>]) -> Result<Vec<Bound<'a>>> {
     let types = stmt.params();
     if types.len() != params.len() {
-        return Err(Error::Database {
-            code: None,
-            message: format!(
-                "statement has {} placeholders but {} values were bound",
-                types.len(),
-                params.len()
-            ),
-        });
+        return Err(Error::parameter_count(types.len(), params.len()));
     }
     params
         .iter()

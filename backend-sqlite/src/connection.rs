@@ -285,13 +285,7 @@ impl Drop for Bound<'_> {
 fn bind(stmt: &mut Statement<'_>, params: &[ValueRef<'_>]) -> Result<()> {
     let expected = stmt.parameter_count();
     if expected != params.len() {
-        return Err(Error::Database {
-            code: None,
-            message: format!(
-                "statement has {expected} placeholders but {} values were bound",
-                params.len()
-            ),
-        });
+        return Err(Error::parameter_count(expected, params.len()));
     }
     for (i, p) in params.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, Param(*p))

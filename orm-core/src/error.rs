@@ -315,6 +315,17 @@ impl From<ConstraintViolation> for Error {
 }
 
 impl Error {
+    /// The error of a statement given `bound` values for its `placeholders`,
+    /// the same from every backend (each counts before it binds).
+    pub fn parameter_count(placeholders: usize, bound: usize) -> Self {
+        Error::Database {
+            code: None,
+            message: format!(
+                "statement has {placeholders} placeholders but {bound} values were bound"
+            ),
+        }
+    }
+
     /// The constraint violation, if this error is one.
     pub fn constraint(&self) -> Option<&ConstraintViolation> {
         match self {

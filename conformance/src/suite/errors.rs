@@ -529,3 +529,28 @@ pub fn long_in_lists_run_and_limits_are_typed_errors(db: &TestDb) {
         assert_eq!(back.bytes.len(), 4 << 20);
     }
 }
+
+/// A statement given more or fewer values than it has placeholders is
+/// refused with the same error on every backend (the MySQL driver's own
+/// error is mapped to it), and the connection stays usable.
+pub fn a_wrong_number_of_values_is_refused_alike(db: &Database) {
+    let mut conn = setup(db);
+    let mut a = Artist::new("a");
+    a.insert(&mut conn).unwrap();
+    let sql = "SELECT id FROM artists WHERE id = ? OR id = ?";
+    for values in [1, 3] {
+        let raw = (0..values).fold(Raw::new(sql), |raw, _| raw.bind(a.id));
+        let err = raw.fetch_all::<i64, _>(&mut conn).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            Error::parameter_count(2, values).to_string(),
+            "{values} values"
+        );
+    }
+    let ids: Vec<i64> = Raw::new(sql)
+        .bind(a.id)
+        .bind(a.id)
+        .fetch_all(&mut conn)
+        .unwrap();
+    assert_eq!(ids, [a.id]);
+}
