@@ -36,6 +36,19 @@ fn push_nextval(table: &str, column: &str, out: &mut String) {
     out.push(')');
 }
 
+/// `<head>"<sequence>"` for the sequence of `table`'s generated key, or no
+/// statement when the table has none.
+fn sequence_statement(head: &str, table: &str, auto_key: Option<&str>) -> Vec<String> {
+    auto_key
+        .map(|column| {
+            let mut sql = String::from(head);
+            push_ident(&sequence_name(table, column), &mut sql);
+            sql
+        })
+        .into_iter()
+        .collect()
+}
+
 impl Dialect for DuckDbDialect {
     fn name(&self) -> &'static str {
         "duckdb"
@@ -121,25 +134,11 @@ impl Dialect for DuckDbDialect {
     }
 
     fn before_create_table(&self, table: &str, auto_key: Option<&str>) -> Vec<String> {
-        auto_key
-            .map(|column| {
-                let mut sql = String::from("CREATE SEQUENCE IF NOT EXISTS ");
-                push_ident(&sequence_name(table, column), &mut sql);
-                sql
-            })
-            .into_iter()
-            .collect()
+        sequence_statement("CREATE SEQUENCE IF NOT EXISTS ", table, auto_key)
     }
 
     fn after_drop_table(&self, table: &str, auto_key: Option<&str>) -> Vec<String> {
-        auto_key
-            .map(|column| {
-                let mut sql = String::from("DROP SEQUENCE IF EXISTS ");
-                push_ident(&sequence_name(table, column), &mut sql);
-                sql
-            })
-            .into_iter()
-            .collect()
+        sequence_statement("DROP SEQUENCE IF EXISTS ", table, auto_key)
     }
 
     // `setval` moves the sequence to the largest key in the table (the next
