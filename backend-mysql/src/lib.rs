@@ -14,7 +14,9 @@ mod connection;
 mod defaults;
 mod dialect;
 mod error;
+mod row;
 mod tls;
+mod values;
 
 pub use backend::{MysqlBackend, BACKEND};
 pub use connection::MysqlConnection;

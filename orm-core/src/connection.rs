@@ -70,6 +70,26 @@ pub trait Row {
     fn get_text_or_null(&self, index: usize) -> Option<Option<&str>> {
         self.get_text(index).map(Some)
     }
+
+    /// [`get_text`](Row::get_text) as an owned `String`, which a backend
+    /// may move out of the driver's row instead of copying it (MySQL's
+    /// driver holds each text value in a buffer of its own).
+    ///
+    /// The caller reads this column no more: a backend that moved the text
+    /// out answers a later read of the column with an
+    /// [`Error::Conversion`](crate::Error::Conversion) naming it. A model's
+    /// derived [`FromRow`](crate::FromRow) reads its text fields this way,
+    /// each column once. The default copies what `get_text` lends.
+    fn take_text(&self, index: usize) -> Option<String> {
+        self.get_text(index).map(str::to_owned)
+    }
+
+    /// [`take_text`](Row::take_text) for a nullable column: `Some(None)`
+    /// for NULL, as [`get_text_or_null`](Row::get_text_or_null) answers.
+    fn take_text_or_null(&self, index: usize) -> Option<Option<String>> {
+        self.get_text_or_null(index)
+            .map(|text| text.map(str::to_owned))
+    }
 }
 
 /// What a backend implements to talk to its database: run statements with

@@ -61,6 +61,36 @@ pub trait SqlType: Sized {
         }
     }
 
+    /// [`read_fast`](SqlType::read_fast) for a reader that reads this
+    /// column no more, so the row may hand its value over instead of
+    /// lending it ([`Row::take_text`]). The default is `read_fast`.
+    fn take_fast(row: &dyn Row, index: usize) -> Option<Self> {
+        Self::read_fast(row, index)
+    }
+
+    /// [`take_fast`](SqlType::take_fast) for an `Option` of this type, as
+    /// [`read_fast_or_null`](SqlType::read_fast_or_null) is for `read_fast`.
+    fn take_fast_or_null(row: &dyn Row, index: usize) -> Option<Option<Self>> {
+        Self::read_fast_or_null(row, index)
+    }
+
+    /// [`read_column`](SqlType::read_column) for a reader that reads this
+    /// column no more (a derived model's fields): the fast path is
+    /// [`take_fast`](SqlType::take_fast).
+    ///
+    /// # Failure
+    /// As [`read_column`](SqlType::read_column).
+    #[inline]
+    fn take_column(
+        row: &dyn Row,
+        index: usize,
+    ) -> crate::error::Result<Result<Self, ConversionError>> {
+        match Self::take_fast(row, index) {
+            Some(v) => Ok(Ok(v)),
+            None => Ok(Self::from_value_ref(row.get(index)?)),
+        }
+    }
+
     /// Copies the value into an owned [`Value`].
     fn to_value(&self) -> Value {
         self.to_value_ref().to_owned()
@@ -199,6 +229,14 @@ impl SqlType for String {
         row.get_text_or_null(index)
             .map(|text| text.map(str::to_owned))
     }
+    #[inline]
+    fn take_fast(row: &dyn Row, index: usize) -> Option<Self> {
+        row.take_text(index)
+    }
+    #[inline]
+    fn take_fast_or_null(row: &dyn Row, index: usize) -> Option<Option<Self>> {
+        row.take_text_or_null(index)
+    }
 }
 
 impl SqlType for Vec<u8> {
@@ -240,6 +278,14 @@ impl<T: SqlType> SqlType for Option<T> {
     fn read_fast_or_null(row: &dyn Row, index: usize) -> Option<Option<Self>> {
         // NULL is the outer `None`, as `from_value_ref` reads it.
         T::read_fast_or_null(row, index).map(|v| v.map(Some))
+    }
+    #[inline]
+    fn take_fast(row: &dyn Row, index: usize) -> Option<Self> {
+        T::take_fast_or_null(row, index)
+    }
+    #[inline]
+    fn take_fast_or_null(row: &dyn Row, index: usize) -> Option<Option<Self>> {
+        T::take_fast_or_null(row, index).map(|v| v.map(Some))
     }
 }
 

@@ -368,7 +368,7 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
         let ty = &f.ty;
         let col = &f.column;
         quote! {
-            #ident: <#ty as #krate::SqlType>::read_column(row, offset + #i)?
+            #ident: <#ty as #krate::SqlType>::take_column(row, offset + #i)?
                 .map_err(|e| #krate::Error::from(e.at(#table, #col)))?
         }
     });
