@@ -182,6 +182,11 @@ pub trait FromRow: Sized {
     const PRESENCE: &'static [usize] = &[];
 
     /// Reads the value from columns `offset..offset + WIDTH`.
+    ///
+    /// A derived model reads each of its columns once and may move its
+    /// text out of the row ([`Row::take_text`]): read such a column from
+    /// the model afterwards, not from the row again (the MySQL backend
+    /// answers a second read with [`Error::Conversion`](crate::Error)).
     fn from_row(row: &dyn Row, offset: usize) -> Result<Self>;
 }
 

@@ -5,6 +5,7 @@ use athanor::raw::Raw;
 use athanor::rust_decimal::Decimal;
 use athanor::{
     avg, coalesce, concat, count, count_all, count_distinct, lower, max, min, sum, upper, FromRow,
+    Value,
 };
 
 use super::models::Membership;
@@ -97,6 +98,53 @@ pub fn an_optional_model_is_absent_exactly_when_its_key_is_null(db: &Database) {
         matches!(&half, Error::Conversion(_)) && half.to_string().contains("group_name"),
         "{half}"
     );
+}
+
+/// A derived model may move its text out of the row it reads (MySQL's
+/// backend does, instead of copying it): a column read again after the
+/// model gives the same text or a conversion error naming the column, never
+/// another value or NULL; the model itself is whole on every backend.
+pub fn a_column_read_again_after_its_model_is_the_same_or_refused(db: &Database) {
+    let mut conn = db.connect().unwrap();
+    open_store(&mut conn);
+    let mut seen = Vec::new();
+    conn.query(
+        "SELECT id, name, city FROM customers ORDER BY id",
+        &[],
+        &mut |row| {
+            let customer = Customer::from_row(row, 0)?;
+            let again = match row.get(1) {
+                Ok(value) => Ok(value.to_owned()),
+                Err(e) => Err(e.to_string()),
+            };
+            seen.push((customer, again));
+            Ok(())
+        },
+    )
+    .unwrap();
+    let names: Vec<(&str, Option<&str>)> = seen
+        .iter()
+        .map(|(c, _)| (c.name.as_str(), c.city.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Ann", Some("Seoul")),
+            ("Bob", Some("Busan")),
+            ("Cid", None)
+        ]
+    );
+    for (customer, again) in &seen {
+        match again {
+            Ok(value) => assert_eq!(value, &Value::Text(customer.name.clone())),
+            Err(e) => assert!(
+                e.contains("customers") && e.contains("name") && e.contains("moved"),
+                "{e}"
+            ),
+        }
+    }
+    // The connection is unharmed.
+    assert_eq!(Customer::query().count(&mut conn).unwrap(), 3);
 }
 
 pub fn self_join_through_an_alias(db: &Database) {
