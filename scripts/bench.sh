@@ -7,6 +7,11 @@
 # (throwaway PostgreSQL and MariaDB), then prints one table from criterion's
 # JSON estimates: workload, backend, N, athanor median, raw median and the
 # ratio athanor/raw, for the benchmarks this run measured. Then it measures
+# every workload again with athanor and the raw driver alternating in 20 ms
+# batches (the bench_interleaved binary: the median of 41 per-round ratios),
+# which load from elsewhere on the host falls on alike: where criterion's
+# medians of the two sides, taken seconds apart, disagree with it, the host
+# drifted. Then it measures
 # peak memory (VmHWM) when loading 100 000 users with athanor and with the raw
 # driver on each backend (the bench_memory binary).
 #
@@ -17,12 +22,13 @@
 #   ATHANOR_BENCH_BACKENDS=sqlite scripts/bench.sh   only SQLite (no server needed, but
 #                                             the servers are started anyway)
 #   ATHANOR_BENCH_MEMORY=0 scripts/bench.sh   skip the memory check
+#   ATHANOR_BENCH_INTERLEAVED=0 scripts/bench.sh   skip the interleaved table
 #   ATHANOR_BENCH_CPU=1 taskset -c 0 scripts/bench.sh
 #                                             a quieter run: the servers (and this
 #                                             script) on CPU 0, the benchmark
 #                                             processes pinned to CPU 1
 #
-# A flag `!` in the table marks a ratio above 1.20 at N = 1 or above 1.10 at
+# A flag `!` in either table marks a ratio above 1.20 at N = 1 or above 1.10 at
 # larger N: the budget athanor aims for against the raw driver used well.
 
 set -euo pipefail
@@ -110,6 +116,12 @@ print(line(["-" * w for w in widths]))
 for r in rows:
     print(line(r))
 PY
+
+if [[ "${ATHANOR_BENCH_INTERLEAVED:-1}" != 0 ]]; then
+    echo
+    echo "== athanor against the raw driver, interleaved: median of per-round ratios =="
+    scripts/with-servers.sh "${PIN[@]}" cargo run --release -q -p athanor-benches --bin bench_interleaved
+fi
 
 if [[ "${ATHANOR_BENCH_MEMORY:-1}" != 0 ]]; then
     echo

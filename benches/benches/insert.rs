@@ -23,10 +23,11 @@ use std::time::{Duration, Instant};
 
 use athanor::raw::Raw;
 use athanor::Model;
-use athanor_benches::{
-    fill_keys, insert_sql, mysql_insert, new_users, returns_keys, seed, Backend, Fixture, RawConn,
-    User,
+use athanor_benches::insert::{
+    insert_sql, mysql_insert, mysql_insert_no_keys, pg_insert, pg_insert_no_keys, returns_keys,
+    sqlite_insert, sqlite_insert_no_keys,
 };
+use athanor_benches::{new_users, seed, Backend, Fixture, RawConn, User};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 const SIZES: [usize; 3] = [1, 100, 1_000];
@@ -62,37 +63,6 @@ fn timed<S>(
         drop(users);
     }
     total
-}
-
-fn sqlite_insert(stmt: &mut rusqlite::Statement<'_>, users: &mut [User]) {
-    for (i, u) in users.iter().enumerate() {
-        stmt.raw_bind_parameter(2 * i + 1, &u.name).expect("bind");
-        stmt.raw_bind_parameter(2 * i + 2, &u.hair_color)
-            .expect("bind");
-    }
-    let mut keys = Vec::with_capacity(users.len());
-    let mut rows = stmt.raw_query();
-    while let Some(row) = rows.next().expect("row") {
-        keys.push(row.get::<_, i64>(0).expect("key"));
-    }
-    drop(rows);
-    fill_keys(users, keys);
-}
-
-fn pg_insert(client: &mut postgres::Client, stmt: &postgres::Statement, users: &mut [User]) {
-    use postgres::types::ToSql;
-    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(2 * users.len());
-    for u in users.iter() {
-        params.push(&u.name);
-        params.push(&u.hair_color);
-    }
-    let keys = client
-        .query(stmt, &params)
-        .expect("insert")
-        .iter()
-        .map(|row| row.try_get::<_, i64>(0).expect("key"))
-        .collect();
-    fill_keys(users, keys);
 }
 
 fn insert(c: &mut Criterion) {
@@ -190,36 +160,6 @@ fn insert(c: &mut Criterion) {
         }
         g.finish();
     }
-}
-
-fn sqlite_insert_no_keys(stmt: &mut rusqlite::Statement<'_>, users: &mut [User]) {
-    for (i, u) in users.iter().enumerate() {
-        stmt.raw_bind_parameter(2 * i + 1, &u.name).expect("bind");
-        stmt.raw_bind_parameter(2 * i + 2, &u.hair_color)
-            .expect("bind");
-    }
-    stmt.raw_execute().expect("insert");
-}
-
-fn pg_insert_no_keys(client: &mut postgres::Client, stmt: &postgres::Statement, users: &[User]) {
-    use postgres::types::ToSql;
-    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(2 * users.len());
-    for u in users.iter() {
-        params.push(&u.name);
-        params.push(&u.hair_color);
-    }
-    client.execute(stmt, &params).expect("insert");
-}
-
-fn mysql_insert_no_keys(conn: &mut mysql::Conn, stmt: &mysql::Statement, users: &[User]) {
-    use mysql::prelude::Queryable;
-    let mut params = Vec::with_capacity(2 * users.len());
-    for u in users.iter() {
-        params.push(mysql::Value::from(&u.name));
-        params.push(mysql::Value::from(&u.hair_color));
-    }
-    conn.exec_drop(stmt, mysql::Params::Positional(params))
-        .expect("insert");
 }
 
 fn insert_no_keys(c: &mut Criterion) {

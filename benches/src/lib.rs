@@ -14,6 +14,11 @@ use athanor::prelude::*;
 use athanor::raw::Raw;
 use athanor::{DbConn, Related};
 
+pub mod associations;
+pub mod insert;
+pub mod medium;
+pub mod trivial;
+
 /// diesel_bench's `users`.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "users")]
@@ -93,76 +98,6 @@ pub fn schema() -> Schema {
         .register::<User>()
         .register::<Post>()
         .register::<Comment>()
-}
-
-/// The raw drivers' multi-row insert: `INSERT INTO users (name,
-/// hair_color) VALUES (p, p), ... <tail>`, placeholders written by
-/// `placeholder(k)` for k = 1..=2n.
-pub fn insert_sql(n: usize, placeholder: impl Fn(usize) -> String, tail: &str) -> String {
-    let mut sql = String::from("INSERT INTO users (name, hair_color) VALUES ");
-    for i in 0..n {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "({}, {})",
-            placeholder(2 * i + 1),
-            placeholder(2 * i + 2)
-        ));
-    }
-    sql.push_str(tail);
-    sql
-}
-
-/// Writes generated `keys` into `users`, in row order: the keys are
-/// generated in row order, but `RETURNING` does not promise to list them so.
-pub fn fill_keys(users: &mut [User], mut keys: Vec<i64>) {
-    assert_eq!(keys.len(), users.len(), "one key per row");
-    keys.sort_unstable();
-    for (u, k) in users.iter_mut().zip(keys) {
-        u.id = k;
-    }
-}
-
-/// Whether athanor reads generated keys back with `RETURNING` on `conn`
-/// (SQLite, PostgreSQL, MariaDB 10.5 and later) rather than counting them
-/// from the first generated id (MySQL, older MariaDB). The raw side of the
-/// insert benchmarks does the same, so both sides do the same work.
-pub fn returns_keys(conn: &DbConn<'_>) -> bool {
-    matches!(
-        conn.dialect().key_strategy(),
-        athanor::backend::KeyStrategy::Returning
-    )
-}
-
-/// The mysql crate's multi-row insert of `users` through `stmt` (prepared
-/// from [`insert_sql`], with ` RETURNING id` when `returning`), keys written
-/// into `users`: read from the result when `returning`, else counted from
-/// the first generated id, 1 apart (`@@auto_increment_increment`, checked
-/// at connect).
-pub fn mysql_insert(
-    conn: &mut mysql::Conn,
-    stmt: &mysql::Statement,
-    users: &mut [User],
-    returning: bool,
-) {
-    use mysql::prelude::Queryable;
-    let mut params = Vec::with_capacity(2 * users.len());
-    for u in users.iter() {
-        params.push(mysql::Value::from(&u.name));
-        params.push(mysql::Value::from(&u.hair_color));
-    }
-    let params = mysql::Params::Positional(params);
-    if returning {
-        let keys: Vec<i64> = conn.exec(stmt, params).expect("insert");
-        fill_keys(users, keys);
-        return;
-    }
-    conn.exec_drop(stmt, params).expect("insert");
-    let first = conn.last_insert_id() as i64;
-    for (i, u) in users.iter_mut().enumerate() {
-        u.id = first + i as i64;
-    }
 }
 
 /// `n` users named `User {i}` with `hair(i)` as hair color (diesel_bench's `insert_users`).
@@ -617,15 +552,8 @@ pub mod read {
 /// one-off loads (the benchmark prepares once and uses [`read`] directly).
 pub fn raw_load_users(raw: &mut RawConn) -> Vec<User> {
     match raw {
-        RawConn::Sqlite(c) => {
-            let mut stmt = c.prepare(USERS_SQL).expect("prepare");
-            let mut rows = stmt.raw_query();
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().expect("row") {
-                out.push(read::sqlite_user(row).expect("user"));
-            }
-            out
-        }
+        RawConn::Sqlite(c) => trivial::sqlite(&mut c.prepare(USERS_SQL).expect("prepare")),
+        // Streamed row by row (the benchmark reads all rows in one call).
         RawConn::Postgres(c) => {
             use postgres::fallible_iterator::FallibleIterator;
             let stmt = c.prepare(USERS_SQL).expect("prepare");
@@ -641,12 +569,7 @@ pub fn raw_load_users(raw: &mut RawConn) -> Vec<User> {
         RawConn::Mysql(c) => {
             use mysql::prelude::Queryable;
             let stmt = c.prep(USERS_SQL).expect("prepare");
-            let mut out = Vec::new();
-            let rows = c.exec_iter(&stmt, ()).expect("query");
-            for row in rows {
-                out.push(read::mysql_user(&mut row.expect("row")));
-            }
-            out
+            trivial::mysql(c, &stmt)
         }
     }
 }
