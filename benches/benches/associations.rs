@@ -17,7 +17,7 @@ fn associations(c: &mut Criterion) {
         let mut conn = fx.connect();
         let mut raw = fx.raw();
         let mut g = common::group(c, "associations", backend.name());
-        let expected = associations::seed_all(&mut conn);
+        let expected = associations::seed_all(&mut fx.connect());
         g.bench_with_input(BenchmarkId::new("athanor", &label), &(), |b, _| {
             b.iter(|| associations::athanor(&mut conn))
         });

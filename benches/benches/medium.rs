@@ -17,7 +17,7 @@ fn medium(c: &mut Criterion) {
         let mut raw = fx.raw();
         let mut g = common::group(c, "medium", backend.name());
         for n in SIZES {
-            let rows = medium::seed_rows(&mut conn, n);
+            let rows = medium::seed_rows(&mut fx.connect(), n);
             let expected = sorted(medium::athanor(&mut conn));
             assert_eq!(expected.len(), rows);
             g.bench_with_input(BenchmarkId::new("athanor", n), &n, |b, _| {

@@ -16,7 +16,7 @@ fn trivial(c: &mut Criterion) {
         let mut raw = fx.raw();
         let mut g = common::group(c, "trivial", backend.name());
         for n in SIZES {
-            seed::users(&mut conn, n, |_| None);
+            seed::users(&mut fx.connect(), n, |_| None);
             let expected = User::query().all(&mut conn).expect("athanor query");
             assert_eq!(expected.len(), n);
             g.bench_with_input(BenchmarkId::new("athanor", n), &n, |b, _| {

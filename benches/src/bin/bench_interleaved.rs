@@ -84,18 +84,18 @@ fn main() {
         let fx = Fixture::open(backend);
         let mut conn = fx.connect();
         let mut raw = fx.raw();
-        trivial(backend, &mut conn, &mut raw);
-        medium(backend, &mut conn, &mut raw);
+        trivial(&fx, &mut conn, &mut raw);
+        medium(&fx, &mut conn, &mut raw);
         insert(backend, &mut conn, &mut raw);
         insert_no_keys(backend, &mut conn, &mut raw);
-        associations(backend, &mut conn, &mut raw);
+        associations(&fx, &mut conn, &mut raw);
     }
 }
 
 /// Load every user (N = 1, 100, 10 000).
-fn trivial(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
+fn trivial(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
     for n in [1, 100, 10_000] {
-        seed::users(conn, n, |_| None);
+        seed::users(&mut fx.connect(), n, |_| None);
         let cell = match raw {
             RawConn::Sqlite(c) => {
                 let mut stmt = c.prepare(USERS_SQL).expect("prepare");
@@ -120,14 +120,14 @@ fn trivial(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
                 )
             }
         };
-        report("trivial", backend, &n.to_string(), cell);
+        report("trivial", fx.backend, &n.to_string(), cell);
     }
 }
 
 /// Users LEFT JOIN posts for one hair color (N users = 1, 100, 10 000).
-fn medium(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
+fn medium(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
     for n in [1, 100, 10_000] {
-        let rows = medium::seed_rows(conn, n);
+        let rows = medium::seed_rows(&mut fx.connect(), n);
         assert_eq!(medium::athanor(conn).len(), rows);
         let cell = match raw {
             RawConn::Sqlite(c) => {
@@ -153,7 +153,7 @@ fn medium(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
                 )
             }
         };
-        report("medium", backend, &n.to_string(), cell);
+        report("medium", fx.backend, &n.to_string(), cell);
     }
 }
 
@@ -252,8 +252,8 @@ fn insert_no_keys(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
 }
 
 /// 100 users with their posts and the posts' comments, eagerly loaded.
-fn associations(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
-    let expected = associations::seed_all(conn);
+fn associations(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
+    let expected = associations::seed_all(&mut fx.connect());
     let cell = match raw {
         RawConn::Sqlite(c) => {
             let mut s = SqliteStmts::prepare(c);
@@ -281,5 +281,5 @@ fn associations(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
         }
     };
     let label = format!("{USERS}x{POSTS_PER_USER}x{COMMENTS_PER_POST}");
-    report("associations", backend, &label, cell);
+    report("associations", fx.backend, &label, cell);
 }
