@@ -55,10 +55,7 @@ pub trait SqlType: Sized {
         row: &dyn Row,
         index: usize,
     ) -> crate::error::Result<Result<Self, ConversionError>> {
-        match Self::read_fast(row, index) {
-            Some(v) => Ok(Ok(v)),
-            None => Ok(Self::from_value_ref(row.get(index)?)),
-        }
+        fast_or_get(Self::read_fast(row, index), row, index)
     }
 
     /// [`read_fast`](SqlType::read_fast) for a reader that reads this
@@ -85,15 +82,25 @@ pub trait SqlType: Sized {
         row: &dyn Row,
         index: usize,
     ) -> crate::error::Result<Result<Self, ConversionError>> {
-        match Self::take_fast(row, index) {
-            Some(v) => Ok(Ok(v)),
-            None => Ok(Self::from_value_ref(row.get(index)?)),
-        }
+        fast_or_get(Self::take_fast(row, index), row, index)
     }
 
     /// Copies the value into an owned [`Value`].
     fn to_value(&self) -> Value {
         self.to_value_ref().to_owned()
+    }
+}
+
+/// The value a fast path read, else `T`'s reading of [`Row::get`].
+#[inline]
+fn fast_or_get<T: SqlType>(
+    fast: Option<T>,
+    row: &dyn Row,
+    index: usize,
+) -> crate::error::Result<Result<T, ConversionError>> {
+    match fast {
+        Some(v) => Ok(Ok(v)),
+        None => Ok(T::from_value_ref(row.get(index)?)),
     }
 }
 
