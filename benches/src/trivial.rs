@@ -6,8 +6,6 @@
 //! once outside the timed loop, columns read by index into the same `User`
 //! (PostgreSQL: all rows in one `Client::query`).
 
-#[allow(unused_imports)] // named by the docs
-use crate::USERS_SQL;
 use crate::{read, User};
 
 /// rusqlite's side, through `stmt` prepared from [`USERS_SQL`](crate::USERS_SQL).
