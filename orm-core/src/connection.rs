@@ -6,7 +6,8 @@ use crate::value::ValueRef;
 
 /// One result row, read in place: values are borrowed from the driver's row
 /// where the driver allows it, so reading a text column into a `String` copies
-/// it once, into the struct.
+/// it at most once, into the struct (not at all where the backend can hand
+/// the driver's own buffer over: [`take_text`](Row::take_text)).
 pub trait Row {
     /// The number of columns.
     fn len(&self) -> usize;
@@ -19,8 +20,9 @@ pub trait Row {
     /// The value at `index` (0-based).
     ///
     /// # Failure
-    /// Fails when the index is out of range or the driver cannot decode the
-    /// value's type.
+    /// Fails when the index is out of range, the driver cannot decode the
+    /// value's type, or the value was moved out by
+    /// [`take_text`](Row::take_text).
     fn get(&self, index: usize) -> Result<ValueRef<'_>>;
 
     /// The value at `index` when the driver holds it as an integer, `None`
@@ -51,7 +53,7 @@ pub trait Row {
     /// LEFT JOIN asks it of the model's key columns on every row).
     ///
     /// # Failure
-    /// As [`get`](Row::get): an index out of range.
+    /// As [`get`](Row::get): an index out of range, a value moved out.
     fn is_null(&self, index: usize) -> Result<bool> {
         Ok(matches!(self.get(index)?, ValueRef::Null))
     }
@@ -76,8 +78,10 @@ pub trait Row {
     /// driver holds each text value in a buffer of its own).
     ///
     /// The caller reads this column no more: a backend that moved the text
-    /// out answers a later read of the column with an
-    /// [`Error::Conversion`](crate::Error::Conversion) naming it. A model's
+    /// out answers a later [`get`](Row::get) or [`is_null`](Row::is_null) of
+    /// the column with an [`Error::Conversion`](crate::Error::Conversion)
+    /// naming it (its fast paths answer `None`), never NULL. A backend may
+    /// move a value only when nothing was lent from it before. A model's
     /// derived [`FromRow`](crate::FromRow) reads its text fields this way,
     /// each column once. The default copies what `get_text` lends.
     fn take_text(&self, index: usize) -> Option<String> {

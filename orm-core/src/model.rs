@@ -186,7 +186,10 @@ pub trait FromRow: Sized {
     /// A derived model reads each of its columns once and may move its
     /// text out of the row ([`Row::take_text`]): read such a column from
     /// the model afterwards, not from the row again (the MySQL backend
-    /// answers a second read with [`Error::Conversion`](crate::Error)).
+    /// answers a second read with [`Error::Conversion`](crate::Error)). So
+    /// does anything that holds a model: a tuple, an `Option` of a model, a
+    /// derived `FromRow` struct with a model field. Scalars (`String`
+    /// read on its own) copy.
     fn from_row(row: &dyn Row, offset: usize) -> Result<Self>;
 }
 
