@@ -84,16 +84,16 @@ fn main() {
         let fx = Fixture::open(backend);
         let mut conn = fx.connect();
         let mut raw = fx.raw();
-        trivial(&fx, &mut conn, &mut raw);
-        medium(&fx, &mut conn, &mut raw);
-        insert(backend, &mut conn, &mut raw);
-        insert_no_keys(backend, &mut conn, &mut raw);
-        associations(&fx, &mut conn, &mut raw);
+        trivial_cells(&fx, &mut conn, &mut raw);
+        medium_cells(&fx, &mut conn, &mut raw);
+        insert_cells(&fx, &mut conn, &mut raw);
+        insert_no_keys_cells(&fx, &mut conn, &mut raw);
+        associations_cells(&fx, &mut conn, &mut raw);
     }
 }
 
 /// Load every user (N = 1, 100, 10 000).
-fn trivial(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
+fn trivial_cells(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
     for n in [1, 100, 10_000] {
         seed::users(&mut fx.connect(), n, |_| None);
         let cell = match raw {
@@ -125,7 +125,7 @@ fn trivial(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
 }
 
 /// Users LEFT JOIN posts for one hair color (N users = 1, 100, 10 000).
-fn medium(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
+fn medium_cells(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
     for n in [1, 100, 10_000] {
         let rows = medium::seed_rows(&mut fx.connect(), n);
         assert_eq!(medium::athanor(conn).len(), rows);
@@ -158,7 +158,7 @@ fn medium(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
 }
 
 /// Insert N users in one call, keys read back (N = 1, 100, 1 000).
-fn insert(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
+fn insert_cells(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
     for n in [1, 100, 1_000] {
         seed::clear(conn);
         let cell = match raw {
@@ -203,13 +203,13 @@ fn insert(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
                 )
             }
         };
-        report("insert", backend, &n.to_string(), cell);
+        report("insert", fx.backend, &n.to_string(), cell);
         seed::clear(conn);
     }
 }
 
 /// Insert N users in one call, no keys read (N = 1, 100, 1 000).
-fn insert_no_keys(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
+fn insert_no_keys_cells(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
     for n in [1, 100, 1_000] {
         seed::clear(conn);
         let rows = || new_users(n, |_| Some("hair_color"));
@@ -246,13 +246,13 @@ fn insert_no_keys(backend: Backend, conn: &mut DbConn<'_>, raw: &mut RawConn) {
                 )
             }
         };
-        report("insert_no_keys", backend, &n.to_string(), cell);
+        report("insert_no_keys", fx.backend, &n.to_string(), cell);
         seed::clear(conn);
     }
 }
 
 /// 100 users with their posts and the posts' comments, eagerly loaded.
-fn associations(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
+fn associations_cells(fx: &Fixture, conn: &mut DbConn<'_>, raw: &mut RawConn) {
     let expected = associations::seed_all(&mut fx.connect());
     let cell = match raw {
         RawConn::Sqlite(c) => {
