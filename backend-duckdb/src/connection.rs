@@ -265,10 +265,7 @@ impl Row for DuckRow<'_, '_> {
 
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {
         if index >= self.len() {
-            return Err(Error::Database {
-                code: None,
-                message: format!("no column {index} in a row of {}", self.len()),
-            });
+            return Err(Error::column_index(index, self.len()));
         }
         from_duck(self.value(index).map_err(|e| map_error(e, ""))?)
     }

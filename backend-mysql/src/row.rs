@@ -166,13 +166,7 @@ impl Row for MyRow {
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {
         let row = self.row();
         let Some(column) = row.columns_ref().get(index) else {
-            return Err(Error::Database {
-                code: None,
-                message: format!(
-                    "column index {index} out of range (the row has {} columns)",
-                    row.len()
-                ),
-            });
+            return Err(Error::column_index(index, row.len()));
         };
         // A value is missing only when `take_text` moved it out.
         let Some(value) = row.as_ref(index) else {

@@ -927,13 +927,7 @@ impl Row for PgRow<'_> {
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {
         let row = self.0;
         let Some(column) = row.columns().get(index) else {
-            return Err(Error::Database {
-                code: None,
-                message: format!(
-                    "column index {index} out of range: the row has {} columns",
-                    row.len()
-                ),
-            });
+            return Err(Error::column_index(index, row.len()));
         };
         let value = match *column.type_() {
             Type::BOOL => read(row, index, ValueRef::Bool),

@@ -300,13 +300,27 @@ fn bind(stmt: &mut Statement<'_>, params: &[ValueRef<'_>]) -> Result<()> {
 
 struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
 
+impl SqliteRow<'_, '_> {
+    /// The error of reading column `index`: an index past the row is the
+    /// one every backend gives.
+    fn read_error(&self, index: usize, e: rusqlite::Error) -> Error {
+        match e {
+            rusqlite::Error::InvalidColumnIndex(_) => Error::column_index(index, self.len()),
+            e => map_error(e),
+        }
+    }
+}
+
 impl Row for SqliteRow<'_, '_> {
     fn len(&self) -> usize {
         self.0.as_ref().column_count()
     }
 
     fn get(&self, index: usize) -> Result<ValueRef<'_>> {
-        let v = self.0.get_ref(index).map_err(map_error)?;
+        let v = self
+            .0
+            .get_ref(index)
+            .map_err(|e| self.read_error(index, e))?;
         Ok(match v {
             SqliteRef::Null => ValueRef::Null,
             SqliteRef::Integer(i) => ValueRef::I64(i),
@@ -338,7 +352,7 @@ impl Row for SqliteRow<'_, '_> {
     fn is_null(&self, index: usize) -> Result<bool> {
         match self.0.get_ref(index) {
             Ok(v) => Ok(matches!(v, SqliteRef::Null)),
-            Err(e) => Err(map_error(e)),
+            Err(e) => Err(self.read_error(index, e)),
         }
     }
 

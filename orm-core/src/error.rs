@@ -326,6 +326,15 @@ impl Error {
         }
     }
 
+    /// The error of reading column `index` of a row of `width` columns,
+    /// the same from every backend.
+    pub fn column_index(index: usize, width: usize) -> Self {
+        Error::Database {
+            code: None,
+            message: format!("column index {index} out of range: the row has {width} columns"),
+        }
+    }
+
     /// The constraint violation, if this error is one.
     pub fn constraint(&self) -> Option<&ConstraintViolation> {
         match self {

@@ -554,3 +554,23 @@ pub fn a_wrong_number_of_values_is_refused_alike(db: &Database) {
         .unwrap();
     assert_eq!(ids, [a.id]);
 }
+
+/// Reading past the end of a row (a tuple wider than the query's columns,
+/// an optional model past them) is the same error on every backend, and
+/// the connection stays usable.
+pub fn a_column_past_the_row_is_refused_alike(db: &Database) {
+    let mut conn = setup(db);
+    Artist::new("a").insert(&mut conn).unwrap();
+    let sql = "SELECT id, name FROM artists";
+    let wide = Raw::new(sql)
+        .fetch_all::<(i64, String, i64), _>(&mut conn)
+        .unwrap_err();
+    assert_eq!(wide.to_string(), Error::column_index(2, 2).to_string());
+    // An optional model asks whether its key column is NULL first.
+    let optional = Raw::new(sql)
+        .fetch_all::<(i64, String, Option<Artist>), _>(&mut conn)
+        .unwrap_err();
+    assert_eq!(optional.to_string(), Error::column_index(2, 2).to_string());
+    let names: Vec<(i64, String)> = Raw::new(sql).fetch_all(&mut conn).unwrap();
+    assert_eq!(names.len(), 1);
+}
