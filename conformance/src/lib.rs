@@ -154,6 +154,11 @@ pub struct Capabilities {
     /// migrations. Without, introspection is an `Error::Unsupported` (and
     /// every migration with it).
     pub migrations: bool,
+    /// A derived model moves its text out of the row instead of copying it
+    /// (MySQL's backend: the driver keeps each value in a buffer of its
+    /// own), so reading the column from the row again afterwards is an
+    /// `Error::Conversion` naming it; otherwise the row still answers.
+    pub moves_text: bool,
 }
 
 impl Default for Capabilities {
@@ -168,6 +173,7 @@ impl Default for Capabilities {
             foreign_keys_switch_off: true,
             check_constraint_names: true,
             migrations: true,
+            moves_text: false,
         }
     }
 }
@@ -179,6 +185,12 @@ impl Capabilities {
     /// checks a connection can switch off, named CHECK violations, migrations.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets [`moves_text`](Capabilities::moves_text).
+    pub fn moves_text(mut self, yes: bool) -> Self {
+        self.moves_text = yes;
+        self
     }
 
     /// Sets [`exact_decimals`](Capabilities::exact_decimals).

@@ -73,6 +73,7 @@ impl Harness for Mysql {
             // between 550 and 600 levels.
             .max_expression_depth(500)
             .max_statement_bytes_query("SELECT @@max_allowed_packet")
+            .moves_text(true)
     }
 
     fn unreachable_url(&self) -> Option<String> {
